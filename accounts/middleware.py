@@ -1,0 +1,26 @@
+"""Which company the signed-in user is working in (one of their memberships)."""
+
+from accounts.models import Membership
+
+SESSION_KEY = "current_company_id"
+
+
+class CurrentCompanyMiddleware:
+    """Sets request.membership and request.company from the session, or the first membership."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.company = None
+        if request.user.is_authenticated:
+            memberships = Membership.objects.filter(user=request.user).select_related("company")
+            chosen = request.session.get(SESSION_KEY)
+            membership = (chosen and memberships.filter(company_id=chosen).first()) or (
+                memberships.order_by("created_at", "id").first()
+            )
+            if membership:
+                request.membership = membership
+                request.company = membership.company
+        return self.get_response(request)

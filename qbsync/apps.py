@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QbsyncConfig(AppConfig):
+    name = "qbsync"
+    verbose_name = "QuickBooks sync"

@@ -1,0 +1,296 @@
+"""qbsync settings: one file, driven by environment variables (django-environ).
+
+The defaults run on a bare machine (SQLite and a filesystem Celery broker under var/, the
+local QBO sandbox). DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis;
+QBSYNC_ENV=production turns on the production checks. Every variable is listed in
+.env.example.
+"""
+
+import json
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+QBSYNC_ENV = env.str("QBSYNC_ENV", default="development")
+PRODUCTION = QBSYNC_ENV == "production"
+DEBUG = env.bool("DEBUG", default=False)
+
+if not PRODUCTION:
+    VAR_DIR.mkdir(exist_ok=True)
+
+
+def _development_secrets() -> dict[str, str]:
+    """Random per-checkout secrets for development, kept in var/ (never in the repo)."""
+    path = VAR_DIR / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "QBO_TOKEN_KEYS": "dev1:" + secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+    return values
+
+
+def _required(name: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when QBSYNC_ENV=production")
+    return value
+
+
+if PRODUCTION:
+    SECRET_KEY = _required("SECRET_KEY")
+    QBO_TOKEN_KEYS = _required("QBO_TOKEN_KEYS")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or [_required("ALLOWED_HOSTS")]
+else:
+    _dev = _development_secrets()
+    SECRET_KEY = env.str("SECRET_KEY", default=_dev["SECRET_KEY"])
+    QBO_TOKEN_KEYS = env.str("QBO_TOKEN_KEYS", default=_dev["QBO_TOKEN_KEYS"])
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "qbsync",
+    "accounts",
+    "customers",
+    "invoicing",
+    "payments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.CurrentCompanyMiddleware",
+    "qbsync.middleware.NoStoreForAuthenticatedMiddleware",
+]
+
+ROOT_URLCONF = "qbsync.urls"
+WSGI_APPLICATION = "qbsync.wsgi.application"
+ASGI_APPLICATION = "qbsync.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.current_company",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and IMMEDIATE transactions let web, worker and beat share the file without
+    # "database is locked" errors in development.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, broker ------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- I18N, static -------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Development serves static files straight from the app directories, no collectstatic.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Email --------------------------------------------------------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qbsync <noreply@localhost>")
+
+# --- Security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Health checks from compose and load balancers come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_REFERRER_POLICY = "same-origin"
+if env.bool("USE_X_FORWARDED_PROTO", default=PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# --- QuickBooks Online --------------------------------------------------------------------
+# local: the bundled qbo_sandbox; sandbox: Intuit's sandbox; production: live QuickBooks.
+QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="local")
+QBO_LOCAL_SANDBOX_URL = env.str("QBO_LOCAL_SANDBOX_URL", default="http://127.0.0.1:8001")
+# The consent page is opened by the user's browser, which may see the sandbox elsewhere.
+QBO_LOCAL_SANDBOX_PUBLIC_URL = env.str("QBO_LOCAL_SANDBOX_PUBLIC_URL", default="") or (
+    QBO_LOCAL_SANDBOX_URL
+)
+QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="qbsync-local-client")
+QBO_CLIENT_SECRET = env.str("QBO_CLIENT_SECRET", default="qbsync-local-secret")
+QBO_REDIRECT_URI = env.str(
+    "QBO_REDIRECT_URI", default="http://localhost:8000/settings/quickbooks/callback/"
+)
+QBO_WEBHOOK_VERIFIER_TOKEN = env.str("QBO_WEBHOOK_VERIFIER_TOKEN", default="qbsync-local-verifier")
+QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
+QBO_CONNECT_TIMEOUT = env.float("QBO_CONNECT_TIMEOUT", default=5.0)
+QBO_READ_TIMEOUT = env.float("QBO_READ_TIMEOUT", default=30.0)
+QBO_RATE_PER_MINUTE = env.int("QBO_RATE_PER_MINUTE", default=450)
+QBO_MAX_CONCURRENT = env.int("QBO_MAX_CONCURRENT", default=8)
+QBO_SYNC_INTERVAL_MINUTES = env.int("QBO_SYNC_INTERVAL_MINUTES", default=15)
+if PRODUCTION:
+    for _name in ("QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_REDIRECT_URI"):
+        _required(_name)
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged message is redelivered after this long; every time limit and
+        # countdown below stays far under it so a running task is never delivered twice.
+        "visibility_timeout": 1800,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
+# Ack after the task finishes: a worker that dies mid-task leaves the message for another.
+CELERY_TASK_ACKS_LATE = True
+# A SIGKILLed child requeues its message instead of acking it (our tasks are idempotent).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Reserve one message per process, so a slow task can't hold a queue of others hostage.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Well below the visibility timeout: a task is killed long before it could be redelivered.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# JSON only: no pickle, and task arguments stay inspectable (ids, never tokens).
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# The database is the ledger; results are never read, so don't store them.
+CELERY_TASK_IGNORE_RESULT = True
+# Keep Django's logging (with its redaction filter) instead of Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# On shutdown, give running tasks a moment, then requeue unacked messages.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The static schedule; each entry is added with the task it runs.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "qbsync.logredact.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "mail_admins": {
+            "class": "qbsync.logredact.RedactingAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["redact_secrets"],
+            "include_html": False,
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
+}
+ADMINS = [("Admins", a) for a in env.list("ADMIN_EMAILS", default=[])]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from qbsync import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "qbsync administration"
+admin.site.site_title = "qbsync admin"

@@ -1,0 +1,49 @@
+"""Shared fixtures and the service markers.
+
+Tests marked postgres / redis / browser need a real PostgreSQL (DATABASE_URL), Redis
+(REDIS_URL) or Debian's chromium. On a bare machine they are skipped with a reason; under
+CI (QBSYNC_CI=1) a missing service fails them instead, so nothing is silently left out.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        return "needs Redis: set REDIS_URL=redis://..."
+    if item.get_closest_marker("browser") and not CHROMIUM:
+        return "needs Debian's chromium (apt install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if os.environ.get("QBSYNC_CI") == "1":
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(email="alice@example.com", password="pw-alice-1")
+
+
+@pytest.fixture
+def company(user):
+    from accounts.models import Company, Membership
+
+    company = Company.objects.create(name="Acme Supplies")
+    Membership.objects.create(user=user, company=company, role=Membership.Role.OWNER)
+    return company
