@@ -1,0 +1,179 @@
+"""Products, orders and their lines, and each order's push state towards a QBO invoice."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Product(models.Model):
+    """Something the company sells; maps to a QBO Item (created on first push if missing)."""
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="products"
+    )
+    name = models.CharField(max_length=100, help_text="Also the QuickBooks item name.")
+    sku = models.CharField("SKU", max_length=100, blank=True)
+    description = models.TextField(blank=True, max_length=4000)
+    unit_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    taxable = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    qbo_item_id = models.CharField("QuickBooks item id", max_length=32, blank=True)
+    qbo_item_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # QBO item names are unique regardless of case.
+            models.UniqueConstraint("company", Lower("name"), name="unique_product_name"),
+            models.UniqueConstraint(
+                fields=["company", "sku"],
+                condition=~models.Q(sku=""),
+                name="unique_product_sku",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InvoicingSettings(models.Model):
+    """Per-company choices for pushing invoices, picked from the company's QBO data."""
+
+    company = models.OneToOneField(
+        "accounts.Company", on_delete=models.CASCADE, related_name="invoicing_settings"
+    )
+    default_item_id = models.CharField(
+        max_length=32, blank=True, help_text="QBO item used for free-text order lines."
+    )
+    default_item_name = models.CharField(max_length=100, blank=True)
+    income_account_id = models.CharField(
+        max_length=32, blank=True, help_text="Income account for items qbsync creates."
+    )
+    income_account_name = models.CharField(max_length=100, blank=True)
+    term_id = models.CharField("payment terms id", max_length=32, blank=True)
+    term_name = models.CharField("payment terms", max_length=100, blank=True)
+    tax_code_id = models.CharField(
+        max_length=32, blank=True, help_text="Line tax code for companies outside the US."
+    )
+    tax_code_name = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "invoicing settings"
+
+    def __str__(self) -> str:
+        return f"Invoicing settings for {self.company}"
+
+
+class Order(models.Model):
+    class PushStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_FLIGHT = "in_flight", "Sending"
+        SYNCED = "synced", "Synced"
+        FAILED = "failed", "Failed"
+        WAITING = "waiting", "Waiting for reconnect"
+
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", "Unpaid"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="orders")
+    # QBO DocNumber holds at most 21 characters.
+    number = models.CharField(max_length=21)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+        help_text="Empty until a new customer has been created in QuickBooks.",
+    )
+    new_customer_name = models.CharField(max_length=500, blank=True)
+    new_customer_email = models.EmailField(blank=True)
+    order_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    memo = models.CharField("message on invoice", max_length=1000, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Push state (DESIGN.md "State"): the row is the ledger, a Celery message only a doorbell.
+    push_status = models.CharField(
+        max_length=10, choices=PushStatus.choices, default=PushStatus.PENDING
+    )
+    push_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    request_id = models.CharField(max_length=50, blank=True)
+    push_generation = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_code = models.CharField(max_length=20, blank=True)
+    last_error_tid = models.CharField("last error intuit_tid", max_length=100, blank=True)
+    qbo_invoice_id = models.CharField("QuickBooks invoice id", max_length=32, blank=True)
+    qbo_doc_number = models.CharField("invoice number", max_length=21, blank=True)
+    qbo_sync_token = models.CharField(max_length=20, blank=True)
+    qbo_total = models.DecimalField(**MONEY, null=True, blank=True)
+    qbo_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    payment_status = models.CharField(
+        max_length=15, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="unique_order_number"),
+            models.UniqueConstraint(
+                fields=["company", "qbo_invoice_id"],
+                condition=~models.Q(qbo_invoice_id=""),
+                name="unique_order_invoice",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["push_status", "next_attempt_at"], name="order_push_due"),
+            models.Index(fields=["company", "push_status"], name="order_company_status"),
+            models.Index(fields=["company", "-created_at"], name="order_company_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+    @property
+    def customer_name(self) -> str:
+        return self.customer.display_name if self.customer_id else self.new_customer_name
+
+    @property
+    def total_differs_in_qbo(self) -> bool:
+        """QuickBooks may add tax; then both totals are shown."""
+        return self.qbo_total is not None and self.qbo_total != self.total
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines"
+    )
+    description = models.CharField(max_length=4000, blank=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    taxable = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.description or (self.product.name if self.product_id else "line")
