@@ -1,6 +1,17 @@
+from django.core.exceptions import ObjectDoesNotExist
+
+
 def current_company(request) -> dict:
-    """The company the user works in and their role there, for every template."""
+    """The company the user works in, their role there, and its QuickBooks connection."""
+    company = getattr(request, "company", None)
+    connection = None
+    if company is not None:
+        try:
+            connection = company.quickbooks_connection
+        except ObjectDoesNotExist:
+            connection = None
     return {
-        "company": getattr(request, "company", None),
+        "company": company,
         "membership": getattr(request, "membership", None),
+        "qbo_connection": connection,
     }

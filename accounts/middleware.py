@@ -15,7 +15,9 @@ class CurrentCompanyMiddleware:
         request.membership = None
         request.company = None
         if request.user.is_authenticated:
-            memberships = Membership.objects.filter(user=request.user).select_related("company")
+            memberships = Membership.objects.filter(user=request.user).select_related(
+                "company", "company__quickbooks_connection"
+            )
             chosen = request.session.get(SESSION_KEY)
             membership = (chosen and memberships.filter(company_id=chosen).first()) or (
                 memberships.order_by("created_at", "id").first()

@@ -94,3 +94,83 @@ class Membership(models.Model):
     def can_manage(self) -> bool:
         """Owners and admins may connect, disconnect and change company settings."""
         return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+class QuickBooksConnection(models.Model):
+    """A company's link to one QuickBooks Online company (realm), with its encrypted tokens.
+
+    Tokens are read and written only through accounts.tokens (never directly): they are
+    encrypted with accounts.vault, bound to this company.
+    """
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_REAUTH = "needs_reauth", "Needs reconnecting"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    class Environment(models.TextChoices):
+        LOCAL = "local", "Local sandbox"
+        SANDBOX = "sandbox", "Intuit sandbox"
+        PRODUCTION = "production", "Production"
+
+    company = models.OneToOneField(
+        Company, on_delete=models.CASCADE, related_name="quickbooks_connection"
+    )
+    realm_id = models.CharField("realm id", max_length=32, db_index=True)
+    environment = models.CharField(max_length=10, choices=Environment.choices)
+    qbo_company_name = models.CharField("QuickBooks company", max_length=255, blank=True)
+    country = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CONNECTED)
+    access_token_encrypted = models.TextField(blank=True, editable=False)
+    refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_hard_expires_at = models.DateTimeField(null=True, blank=True)
+    token_version = models.PositiveIntegerField(default=0)
+    connected_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_tid = models.CharField("last error intuit_tid", max_length=100, blank=True)
+    hard_expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One live link per QuickBooks company: a realm can't serve two of our companies.
+            models.UniqueConstraint(
+                fields=["environment", "realm_id"],
+                condition=~models.Q(status="disconnected"),
+                name="unique_live_realm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} ↔ {self.qbo_company_name or self.realm_id}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+
+class OAuthState(models.Model):
+    """One Connect attempt: the OAuth `state`, bound to a session, a user and a company.
+
+    Only a hash is stored. It is consumed with a conditional UPDATE, so a callback that
+    arrives twice exchanges its code once.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    session_key_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="oauthstate_created")]
+
+    def __str__(self) -> str:
+        return f"OAuth state for {self.company} by {self.user}"

@@ -19,8 +19,8 @@ MASK = "[REDACTED]"
 
 _CREDENTIAL = re.compile(r"(?i)\b(Bearer|Basic)(\s+|%20|\+)[A-Za-z0-9\-._~+/=%]{6,}")
 # Keys whose value is always secret, in `"key": "v"`, `'key': 'v'`, `key=v` and `key: v` forms.
-_SECRET_KEYS = (  # noqa: S105 - key names, not a secret
-    r"access_token|refresh_token|id_token|client_secret|verifier_token|password|"
+_SECRET_KEYS = (
+    r"access_token|refresh_token|id_token|client_secret|verifier_token|password|"  # noqa: S105
     r"x_refresh_token|token|authorization|secret|api_key"
 )
 _SECRET_PAIR = re.compile(

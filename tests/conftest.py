@@ -47,3 +47,51 @@ def company(user):
     company = Company.objects.create(name="Acme Supplies")
     Membership.objects.create(user=user, company=company, role=Membership.Role.OWNER)
     return company
+
+
+def store_connection(company, *, realm_id="9341453050", environment="sandbox", access=None,
+                     refresh=None, expires_in=3600, status="connected"):
+    """A QuickBooks connection with tokens stored through the token service (encrypted)."""
+    from accounts import tokens
+    from accounts.models import QuickBooksConnection
+    from qbsync.oauth import TokenSet
+
+    conn = QuickBooksConnection.objects.create(
+        company=company, realm_id=realm_id, environment=environment, status=status
+    )
+    tokens.store_tokens(
+        conn,
+        TokenSet(
+            access_token=access or f"access-{company.pk}-initial",
+            refresh_token=refresh or f"refresh-{company.pk}-initial",
+            expires_in=expires_in,
+            refresh_expires_in=8726400,
+            hard_expires_in=None,
+        ),
+    )
+    return conn
+
+
+@pytest.fixture
+def intuit_sandbox_settings(settings):
+    """Point the app at Intuit's published sandbox endpoints (faked at the wire by responses)."""
+    settings.QBO_ENVIRONMENT = "sandbox"
+    settings.QBO_CLIENT_ID = "test-client-id"
+    settings.QBO_CLIENT_SECRET = "test-client-secret-value"
+    settings.QBO_REDIRECT_URI = "https://app.example.test/settings/quickbooks/callback/"
+    return settings
+
+
+@pytest.fixture
+def connection(company, intuit_sandbox_settings):
+    return store_connection(company)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    """Each test starts with an untouched per-realm budget (pauses from 429s don't leak)."""
+    from qbsync import throttle
+
+    throttle.clear()
+    yield
+    throttle.clear()

@@ -1,0 +1,116 @@
+"""The QuickBooks settings page and the OAuth connect / callback / disconnect views."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import services
+from accounts.models import QuickBooksConnection
+from qbsync.errors import QuickBooksError
+
+logger = logging.getLogger(__name__)
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _require_manager(request) -> HttpResponse | None:
+    if request.company is None or not request.membership.can_manage:
+        return HttpResponseForbidden("Only owners and admins can change the QuickBooks connection.")
+    return None
+
+
+@login_required
+@never_cache
+def quickbooks_settings(request):
+    connection = None
+    if request.company:
+        connection = QuickBooksConnection.objects.filter(company=request.company).first()
+    response = render(request, "accounts/quickbooks_settings.html", {"connection": connection})
+    return _no_referrer(response)
+
+
+@login_required
+@require_POST
+def connect(request):
+    if denied := _require_manager(request):
+        return denied
+    if not request.session.session_key:
+        request.session.save()
+    try:
+        url = services.start_connect(
+            user=request.user, company=request.company, session_key=request.session.session_key
+        )
+    except QuickBooksError as exc:
+        messages.error(request, f"QuickBooks can't be reached right now: {exc.text}")
+        return redirect("accounts:quickbooks_settings")
+    return _no_referrer(redirect(url))
+
+
+@login_required
+@never_cache
+@require_GET
+def callback(request):
+    """Intuit redirects here. Always answers with a redirect, never a page with the code in it."""
+    try:
+        conn = services.finish_connect(
+            user=request.user, session_key=request.session.session_key, params=request.GET
+        )
+    except services.ConnectCancelled:
+        messages.info(request, "QuickBooks was not connected: you cancelled on Intuit's page.")
+    except services.ConnectError as exc:
+        if exc.status != 409:
+            return _no_referrer(
+                HttpResponse(exc.message, status=exc.status, content_type="text/plain")
+            )
+        messages.error(request, exc.message)
+    except QuickBooksError as exc:
+        messages.error(request, f"QuickBooks didn't complete the connection: {exc.text}")
+    else:
+        name = conn.qbo_company_name or f"realm {conn.realm_id}"
+        messages.success(request, f"Connected to QuickBooks company {name}.")
+    return _no_referrer(redirect("accounts:quickbooks_settings"))
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def disconnect(request):
+    if denied := _require_manager(request):
+        return denied
+    connection = QuickBooksConnection.objects.filter(
+        company=request.company, status__in=["connected", "needs_reauth"]
+    ).first()
+    if connection is None:
+        return redirect("accounts:quickbooks_settings")
+    if request.method == "GET":
+        return render(request, "accounts/quickbooks_disconnect.html", {"connection": connection})
+    if services.disconnect_company(request.company):
+        messages.success(request, "QuickBooks is disconnected; qbsync's access was revoked.")
+    else:
+        messages.warning(
+            request,
+            "QuickBooks is disconnected here, but Intuit couldn't be reached to revoke access. "
+            "You can also remove qbsync from the Apps page in QuickBooks.",
+        )
+    return redirect("accounts:quickbooks_settings")
+
+
+@require_GET
+def disconnected(request):
+    """Intuit's Disconnect URL. Anyone can call it, so it changes nothing by itself."""
+    realm_id = request.GET.get("realmId", "")[:32]
+    connection = QuickBooksConnection.objects.filter(realm_id=realm_id, status="connected").first()
+    if connection and cache.add(f"qbo:verify:{realm_id}", 1, timeout=600):
+        from accounts.tasks import verify_connection
+
+        verify_connection.delay(connection.pk)
+    return render(request, "accounts/quickbooks_disconnected.html")

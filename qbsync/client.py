@@ -1,0 +1,249 @@
+"""The QuickBooks Online Accounting API client: python-quickbooks, made safe for many companies.
+
+QBOClient is python-quickbooks' QuickBooks with one method replaced: every request goes
+through our own requests.Session with connect/read timeouts, the company's per-realm
+throttle, the call log, and a mapping of HTTP status and Fault codes to qbsync.errors —
+decided before the library parses the body (it drops the status, Retry-After and intuit_tid).
+It is built from the stored access token and never refreshes by itself; a 401 refreshes once,
+through the locked token service, and replays the same request (same requestid) once.
+
+Use it through python-quickbooks objects, always passing qb=client:
+    with open_client(company) as qb:
+        Customer.filter(Active=True, qb=qb)
+"""
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+from urllib3.exceptions import NewConnectionError
+
+from accounts import tokens
+from accounts.models import Company, QuickBooksConnection
+from qbsync import throttle
+from qbsync.calllog import record_call
+from qbsync.errors import (
+    RateLimited,
+    ReconnectNeeded,
+    Rejected,
+    StaleObject,
+    Unavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+API_BASE = {
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com/v3",
+    "production": "https://quickbooks.api.intuit.com/v3",
+}
+STALE_OBJECT = "5010"
+THROTTLED = "3001"
+
+
+def api_base(environment: str) -> str:
+    if environment == "local":
+        return settings.QBO_LOCAL_SANDBOX_URL.rstrip("/") + "/v3"
+    return API_BASE[environment]
+
+
+class QBOClient(QuickBooks):
+    """python-quickbooks bound to one connection. Build it with open_client()."""
+
+    connection_id: int
+    company_pk: int
+    _token: tokens.AccessToken
+
+    @classmethod
+    def for_connection(cls, connection: QuickBooksConnection) -> "QBOClient":
+        token = tokens.current_access_token(connection.pk)
+        client = cls(
+            company_id=connection.realm_id,
+            minorversion=settings.QBO_MINOR_VERSION,
+            use_decimal=True,
+        )
+        # Base URLs on the instance: the class attributes are process-wide.
+        client.api_url_v3 = client.sandbox_api_url_v3 = api_base(connection.environment)
+        client.sandbox = False
+        client.session = requests.Session()
+        client.connection_id = connection.pk
+        client.company_pk = connection.company_id
+        client._token = token
+        return client
+
+    # python-quickbooks funnels every HTTP call (objects, query, CDC, batch, PDF) through here.
+    # (The library calls the realm `company_id`; our Company's pk is `company_pk`.)
+    def process_request(self, request_type, url, headers="", params="", data=""):
+        headers = dict(headers or {})
+        response = self._send(request_type, url, headers, params, data)
+        if response.status_code == 401:
+            logger.info("qbo 401 for company %s: refreshing once", self.company_pk)
+            self._token = tokens.refresh_after_unauthorized(
+                self.connection_id, seen_version=self._token.version
+            )
+            response = self._send(request_type, url, headers, params, data)
+            if response.status_code == 401:
+                tokens.mark_needs_reauth(
+                    self.connection_id,
+                    "QuickBooks rejected a freshly refreshed access token (401)",
+                    intuit_tid=response.headers.get("intuit_tid", ""),
+                )
+        if response.status_code == 429:
+            throttle.pause(self.company_id, _retry_after(response))
+        raise_for_response(response)
+        return response
+
+    def make_request(self, *args, **kwargs):
+        # Anything the library still raises (a malformed body) becomes one of ours.
+        try:
+            return super().make_request(*args, **kwargs)
+        except QuickbooksException as exc:
+            raise Rejected(
+                str(exc.message)[:500], code=str(exc.error_code), detail=str(exc.detail)[:500]
+            ) from None
+
+    def _send(self, method, url, headers, params, data) -> requests.Response:
+        headers["Authorization"] = f"Bearer {self._token.value}"
+        request_id = params.get("requestid", "") if isinstance(params, dict) else ""
+        started = time.monotonic()
+        response, failure, error = None, None, ""
+        try:
+            with throttle.request_slot(self.company_id):
+                response = self.session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    params=params,
+                    data=data,
+                    timeout=(settings.QBO_CONNECT_TIMEOUT, settings.QBO_READ_TIMEOUT),
+                )
+        except requests.RequestException as exc:
+            # Raised below, outside this block: requests' error holds the bearer header.
+            error, failure = type(exc).__name__, _transport_error(exc)
+        except RateLimited as exc:
+            error, failure = f"local budget: {exc.message}", exc
+        if response is not None and response.status_code >= 400:
+            error = _fault_text(response)
+        record_call(
+            company_id=self.company_pk,
+            operation=_operation(method, url, params, data),
+            method=method,
+            status_code=response.status_code if response is not None else None,
+            duration=time.monotonic() - started,
+            request_id=request_id,
+            intuit_tid=response.headers.get("intuit_tid", "") if response is not None else "",
+            error=error,
+        )
+        if failure is not None:
+            raise failure
+        return response
+
+
+def _transport_error(exc: requests.RequestException) -> Unavailable:
+    never_sent = isinstance(exc, requests.ConnectTimeout) or any(
+        isinstance(arg, NewConnectionError) or "NewConnectionError" in repr(arg) for arg in exc.args
+    )
+    return Unavailable(
+        f"QuickBooks did not answer ({type(exc).__name__})", maybe_committed=not never_sent
+    )
+
+
+def _operation(method: str, url: str, params, data) -> str:
+    """A short name for the call log: 'invoice', 'query Customer', 'invoice/42/pdf'."""
+    path = urlsplit(url).path
+    tail = path.split("/company/", 1)[-1].split("/", 1)[-1] if "/company/" in path else path
+    if tail == "query" and isinstance(data, str):
+        match = re.search(r"(?i)\bfrom\s+(\w+)", data)
+        tail = f"query {match.group(1)}" if match else tail
+    if isinstance(params, dict) and params.get("operation"):
+        tail = f"{tail}?operation={params['operation']}"
+    return tail
+
+
+def _fault(response: requests.Response) -> dict:
+    """The first Error of a Fault, from JSON (Fault or the gateway's lower-case fault) or XML."""
+    text = response.text or ""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        fault = body.get("Fault") or body.get("fault") or {}
+        errors = fault.get("Error") or fault.get("error") or [{}]
+        first = errors[0] if errors else {}
+        return {
+            "code": str(first.get("code") or ""),
+            "message": str(first.get("Message") or first.get("message") or ""),
+            "detail": str(first.get("Detail") or first.get("detail") or ""),
+            "element": str(first.get("element") or ""),
+        }
+    xml = {
+        name: (re.search(rf"<{tag}[^>]*>(.*?)</{tag}>", text, re.S) or [None, ""])[1]
+        for name, tag in (("message", "Message"), ("detail", "Detail"))
+    }
+    code = re.search(r'<Error[^>]*code="(\d+)"', text)
+    return {"code": code.group(1) if code else "", "element": "", **xml}
+
+
+def _fault_text(response: requests.Response) -> str:
+    fault = _fault(response)
+    return " ".join(p for p in (fault["code"], fault["message"], fault["detail"]) if p)[:1000]
+
+
+def _retry_after(response: requests.Response, default: float = 60.0) -> float:
+    try:
+        return max(1.0, float(response.headers.get("Retry-After", default)))
+    except ValueError:
+        return default
+
+
+def raise_for_response(response: requests.Response) -> None:
+    """Map an Intuit response to qbsync.errors; return quietly when it succeeded."""
+    status = response.status_code
+    fault_in_200 = status == 200 and '"Fault"' in response.text[:200]
+    if status < 300 and not fault_in_200:
+        return
+    fault = _fault(response)
+    context = {
+        "code": fault["code"],
+        "detail": fault["detail"],
+        "intuit_tid": response.headers.get("intuit_tid", ""),
+        "status": status,
+    }
+    message = fault["message"] or f"QuickBooks answered HTTP {status}"
+    if status == 429 or fault["code"] == THROTTLED:
+        raise RateLimited(
+            "QuickBooks asked us to slow down", retry_after=_retry_after(response), **context
+        )
+    if status in (401, 403):
+        raise ReconnectNeeded(f"QuickBooks refused access: {message}", **context)
+    if status >= 500:
+        raise Unavailable(f"QuickBooks failed: {message}", **context)
+    if fault["code"] == STALE_OBJECT:
+        raise StaleObject(message, element=fault["element"], **context)
+    raise Rejected(message, element=fault["element"], **context)
+
+
+def _connection_for(company: Company | int) -> QuickBooksConnection:
+    company_id = company if isinstance(company, int) else company.pk
+    connection = QuickBooksConnection.objects.filter(company_id=company_id).first()
+    if connection is None or connection.status != QuickBooksConnection.Status.CONNECTED:
+        raise ReconnectNeeded("QuickBooks is not connected for this company")
+    return connection
+
+
+@contextmanager
+def open_client(company: Company | int) -> Iterator[QBOClient]:
+    """A client for the company's connected QuickBooks; raises ReconnectNeeded if there is none."""
+    client = QBOClient.for_connection(_connection_for(company))
+    try:
+        yield client
+    finally:
+        client.session.close()

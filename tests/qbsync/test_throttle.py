@@ -1,0 +1,63 @@
+"""The per-realm budget: concurrency cap, moving window, Retry-After pause."""
+
+import threading
+import time
+
+import pytest
+
+from qbsync import throttle
+from qbsync.errors import RateLimited
+
+
+def _run_concurrently(realm: str, workers: int, hold: float) -> int:
+    """Start workers together; return the most that ever held a slot at once."""
+    barrier = threading.Barrier(workers)
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def work():
+        barrier.wait()
+        with throttle.request_slot(realm, max_wait=30):
+            with lock:
+                state["now"] += 1
+                state["peak"] = max(state["peak"], state["now"])
+            time.sleep(hold)
+            with lock:
+                state["now"] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return state["peak"]
+
+
+def test_concurrency_never_exceeds_the_cap(settings):
+    settings.QBO_MAX_CONCURRENT = 3
+    assert _run_concurrently("realm-c", workers=10, hold=0.05) == 3
+
+
+@pytest.mark.redis
+def test_concurrency_cap_is_shared_through_redis(settings):
+    settings.QBO_MAX_CONCURRENT = 2
+    assert _run_concurrently("realm-r", workers=8, hold=0.05) == 2
+
+
+def test_moving_window_refuses_beyond_the_rate(settings):
+    settings.QBO_RATE_PER_MINUTE = 5
+    for _ in range(5):
+        with throttle.request_slot("realm-w", max_wait=0):
+            pass
+    with pytest.raises(RateLimited) as caught, throttle.request_slot("realm-w", max_wait=1):
+        pass
+    assert 50 <= caught.value.retry_after <= 60
+
+
+def test_pause_holds_every_caller_off_the_realm():
+    throttle.pause("realm-p", 30)
+    with pytest.raises(RateLimited) as caught, throttle.request_slot("realm-p", max_wait=1):
+        pass
+    assert caught.value.retry_after > 25
+    with throttle.request_slot("other-realm", max_wait=0):
+        pass  # other companies are unaffected
