@@ -40,7 +40,11 @@ def _mask_pair(match: re.Match) -> str:
     return f"{quote}{key}{quote}{sep}{vquote}{MASK}"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def _secrets_from(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({v for v in values if len(v) >= 8}, key=len, reverse=True))
+
+
 def _configured_secrets() -> tuple[str, ...]:
     """Secret values from settings, masked verbatim wherever they appear."""
     from django.conf import settings
@@ -52,9 +56,10 @@ def _configured_secrets() -> tuple[str, ...]:
         getattr(settings, "QBO_WEBHOOK_VERIFIER_TOKEN", ""),
         getattr(settings, "SECRET_KEY", ""),
     ]
-    for entry in getattr(settings, "QBO_TOKEN_KEYS", "").split(","):
-        values.append(entry.partition(":")[2])
-    return tuple(sorted({v for v in values if len(v) >= 8}, key=len, reverse=True))
+    values += [
+        entry.partition(":")[2] for entry in getattr(settings, "QBO_TOKEN_KEYS", "").split(",")
+    ]
+    return _secrets_from(tuple(values))
 
 
 def redact(text: str) -> str:

@@ -49,8 +49,16 @@ def company(user):
     return company
 
 
-def store_connection(company, *, realm_id="9341453050", environment="sandbox", access=None,
-                     refresh=None, expires_in=3600, status="connected"):
+def store_connection(
+    company,
+    *,
+    realm_id="9341453050",
+    environment="sandbox",
+    access=None,
+    refresh=None,
+    expires_in=3600,
+    status="connected",
+):
     """A QuickBooks connection with tokens stored through the token service (encrypted)."""
     from accounts import tokens
     from accounts.models import QuickBooksConnection

@@ -23,7 +23,11 @@ def _all_handlers() -> list[logging.Handler]:
     for logger in logging.Logger.manager.loggerDict.values():
         if isinstance(logger, logging.Logger):
             handlers.extend(logger.handlers)
-    return [h for h in handlers if not type(h).__module__.startswith("_pytest")]
+    return [
+        h
+        for h in handlers
+        if not type(h).__module__.startswith("_pytest") and type(h) is not logging.NullHandler
+    ]
 
 
 @pytest.fixture

@@ -58,9 +58,10 @@ def test_exchange_code_sends_intuits_request(intuit_sandbox_settings):
     responses.post(TOKEN_URL, json=TOKEN_BODY, headers={"intuit_tid": "tid-1"})
     tokens = oauth.exchange_code("the-code", "9341", company_id=None)
     sent = responses.calls[0].request
-    assert sent.headers["Authorization"] == "Basic " + base64.b64encode(
-        b"test-client-id:test-client-secret-value"
-    ).decode()
+    assert (
+        sent.headers["Authorization"]
+        == "Basic " + base64.b64encode(b"test-client-id:test-client-secret-value").decode()
+    )
     assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert sent.headers["Accept"] == "application/json"
     assert sent.headers[oauth.HARD_EXPIRY_HEADER] == "true"
@@ -121,8 +122,9 @@ def test_revoke_posts_json_with_basic_auth(intuit_sandbox_settings):
 def test_every_token_call_is_in_the_call_log_without_secrets(intuit_sandbox_settings):
     from qbsync.models import QBOCall
 
-    responses.post(TOKEN_URL, status=400, json={"error": "invalid_grant"},
-                   headers={"intuit_tid": "tid-x"})
+    responses.post(
+        TOKEN_URL, status=400, json={"error": "invalid_grant"}, headers={"intuit_tid": "tid-x"}
+    )
     with pytest.raises(ReconnectNeeded):
         oauth.refresh("AB11-secret-refresh", company_id=None)
     call = QBOCall.objects.get()
