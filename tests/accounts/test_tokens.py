@@ -98,9 +98,7 @@ def test_server_error_keeps_the_old_refresh_token(connection):
 
 
 @responses.activate
-def test_keep_alive_refreshes_idle_connections_and_warns_before_hard_expiry(
-    connection, mailoutbox
-):
+def test_keep_alive_refreshes_idle_connections_and_warns_before_hard_expiry(connection, mailoutbox):
     responses.post(TOKEN_URL, json=dict(NEW_TOKENS, x_refresh_token_hard_expires_in=86400 * 10))
     QuickBooksConnection.objects.filter(pk=connection.pk).update(
         last_refreshed_at=timezone.now() - timedelta(days=45)
