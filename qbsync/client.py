@@ -95,6 +95,13 @@ class QBOClient(QuickBooks):
                     "QuickBooks rejected a freshly refreshed access token (401)",
                     intuit_tid=response.headers.get("intuit_tid", ""),
                 )
+        if response.status_code == 403 and _fault(response)["code"] != THROTTLED:
+            # Wrong scope, environment or realm for this grant: retrying can't fix it.
+            tokens.mark_needs_reauth(
+                self.connection_id,
+                f"QuickBooks refused access (403): {_fault_text(response)}",
+                intuit_tid=response.headers.get("intuit_tid", ""),
+            )
         if response.status_code == 429:
             throttle.pause(self.company_id, _retry_after(response))
         raise_for_response(response)

@@ -257,6 +257,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # On shutdown, give running tasks a moment, then requeue unacked messages.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens inside web requests: give up quickly when the broker is down (the
+# sweeper re-rings every pending order) instead of hanging the page.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The static schedule; each entry is added with the task it runs.

@@ -120,6 +120,9 @@ def test_gateway_403_means_reconnect(connection):
     with open_client(connection.company) as qb, pytest.raises(ReconnectNeeded) as caught:
         Invoice.get(9, qb=qb)
     assert caught.value.code == "3100"
+    connection.refresh_from_db()
+    assert connection.status == "needs_reauth"
+    assert "3100" in connection.last_error
 
 
 @responses.activate

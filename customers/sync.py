@@ -1,0 +1,84 @@
+"""QBO Customer JSON ⇄ the customers mirror. Bulk, idempotent upserts (one statement per page)."""
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from customers.models import Customer
+from qbsync.qbojson import decimal, parse_time, plain, ref_value
+
+UPDATED_FIELDS = [
+    "display_name",
+    "company_name",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "bill_line1",
+    "bill_city",
+    "bill_region",
+    "bill_postal_code",
+    "bill_country",
+    "balance",
+    "currency",
+    "active",
+    "deleted_in_qbo",
+    "merged_into_qbo_id",
+    "sync_token",
+    "qbo_created_at",
+    "qbo_updated_at",
+    "raw",
+    "synced_at",
+]
+
+
+def customer_fields(data: dict) -> dict:
+    """The mirrored columns of one QBO Customer object."""
+    bill = data.get("BillAddr") or {}
+    meta = data.get("MetaData") or {}
+    return {
+        "qbo_id": str(data["Id"]),
+        "display_name": (data.get("DisplayName") or "")[:500],
+        "company_name": (data.get("CompanyName") or "")[:500],
+        "given_name": (data.get("GivenName") or "")[:100],
+        "family_name": (data.get("FamilyName") or "")[:100],
+        "email": ((data.get("PrimaryEmailAddr") or {}).get("Address") or "")[:254],
+        "phone": ((data.get("PrimaryPhone") or {}).get("FreeFormNumber") or "")[:40],
+        "bill_line1": (bill.get("Line1") or "")[:500],
+        "bill_city": (bill.get("City") or "")[:255],
+        "bill_region": (bill.get("CountrySubDivisionCode") or "")[:255],
+        "bill_postal_code": (bill.get("PostalCode") or "")[:30],
+        "bill_country": (bill.get("Country") or "")[:255],
+        "balance": decimal(data.get("Balance")),
+        "currency": ref_value(data.get("CurrencyRef"))[:3],
+        "active": bool(data.get("Active", True)),
+        "deleted_in_qbo": False,
+        "merged_into_qbo_id": "",
+        "sync_token": str(data.get("SyncToken", ""))[:20],
+        "qbo_created_at": parse_time(meta.get("CreateTime")),
+        "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
+        "raw": plain(data),
+    }
+
+
+def upsert_customers(company_id: int, objects: Iterable[dict]) -> int:
+    """Insert or update mirror rows for QBO customers, in one statement."""
+    now = timezone.now()
+    rows = [
+        Customer(company_id=company_id, synced_at=now, **customer_fields(data)) for data in objects
+    ]
+    if rows:
+        Customer.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["company", "qbo_id"],
+            update_fields=UPDATED_FIELDS,
+        )
+    return len(rows)
+
+
+def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str], merged_into: str = "") -> int:
+    """QBO deleted (or merged away) these customers: keep the rows, flag them."""
+    return Customer.objects.filter(company_id=company_id, qbo_id__in=list(qbo_ids)).update(
+        deleted_in_qbo=True, active=False, merged_into_qbo_id=merged_into, synced_at=timezone.now()
+    )

@@ -1,0 +1,75 @@
+"""QBO JSON in and out: Decimal money as JSON numbers, QBO timestamps, raw copies to store."""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+def _number(value: Decimal) -> int | float:
+    # Money and quantities here have at most a few decimals, which floats carry exactly
+    # through repr(); Intuit's samples send numbers, not strings.
+    return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+
+
+def plain(value: Any) -> Any:
+    """A copy with every Decimal turned back into a JSON number (for JSONField storage)."""
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def dumps(payload: Any) -> str:
+    """Serialise a request body for Intuit."""
+    return json.dumps(plain(payload), separators=(",", ":"))
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """QBO's ISO-8601 timestamps ('2015-07-24T10:35:08-07:00', with or without millis, 'Z')."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def decimal(value: Any, default: str = "0") -> Decimal:
+    if value in (None, ""):
+        return Decimal(default)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def ref_value(ref: Any) -> str:
+    """The id inside a reference object such as CustomerRef {"value": "1", "name": "..."}."""
+    return str(ref.get("value", "")) if isinstance(ref, dict) else ""
+
+
+def escape(value: str) -> str:
+    """Quote a value for the QBO query language (backslash, then single quote)."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def select(
+    entity: str,
+    where: dict[str, str] | None = None,
+    *,
+    order_by: str = "",
+    start: int | None = None,
+    max_results: int | None = None,
+    count: bool = False,
+) -> str:
+    """A QBO query (its own language, sent to Intuit — not SQL), every value escaped."""
+    sql = f"SELECT {'COUNT(*)' if count else '*'} FROM {entity}"  # noqa: S608 - not SQL
+    if where:
+        sql += " WHERE " + " AND ".join(
+            f"{field} = '{escape(str(value))}'" for field, value in where.items()
+        )
+    if order_by:
+        sql += f" ORDERBY {order_by}"
+    if start is not None:
+        sql += f" STARTPOSITION {start}"
+    if max_results is not None:
+        sql += f" MAXRESULTS {max_results}"
+    return sql
