@@ -1,0 +1,108 @@
+from django.contrib import admin, messages
+
+from accounts.admin_scope import CompanyScopedAdminMixin
+from invoicing import services
+from invoicing.models import Order, OrderLine, Product
+
+PUSH_STATE_FIELDS = [
+    "push_status",
+    "push_attempts",
+    "next_attempt_at",
+    "claimed_at",
+    "request_id",
+    "push_generation",
+    "last_error",
+    "last_error_code",
+    "last_error_tid",
+    "qbo_invoice_id",
+    "qbo_doc_number",
+    "qbo_sync_token",
+    "qbo_total",
+    "qbo_balance",
+    "payment_status",
+    "synced_at",
+]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ["position", "product", "description", "quantity", "unit_price", "amount", "taxable"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Lines are part of their order: whoever may see the order sees its lines.
+        order_admin = self.admin_site.get_model_admin(self.parent_model)
+        return order_admin.has_view_permission(request, obj)
+
+
+@admin.register(Order)
+class OrderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "company",
+        "customer_name",
+        "total",
+        "push_status",
+        "payment_status",
+        "qbo_doc_number",
+        "created_at",
+    ]
+    list_filter = [("company", admin.RelatedOnlyFieldListFilter), "push_status", "payment_status"]
+    search_fields = ["number", "customer__display_name", "new_customer_name", "qbo_doc_number"]
+    list_select_related = ["company", "customer"]
+    raw_id_fields = ["customer"]
+    # Numbers, totals and push state are owned by create_order and the push service.
+    readonly_fields = [
+        "company",
+        "number",
+        "subtotal",
+        "total",
+        "created_by",
+        "created_at",
+        "updated_at",
+        *PUSH_STATE_FIELDS,
+    ]
+    inlines = [OrderLineInline]
+    actions = ["push_again"]
+
+    def has_add_permission(self, request):
+        # Orders are created in the app, where they are numbered and queued for pushing.
+        return False
+
+    @admin.display(description="customer", ordering="customer__display_name")
+    def customer_name(self, order: Order) -> str:
+        return order.customer_name
+
+    @admin.action(description="Push again (failed or waiting orders)", permissions=["change"])
+    def push_again(self, request, queryset):
+        retried = sum(services.retry_push(order) for order in queryset)
+        skipped = queryset.count() - retried
+        self.message_user(request, f"{retried} order(s) queued to push again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} order(s) skipped: only failed or waiting orders can be pushed again.",
+                messages.WARNING,
+            )
+
+
+@admin.register(Product)
+class ProductAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "company", "sku", "unit_price", "taxable", "active", "qbo_item_name"]
+    list_filter = [("company", admin.RelatedOnlyFieldListFilter), "active", "taxable"]
+    search_fields = ["name", "sku"]
+    list_select_related = ["company"]
+    readonly_fields = ["qbo_item_id", "qbo_item_name", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A product's orders stay with its company: moving it would leak them.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "company"] if obj else fields

@@ -1,0 +1,343 @@
+"""Forms for products, new orders and their lines, list filters and invoicing settings."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db.models import Q, QuerySet
+from django.urls import reverse_lazy
+from django.utils import timezone
+
+from customers.models import Customer
+from invoicing.models import InvoicingSettings, Order, Product
+from invoicing.services import NewLine
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["name", "sku", "description", "unit_price", "taxable", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.company = company
+        self.fields["unit_price"].validators.append(
+            MinValueValidator(0, "The unit price can't be negative.")
+        )
+
+    def _others(self):
+        return Product.objects.filter(company=self.instance.company).exclude(pk=self.instance.pk)
+
+    def clean_name(self) -> str:
+        # The database constraint ignores case (QuickBooks does too); say so before it trips.
+        name = self.cleaned_data["name"]
+        if self._others().filter(name__iexact=name).exists():
+            raise forms.ValidationError(f"You already have a product named “{name}”.")
+        return name
+
+    def clean_sku(self) -> str:
+        sku = self.cleaned_data["sku"]
+        if sku and self._others().filter(sku=sku).exists():
+            raise forms.ValidationError(f"Another product already has the SKU “{sku}”.")
+        return sku
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "Name or SKU"}),
+    )
+    active = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[("", "All products"), ("yes", "Active"), ("no", "Inactive")],
+    )
+
+    def filter(self, products: QuerySet) -> QuerySet:
+        if not self.is_valid():
+            return products
+        if q := self.cleaned_data["q"]:
+            products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q))
+        if active := self.cleaned_data["active"]:
+            products = products.filter(active=active == "yes")
+        return products
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "Number, customer or invoice"}),
+    )
+    push_status = forms.ChoiceField(
+        label="QuickBooks", required=False, choices=[("", "Any"), *Order.PushStatus.choices]
+    )
+    payment_status = forms.ChoiceField(
+        label="Payment", required=False, choices=[("", "Any"), *Order.PaymentStatus.choices]
+    )
+
+    def filter(self, orders: QuerySet) -> QuerySet:
+        if not self.is_valid():
+            return orders
+        if q := self.cleaned_data["q"]:
+            orders = orders.filter(
+                Q(number__icontains=q)
+                | Q(customer__display_name__icontains=q)
+                | Q(new_customer_name__icontains=q)
+                | Q(qbo_doc_number__icontains=q)
+            )
+        for status in ("push_status", "payment_status"):
+            if value := self.cleaned_data[status]:
+                orders = orders.filter(**{status: value})
+        return orders
+
+    @property
+    def is_filtering(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.values())
+
+
+def orderable_customers(company):
+    return Customer.objects.filter(company=company, active=True, deleted_in_qbo=False)
+
+
+class OrderForm(forms.Form):
+    """The order header: an existing customer or a new one (exactly one), dates, memo."""
+
+    # Set by the search box's script; the search text alone also works when it names a
+    # customer exactly (typed in full, or with scripts off).
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Pick a customer from the list."},
+    )
+    customer_search = forms.CharField(
+        label="Customer",
+        required=False,
+        max_length=500,
+        help_text="Type part of a name, company or email, then pick from the matches.",
+        widget=forms.SearchInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("invoicing:order_customer_search"),
+                "hx-trigger": "input changed delay:250ms, search",
+                "hx-target": "#customer-matches",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    new_customer_name = forms.CharField(label="New customer name", required=False, max_length=500)
+    new_customer_email = forms.EmailField(label="New customer email", required=False)
+    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    memo = forms.CharField(
+        label="Message on invoice",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    currency = forms.CharField(
+        label="Currency",
+        max_length=3,
+        initial="USD",
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter code such as USD.")],
+    )
+
+    def __init__(self, *args, company, **kwargs):
+        kwargs.setdefault("initial", {"order_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.customers = orderable_customers(company)
+        self.fields["customer"].queryset = self.customers
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+    def clean(self):
+        data = super().clean()
+        customer = data.get("customer") or self._customer_named(data.get("customer_search", ""))
+        new_name = data.get("new_customer_name", "")
+        if customer and new_name:
+            self.add_error(
+                "new_customer_name", "Pick an existing customer or enter a new one, not both."
+            )
+        elif not customer and not new_name and "customer_search" not in self.errors:
+            self.add_error("customer_search", "Pick a customer, or enter a new customer name.")
+        elif new_name and self.customers.filter(display_name__iexact=new_name).exists():
+            self.add_error(
+                "new_customer_name",
+                f"A customer named “{new_name}” already exists: pick it under Customer.",
+            )
+        data["customer"] = customer
+        if (
+            data.get("due_date")
+            and data.get("order_date")
+            and data["due_date"] < data["order_date"]
+        ):
+            self.add_error("due_date", "The due date can't be before the order date.")
+        return data
+
+    def create_order_arguments(self) -> dict:
+        """The cleaned header as keyword arguments for services.create_order."""
+        data = self.cleaned_data
+        new = data["customer"] is None
+        return {
+            "customer": data["customer"],
+            "new_customer_name": data["new_customer_name"] if new else "",
+            "new_customer_email": data["new_customer_email"] if new else "",
+            "order_date": data["order_date"],
+            "due_date": data["due_date"],
+            "memo": data["memo"],
+            "currency": data["currency"],
+        }
+
+    def _customer_named(self, text: str) -> Customer | None:
+        if not text:
+            return None
+        matches = list(self.customers.filter(display_name__iexact=text)[:2])
+        if len(matches) != 1:
+            self.add_error(
+                "customer_search", f"No customer named “{text}”: pick one from the list."
+            )
+            return None
+        return matches[0]
+
+
+class OrderLineForm(forms.Form):
+    product = forms.ModelChoiceField(
+        label="Product",
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label="— Free text —",
+        error_messages={"invalid_choice": "Pick one of your active products."},
+    )
+    description = forms.CharField(label="Description", required=False, max_length=4000)
+    quantity = forms.DecimalField(
+        label="Quantity",
+        max_digits=12,
+        decimal_places=2,
+        initial=Decimal("1"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+    )
+    unit_price = forms.DecimalField(
+        label="Unit price",
+        required=False,
+        **MONEY,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    taxable = forms.BooleanField(label="Taxable", required=False, initial=True)
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if products is not None:
+            self.fields["product"].queryset = products
+
+    def clean_quantity(self) -> Decimal:
+        quantity = self.cleaned_data["quantity"]
+        if quantity <= 0:
+            raise forms.ValidationError("The quantity must be more than zero.")
+        return quantity
+
+    def clean_unit_price(self) -> Decimal | None:
+        price = self.cleaned_data["unit_price"]
+        if price is not None and price < 0:
+            raise forms.ValidationError("The unit price can't be negative.")
+        return price
+
+    def clean(self):
+        data = super().clean()
+        product = data.get("product")
+        if not product and not data.get("description") and "product" not in self.errors:
+            self.add_error("description", "Pick a product or type a description.")
+        if data.get("unit_price") is None and "unit_price" not in self.errors:
+            if product:
+                data["unit_price"] = product.unit_price
+            else:
+                self.add_error("unit_price", "Enter a unit price.")
+        return data
+
+    def new_line(self) -> NewLine:
+        data = self.cleaned_data
+        return NewLine(
+            product=data["product"],
+            description=data["description"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            taxable=data["taxable"],
+        )
+
+
+class BaseOrderLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, company, **kwargs):
+        self.products = Product.objects.filter(company=company, active=True)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "products": self.products}
+
+    def filled_forms(self) -> list[OrderLineForm]:
+        # Rows left untouched (a spare blank row) are skipped, as Django's formsets do.
+        return [form for form in self.forms if form.has_changed()]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.filled_forms():
+            raise forms.ValidationError("Add at least one line.")
+
+    def new_lines(self) -> list[NewLine]:
+        return [form.new_line() for form in self.filled_forms()]
+
+
+OrderLineFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseOrderLineFormSet, extra=1, max_num=200, absolute_max=200
+)
+
+
+SETTINGS_FIELDS = [
+    # (field, key in qbo_setting_choices, label, help)
+    ("default_item", "items", "Default item", "The QuickBooks item for free-text order lines."),
+    ("income_account", "accounts", "Income account", "For the items qbsync creates."),
+    ("term", "terms", "Payment terms", "Sets each invoice's due date in QuickBooks."),
+    ("tax_code", "tax_codes", "Line tax code", "Only for companies outside the US."),
+]
+
+
+class InvoicingSettingsForm(forms.Form):
+    """One choice per setting from the company's QuickBooks data; saves both id and name."""
+
+    def __init__(self, *args, choices: dict, instance: InvoicingSettings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.names: dict[str, dict[str, str]] = {}
+        for field, key, label, help_text in SETTINGS_FIELDS:
+            options = {str(id_): name for id_, name in choices.get(key, [])}
+            current = getattr(instance, f"{field}_id")
+            if not options and not current:
+                continue  # e.g. no tax codes: a US company sets tax per invoice
+            self.names[field] = dict(options)
+            if current and current not in options:
+                # Keep a saved choice that has gone from QuickBooks, rather than silently
+                # clearing it when the form is saved unchanged.
+                self.names[field][current] = getattr(instance, f"{field}_name")
+                options[current] = f"{getattr(instance, f'{field}_name')} (not in QuickBooks)"
+            self.fields[field] = forms.ChoiceField(
+                label=label,
+                help_text=help_text,
+                required=False,
+                choices=[("", "— None —"), *options.items()],
+                initial=current,
+            )
+
+    def save(self) -> InvoicingSettings:
+        for field in self.fields:
+            value = self.cleaned_data[field]
+            setattr(self.instance, f"{field}_id", value)
+            setattr(self.instance, f"{field}_name", self.names[field].get(value, "")[:100])
+        self.instance.save()
+        return self.instance

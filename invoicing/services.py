@@ -1,0 +1,149 @@
+"""Invoicing services: creating orders, re-queuing their push, and links to their invoices."""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BigIntegerField, F, Max
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts.models import Company, User
+from customers.models import Customer
+from invoicing import tasks
+from invoicing.models import Order, OrderLine, Product
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+FIRST_ORDER_NUMBER = 1001
+RETRYABLE = (Order.PushStatus.FAILED, Order.PushStatus.WAITING)
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """One line of an order being created: a product or a free-text description."""
+
+    product: Product | None
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    taxable: bool
+
+    @property
+    def amount(self) -> Decimal:
+        return line_amount(self.quantity, self.unit_price)
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """Quantity times unit price, rounded half-up to cents."""
+    return (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def next_order_number(company: Company) -> str:
+    """The company's next order number; call it holding the company's row lock."""
+    numbers = Order.objects.filter(company=company, number__regex=r"^[0-9]{1,18}$")
+    highest = numbers.aggregate(n=Max(Cast("number", BigIntegerField())))["n"]
+    return str(max(highest or 0, FIRST_ORDER_NUMBER - 1) + 1)
+
+
+def create_order(
+    *,
+    company: Company,
+    created_by: User | None,
+    customer: Customer | None = None,
+    new_customer_name: str = "",
+    new_customer_email: str = "",
+    order_date: date,
+    due_date: date | None = None,
+    memo: str = "",
+    currency: str = "USD",
+    lines: Sequence[NewLine],
+) -> Order:
+    """Save a numbered order with its lines and totals, and queue its push after commit."""
+    if (customer is None) == (not new_customer_name):
+        raise ValueError("An order needs exactly one of customer or new_customer_name")
+    if customer is not None and customer.company_id != company.id:
+        raise ValueError("The customer belongs to another company")
+    if any(line.product and line.product.company_id != company.id for line in lines):
+        raise ValueError("A product belongs to another company")
+    if not lines:
+        raise ValueError("An order needs at least one line")
+
+    subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+    with transaction.atomic():
+        # The company row lock serialises number allocation per company (on SQLite the
+        # IMMEDIATE transaction mode serialises writers instead).
+        Company.objects.select_for_update().only("id").get(pk=company.pk)
+        order = Order.objects.create(
+            company=company,
+            number=next_order_number(company),
+            customer=customer,
+            new_customer_name=new_customer_name,
+            new_customer_email=new_customer_email,
+            order_date=order_date,
+            due_date=due_date,
+            memo=memo,
+            currency=currency,
+            subtotal=subtotal,
+            # QuickBooks adds any sales tax; its figure comes back as qbo_total.
+            total=subtotal,
+            created_by=created_by,
+            push_status=Order.PushStatus.PENDING,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                position=position,
+                product=line.product,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                taxable=line.taxable,
+            )
+            for position, line in enumerate(lines, start=1)
+        )
+        _ring_push(order.id)
+    logger.info("order %s created for company %s", order.number, company.id)
+    return order
+
+
+def retry_push(order: Order) -> bool:
+    """Queue a failed or waiting order for a fresh push; False if its state doesn't allow it."""
+    with transaction.atomic():
+        # A conditional UPDATE, so two clicks (or a worker finishing meanwhile) can't both win.
+        retried = Order.objects.filter(pk=order.pk, push_status__in=RETRYABLE).update(
+            push_status=Order.PushStatus.PENDING,
+            push_generation=F("push_generation") + 1,
+            request_id="",
+            last_error="",
+            last_error_code="",
+            last_error_tid="",
+            next_attempt_at=None,
+            push_attempts=0,
+            updated_at=timezone.now(),
+        )
+        if retried:
+            _ring_push(order.pk)
+    return bool(retried)
+
+
+def _ring_push(order_id: int) -> None:
+    # The row is the ledger; the message is a doorbell sent only once the row is committed.
+    tasks.push_order.delay_on_commit(order_id)
+
+
+def invoice_url(order: Order, realm_id: str) -> str:
+    """Where a person opens the order's invoice in QuickBooks (or the local sandbox)."""
+    environment = settings.QBO_ENVIRONMENT
+    if environment == "production":
+        return f"https://qbo.intuit.com/app/invoice?txnId={order.qbo_invoice_id}"
+    if environment == "sandbox":
+        return f"https://app.sandbox.qbo.intuit.com/app/invoice?txnId={order.qbo_invoice_id}"
+    base = settings.QBO_LOCAL_SANDBOX_PUBLIC_URL.rstrip("/")
+    return f"{base}/ui/companies/{realm_id}/invoices/{order.qbo_invoice_id}"

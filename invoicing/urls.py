@@ -1,0 +1,20 @@
+from django.urls import path
+
+from invoicing import views
+
+app_name = "invoicing"
+
+urlpatterns = [
+    path("products/", views.product_list, name="product_list"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/<int:pk>/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/deactivate/", views.product_deactivate, name="product_deactivate"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/new/", views.order_create, name="order_create"),
+    path("orders/customers/", views.order_customer_search, name="order_customer_search"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/status/", views.order_push_status, name="order_push_status"),
+    path("orders/<int:pk>/retry/", views.order_retry, name="order_retry"),
+    path("orders/<int:pk>/invoice.pdf", views.order_invoice_pdf, name="order_invoice_pdf"),
+    path("settings/invoicing/", views.invoicing_settings, name="settings"),
+]

@@ -1,0 +1,253 @@
+"""Pages for products, orders and invoicing settings; every query is scoped to request.company."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+
+from invoicing import services
+from invoicing.forms import (
+    InvoicingSettingsForm,
+    OrderFilterForm,
+    OrderForm,
+    OrderLineFormSet,
+    ProductFilterForm,
+    ProductForm,
+    orderable_customers,
+)
+from invoicing.models import InvoicingSettings, Order, Product
+from qbsync.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
+
+PER_PAGE = 25
+# The push is still moving: the status fragment keeps polling.
+UNSETTLED = (Order.PushStatus.PENDING, Order.PushStatus.IN_FLIGHT, Order.PushStatus.WAITING)
+
+
+def company_required(view):
+    """Signed in and working in a company; anyone without one gets a page saying so."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.company is None:
+            return render(request, "invoicing/no_company.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def manager_required(view):
+    """Owners and admins of the current company only."""
+
+    @company_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.membership.can_manage:
+            return render(request, "invoicing/managers_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def describe_error(error: QuickBooksError) -> str:
+    """A QuickBooks failure in plain words, for a message on the page."""
+    if isinstance(error, ReconnectNeeded):
+        return "QuickBooks needs to be reconnected first (Settings → QuickBooks)."
+    if isinstance(error, RateLimited):
+        return "QuickBooks is busy right now. Try again in a minute."
+    if isinstance(error, Unavailable):
+        return "QuickBooks didn't answer. Try again in a few minutes."
+    if isinstance(error, Rejected):
+        return f"QuickBooks refused the request: {error.text}"
+    return f"QuickBooks couldn't do that: {error.text}"
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+
+
+# --- Products ------------------------------------------------------------------------------
+
+
+@company_required
+@require_GET
+def product_list(request):
+    filters = ProductFilterForm(request.GET)
+    products = filters.filter(Product.objects.filter(company=request.company))
+    context = {"filters": filters, "page": paginate(request, products)}
+    return render(request, "invoicing/product_list.html", context)
+
+
+@company_required
+def product_create(request):
+    return _product_form(request, Product(company=request.company))
+
+
+@company_required
+def product_edit(request, pk: int):
+    return _product_form(request, get_object_or_404(Product, pk=pk, company=request.company))
+
+
+def _product_form(request, product: Product):
+    data = request.POST if request.method == "POST" else None
+    form = ProductForm(data, instance=product, company=request.company)
+    if data is not None and form.is_valid():
+        try:
+            with transaction.atomic():
+                product = form.save()
+        except IntegrityError:
+            # Another person saved the same name or SKU between our check and this save.
+            form.add_error(None, "A product with this name or SKU was just saved. Try again.")
+        else:
+            messages.success(request, f"Saved product “{product.name}”.")
+            return redirect("invoicing:product_list")
+    return render(request, "invoicing/product_form.html", {"form": form, "product": product})
+
+
+@company_required
+@require_POST
+def product_deactivate(request, pk: int):
+    product = get_object_or_404(Product, pk=pk, company=request.company)
+    product.active = False
+    product.save(update_fields=["active", "updated_at"])
+    messages.success(request, f"“{product.name}” is inactive: new orders can't use it.")
+    return redirect("invoicing:product_list")
+
+
+# --- Orders --------------------------------------------------------------------------------
+
+
+@company_required
+@require_GET
+def order_list(request):
+    filters = OrderFilterForm(request.GET)
+    orders = Order.objects.filter(company=request.company).select_related("customer")
+    context = {"filters": filters, "page": paginate(request, filters.filter(orders))}
+    return render(request, "invoicing/order_list.html", context)
+
+
+@company_required
+def order_create(request):
+    data = request.POST if request.method == "POST" else None
+    form = OrderForm(data, company=request.company)
+    lines = OrderLineFormSet(data, company=request.company, prefix="lines")
+    if data is not None and all([form.is_valid(), lines.is_valid()]):
+        order = services.create_order(
+            company=request.company,
+            created_by=request.user,
+            lines=lines.new_lines(),
+            **form.create_order_arguments(),
+        )
+        messages.success(request, f"Order {order.number} created. Sending it to QuickBooks…")
+        return redirect("invoicing:order_detail", pk=order.pk)
+    products = {
+        str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
+        for product in lines.products
+    }
+    context = {"form": form, "lines": lines, "products": products}
+    return render(request, "invoicing/order_form.html", context)
+
+
+@company_required
+@require_GET
+def order_customer_search(request):
+    """Up to ten of the company's customers matching the typed text (an htmx fragment)."""
+    text = (request.GET.get("customer_search") or request.GET.get("q") or "").strip()
+    customers = orderable_customers(request.company).filter(
+        Q(display_name__icontains=text) | Q(company_name__icontains=text) | Q(email__icontains=text)
+    )
+    context = {"customers": customers[:10] if text else [], "text": text}
+    return render(request, "invoicing/_customer_matches.html", context)
+
+
+@company_required
+@require_GET
+def order_detail(request, pk: int):
+    order = get_object_or_404(
+        Order.objects.select_related("customer"), pk=pk, company=request.company
+    )
+    lines = order.lines.select_related("product")
+    context = {"lines": lines, **_push_status_context(request, order)}
+    return render(request, "invoicing/order_detail.html", context)
+
+
+@company_required
+@require_GET
+def order_push_status(request, pk: int):
+    """The push status card alone; it polls itself until the push has settled."""
+    order = get_object_or_404(Order, pk=pk, company=request.company)
+    return render(request, "invoicing/_push_status.html", _push_status_context(request, order))
+
+
+def _push_status_context(request, order: Order) -> dict:
+    context = {"order": order, "polling": order.push_status in UNSETTLED, "invoice_link": ""}
+    if order.push_status == Order.PushStatus.SYNCED and order.qbo_invoice_id:
+        # The connection model may be absent (not connected, or disconnected since).
+        connection = getattr(request.company, "quickbooks_connection", None)
+        realm_id = connection.realm_id if connection else ""
+        context["invoice_link"] = services.invoice_url(order, realm_id)
+    return context
+
+
+@company_required
+@require_POST
+def order_retry(request, pk: int):
+    order = get_object_or_404(Order, pk=pk, company=request.company)
+    if services.retry_push(order):
+        messages.success(request, f"Order {order.number} will be sent to QuickBooks again.")
+    else:
+        messages.warning(request, f"Order {order.number} isn't waiting for a retry.")
+    return redirect("invoicing:order_detail", pk=order.pk)
+
+
+@company_required
+@require_GET
+def order_invoice_pdf(request, pk: int):
+    order = get_object_or_404(Order, pk=pk, company=request.company)
+    if order.push_status != Order.PushStatus.SYNCED:
+        messages.warning(request, "The invoice isn't in QuickBooks yet.")
+        return redirect("invoicing:order_detail", pk=order.pk)
+    try:
+        pdf = services.invoice_pdf(order)
+    except QuickBooksError as error:
+        messages.error(request, describe_error(error))
+        return redirect("invoicing:order_detail", pk=order.pk)
+    filename = f"invoice-{order.qbo_doc_number or order.number}.pdf"
+    disposition = content_disposition_header(as_attachment=True, filename=filename)
+    return HttpResponse(
+        pdf, content_type="application/pdf", headers={"Content-Disposition": disposition}
+    )
+
+
+# --- Settings ------------------------------------------------------------------------------
+
+
+@manager_required
+def invoicing_settings(request):
+    company = request.company
+    instance = InvoicingSettings.objects.filter(company=company).first()
+    instance = instance or InvoicingSettings(company=company)
+    context = {"settings": instance, "problem": "", "form": None}
+    if getattr(company, "quickbooks_connection", None) is None:
+        context["problem"] = "Connect QuickBooks first: these choices come from your QuickBooks."
+        return render(request, "invoicing/settings.html", context)
+    try:
+        choices = services.qbo_setting_choices(company)
+    except QuickBooksError as error:
+        context["problem"] = describe_error(error)
+        return render(request, "invoicing/settings.html", context)
+    data = request.POST if request.method == "POST" else None
+    form = InvoicingSettingsForm(data, choices=choices, instance=instance)
+    if data is not None and form.is_valid():
+        form.save()
+        messages.success(request, "Invoicing settings saved.")
+        return redirect("invoicing:settings")
+    context["form"] = form
+    return render(request, "invoicing/settings.html", context)

@@ -1,0 +1,113 @@
+"""A member of Bravo Traders reaches none of Acme Supplies' products or orders, by any URL."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from invoicing import urls
+from invoicing.models import Order, Product
+
+from .conftest import make_customer, make_order
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Acme-Secret"  # in every name of Acme's data, so any leak shows in a page
+SEARCH = "cme-secre"  # finds SECRET (case-insensitively) without being echoed as it
+
+
+@pytest.fixture
+def acme(company):
+    product = Product.objects.create(company=company, name=f"{SECRET} widget", unit_price=5)
+    customer = make_customer(company, f"{SECRET} customer")
+    order = make_order(
+        company,
+        "1001",
+        customer=customer,
+        new_customer_name="",
+        push_status=Order.PushStatus.FAILED,
+        last_error=f"{SECRET} error",
+        qbo_doc_number="1001",
+    )
+    return {"product": product, "customer": customer, "order": order}
+
+
+def url_names() -> set[str]:
+    return {p.name for p in urls.urlpatterns if isinstance(p, URLPattern)}
+
+
+def order_post(acme) -> dict:
+    return {
+        "customer": acme["customer"].pk,
+        "order_date": "2026-03-02",
+        "currency": "USD",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": acme["product"].pk,
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "5",
+    }
+
+
+def cases(acme) -> list[tuple[str, str, dict, dict, set[int]]]:
+    """(url name, method, url kwargs, data, allowed statuses)."""
+    product, order = {"pk": acme["product"].pk}, {"pk": acme["order"].pk}
+    edit = {"name": "Hijacked", "unit_price": "0"}
+    search = {"customer_search": SEARCH, "q": SEARCH}
+    return [
+        ("invoicing:product_list", "get", {}, {"q": SEARCH}, {200}),
+        ("invoicing:product_create", "get", {}, {}, {200}),
+        ("invoicing:product_create", "post", {}, edit | {"name": "Bravo widget"}, {302}),
+        ("invoicing:product_edit", "get", product, {}, {404}),
+        ("invoicing:product_edit", "post", product, edit, {404}),
+        ("invoicing:product_deactivate", "post", product, {}, {404}),
+        ("invoicing:order_list", "get", {}, {"q": SEARCH}, {200}),
+        ("invoicing:order_create", "get", {}, {}, {200}),
+        ("invoicing:order_create", "post", {}, order_post(acme), {200}),
+        ("invoicing:order_customer_search", "get", {}, search, {200}),
+        ("invoicing:order_detail", "get", order, {}, {404}),
+        ("invoicing:order_push_status", "get", order, {}, {404}),
+        ("invoicing:order_retry", "post", order, {}, {404}),
+        ("invoicing:order_invoice_pdf", "get", order, {}, {404}),
+        ("invoicing:settings", "get", {}, {}, {403}),
+        ("invoicing:settings", "post", {}, {"default_item": "1"}, {403}),
+    ]
+
+
+def test_every_url_refuses_another_companys_objects(bob_client, company, acme):
+    covered = set()
+    for name, method, kwargs, data, allowed in cases(acme):
+        covered.add(name.removeprefix("invoicing:"))
+        response = getattr(bob_client, method)(reverse(name, kwargs=kwargs), data)
+        assert response.status_code in allowed, (name, method, response.status_code)
+        assert SECRET not in response.content.decode(), (name, method)
+    assert covered == url_names(), "every invoicing URL needs an isolation case"
+
+    # Nothing of Acme's changed; Bob's product went to his own company.
+    product, order = acme["product"], acme["order"]
+    product.refresh_from_db()
+    order.refresh_from_db()
+    assert (product.name, product.active, product.unit_price) == (
+        f"{SECRET} widget",
+        True,
+        Decimal("5.00"),
+    )
+    assert (order.push_status, order.push_generation) == (Order.PushStatus.FAILED, 0)
+    assert list(Order.objects.values_list("company", flat=True)) == [company.pk]
+    assert Product.objects.filter(company=company).count() == 1
+
+
+def test_every_url_sends_anonymous_visitors_to_log_in(client, acme):
+    for name, method, kwargs, data, _ in cases(acme):
+        response = getattr(client, method)(reverse(name, kwargs=kwargs), data)
+        assert response.status_code == 302, name
+        assert "/login/" in response["Location"], name
+
+
+def test_a_user_without_a_company_gets_a_friendly_page(client, django_user_model, acme):
+    loner = django_user_model.objects.create_user(email="loner@example.com", password="pw")
+    client.force_login(loner)
+    for name, method, kwargs, data, _ in cases(acme):
+        response = getattr(client, method)(reverse(name, kwargs=kwargs), data)
+        assert response.status_code == 403, name
+        assert "not a member of any company" in response.content.decode(), name
