@@ -1,0 +1,245 @@
+"""The Accounting API v3 under /v3/company/{realmId}/: reads, writes, queries, PDF, send.
+
+The gateway runs before every handler, in Intuit's order: bearer token (401 with the
+gateway's lower-case body), realm and scope (403, code 3100), throttling (429), then the
+service; `requestid` replays a stored success without running anything again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from . import errors, mutations, pdf, querying, wire
+from .clock import response_time
+from .entities import entity_type
+from .entities.base import EntityType
+from .store import Company, Reply
+from .tokens import ACCOUNTING, AuthFailure
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+
+logger = logging.getLogger(__name__)
+PREFIX = "/v3/company/<realm>"
+MAX_REQUEST_ID = 50
+Handler = Callable[["SandboxApp", Request, Company, dict], Response]
+
+RULES = [
+    Rule(f"{PREFIX}/query", endpoint="api.query", methods=["GET", "POST"]),
+    Rule(f"{PREFIX}/<entity>/<ident>/pdf", endpoint="api.pdf", methods=["GET"]),
+    Rule(f"{PREFIX}/<entity>/<ident>/send", endpoint="api.send", methods=["POST"]),
+    Rule(f"{PREFIX}/<entity>/<ident>", endpoint="api.read", methods=["GET"]),
+    Rule(f"{PREFIX}/<entity>", endpoint="api.entity", methods=["GET", "POST"]),
+    Rule(f"{PREFIX}/<path:rest>", endpoint="api.unknown"),
+]
+
+
+# --- responses -------------------------------------------------------------------------------
+def json_body(app: SandboxApp, body: dict, status: int = 200) -> Response:
+    body = {**body, "time": response_time(app.state.clock.now())}
+    return Response(wire.dumps(body), status=status, mimetype="application/json")
+
+
+def fault_response(app: SandboxApp, error: errors.QBOError) -> Response:
+    body = error.body(response_time(app.state.clock.now()))
+    return Response(wire.dumps(body), status=error.status, mimetype="application/json")
+
+
+def entity_response(app: SandboxApp, name: str, obj: dict) -> Response:
+    return json_body(app, {name: obj})
+
+
+# --- gateway ---------------------------------------------------------------------------------
+def serve(
+    app: SandboxApp, request: Request, endpoint: str, values: dict, delay: Callable
+) -> Response:
+    """Authenticate, authorise, throttle, then run the handler (with any injected delay)."""
+    realm = values["realm"]
+    now_ms = int(app.state.clock.timestamp() * 1000)
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    try:
+        grant = app.state.oauth.authenticate(token)
+    except AuthFailure as failure:
+        headers = {"WWW-Authenticate": 'Bearer realm="Intuit", error="invalid_token"'}
+        return Response(
+            wire.dumps(errors.authentication_failed(str(failure), now_ms)),
+            401,
+            headers=headers,
+            mimetype="application/json",
+        )
+    company = app.state.company(realm)
+    if grant.realm_id != realm or company is None or ACCOUNTING not in grant.scopes:
+        detail = (
+            None
+            if ACCOUNTING in grant.scopes
+            else "The access token does not have sufficient scope"
+        )
+        return Response(
+            wire.dumps(errors.authorization_failed(detail, now_ms)),
+            403,
+            mimetype="application/json",
+        )
+    retry_after = app.throttle.enter(realm)
+    if retry_after is not None:
+        return throttled(app, retry_after)
+    try:
+        delay()
+        return _run(app, request, company, endpoint, values)
+    finally:
+        app.throttle.leave(realm)
+
+
+def throttled(app: SandboxApp, retry_after: int) -> Response:
+    # Real QBO answers 429 in XML even when JSON was asked for (python-quickbooks#43).
+    body = errors.throttle_xml(response_time(app.state.clock.now()))
+    return Response(
+        body, 429, headers={"Retry-After": str(retry_after)}, mimetype="application/xml"
+    )
+
+
+def _run(
+    app: SandboxApp, request: Request, company: Company, endpoint: str, values: dict
+) -> Response:
+    handler = HANDLERS[endpoint]
+    request_id = request.args.get("requestid")
+    try:
+        if request.method != "POST" or not request_id:
+            return handler(app, request, company, values)
+        if len(request_id) > MAX_REQUEST_ID:
+            raise errors.business_rule("RequestId exceeds the maximum length of 50 characters.")
+        return _once(app, request, company, values, handler, request_id)
+    except errors.QBOError as error:
+        return fault_response(app, error)
+    except Exception:
+        logger.exception("sandbox API handler failed")
+        return fault_response(app, errors.system_fault())
+
+
+def _once(
+    app: SandboxApp,
+    request: Request,
+    company: Company,
+    values: dict,
+    handler: Handler,
+    request_id: str,
+) -> Response:
+    """Same requestid for the same realm: the first successful response again, no new write."""
+    with company.lock:
+        reply = company.replies.get(request_id)
+        if reply is not None:
+            return Response(reply.body, reply.status, content_type=reply.content_type)
+        response = handler(app, request, company, values)
+        if response.status_code == 200:
+            stored = Reply(
+                200, response.get_data(), response.content_type, app.state.clock.timestamp()
+            )
+            company.remember_reply(request_id, stored)
+        return response
+
+
+# --- handlers ----------------------------------------------------------------------------------
+def _etype(name: str) -> EntityType:
+    etype = entity_type(name)
+    if etype is None:
+        raise errors.unsupported_operation(f"Operation Could not find resource for entity {name}")
+    return etype
+
+
+def read(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
+    etype = _etype(values["entity"])
+    # CompanyInfo is read as /companyinfo/{realmId}; its own Id is "1".
+    ident = "1" if etype.kind == "singleton" else values["ident"]
+    obj = company.get(etype.name, ident)
+    if obj is None:
+        raise errors.object_not_found(etype.name, values["ident"])
+    return entity_response(app, etype.name, etype.render(obj))
+
+
+def entity(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
+    etype = _etype(values["entity"])
+    if request.method == "GET":
+        if etype.kind != "singleton":
+            raise errors.unsupported_operation(f"Operation GET is not supported for {etype.name}.")
+        return entity_response(app, etype.name, etype.render(company.get(etype.name, "1") or {}))
+    return entity_response(app, etype.name, write(app, request, company, etype))
+
+
+def write(app: SandboxApp, request: Request, company: Company, etype: EntityType) -> dict:
+    """Create, update (full/sparse), delete or void, chosen the way QBO chooses."""
+    operation = request.args.get("operation", "").lower()
+    include = {part.strip().lower() for part in request.args.get("include", "").split(",")}
+    payload = _payload(request)
+    state, name = app.state, etype.name
+    if operation == "delete":
+        return mutations.delete(state, company, name, payload)
+    if operation == "void" or (operation == "update" and "void" in include):
+        return mutations.void(state, company, name, payload)
+    if etype.kind == "singleton":
+        payload = {"Id": "1", **payload}
+    if payload.get("Id") not in (None, "") or operation == "update":
+        sparse = str(payload.get("sparse", "false")).lower() == "true"
+        return mutations.update(
+            state, company, name, payload, sparse=sparse, options=frozenset(include)
+        )
+    return mutations.create(state, company, name, payload, options=frozenset(include))
+
+
+def _payload(request: Request) -> dict:
+    text = request.get_data(as_text=True)
+    if not text.strip():
+        return {}
+    try:
+        payload = wire.loads(text)
+    except ValueError as error:
+        raise errors.invalid_property(f"Unable to parse the request body: {error}") from None
+    if not isinstance(payload, dict):
+        raise errors.invalid_property("the request body must be a JSON object")
+    return payload
+
+
+def query(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
+    text = request.args.get("query", "")
+    if request.method == "POST" and request.get_data():
+        text = request.get_data(as_text=True)
+    return json_body(app, {"QueryResponse": querying.run(company, text)})
+
+
+def invoice_pdf(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
+    etype = _etype(values["entity"])
+    if etype.name != "Invoice":
+        raise errors.unsupported_operation(f"Operation PDF is not supported for {etype.name}.")
+    invoice = company.get("Invoice", values["ident"])
+    if invoice is None:
+        raise errors.object_not_found("Invoice", values["ident"])
+    body = pdf.invoice_pdf(company.name, etype.render(invoice))
+    return Response(body, mimetype="application/pdf")
+
+
+def send(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
+    if _etype(values["entity"]).name != "Invoice":
+        raise errors.unsupported_operation("Operation send is only supported for Invoice here.")
+    obj = mutations.send_invoice(app.state, company, values["ident"], request.args.get("sendTo"))
+    return entity_response(app, "Invoice", obj)
+
+
+def unknown(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
+    raise errors.unsupported_operation(
+        f"Operation Could not find resource for relative : {request.path} "
+        f"of full path: {request.url}"
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "api.read": read,
+    "api.entity": entity,
+    "api.query": query,
+    "api.pdf": invoice_pdf,
+    "api.send": send,
+    "api.unknown": unknown,
+}

@@ -1,0 +1,158 @@
+"""The WSGI application: routing, intuit_tid, the request log and injected faults."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import threading
+import time
+from contextlib import suppress
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request, Response
+
+from . import api, control_api, errors, oauth, seed, ui, wire
+from .clock import response_time
+from .config import SandboxConfig
+from .faults import FaultInjector, FaultRule
+from .idtoken import SigningKey
+from .reqlog import RequestLog
+from .store import SandboxState
+from .throttle import Throttle
+
+logger = logging.getLogger(__name__)
+
+
+class DroppedConnection(ConnectionAbortedError):
+    """Raised to the server after the socket is shut: the client gets no response at all."""
+
+
+def new_intuit_tid() -> str:
+    return f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+
+
+class SandboxApp:
+    def __init__(self, config: SandboxConfig, state: SandboxState | None = None) -> None:
+        self.config = config
+        self.state = state or SandboxState(token_mode=config.token_mode)
+        self.throttle = Throttle(config.limits, self.state.clock)
+        self.faults = FaultInjector(config.fault_seed)
+        self.log = RequestLog()
+        self.signing_key = SigningKey()
+        self.shutdown_event = threading.Event()
+        self.url_map = Map(api.RULES + oauth.RULES + control_api.RULES + ui.RULES)
+        self.handlers = {**oauth.HANDLERS, **control_api.HANDLERS, **ui.HANDLERS}
+        if config.default_company and not self.state.companies:
+            self.create_default_company()
+
+    def create_default_company(self) -> None:
+        company = seed.create_company(self.state)
+        if self.config.seed_customers:
+            seed.seed_customers(self.state, company, self.config.seed_customers, source="seed")
+
+    def close(self) -> None:
+        """Wake sleeping and hung requests so the server can stop promptly."""
+        self.shutdown_event.set()
+        self.faults.shutdown()
+
+    def __call__(self, environ: dict, start_response):
+        request = Request(environ)
+        tid = new_intuit_tid()
+        try:
+            response = self.dispatch(request, tid)
+        except DroppedConnection:
+            sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+            if sock is not None:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            raise
+        response.headers["intuit_tid"] = tid
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request, tid: str) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+        except HTTPException as error:
+            endpoint, values = None, {}
+            if request.path.startswith("/_control"):
+                return error.get_response()
+            failure: Response | HTTPException = error
+        if endpoint is not None and endpoint.startswith("control."):
+            return self.handlers[endpoint](self, request, **values)
+        entry = self.log.start(self._log_entry(request, tid, values))
+        fault = self.faults.match(request.method, request.path)
+        entry["fault"] = fault.kind if fault else None
+        try:
+            if endpoint is None:
+                response = failure.get_response()
+            else:
+                response = self.run(request, endpoint, values, fault)
+        except DroppedConnection:
+            entry["status"] = None
+            raise
+        if fault is not None and fault.kind == "drop_after_commit":
+            raise DroppedConnection("drop_after_commit")
+        entry["status"] = response.status_code
+        return response
+
+    def _log_entry(self, request: Request, tid: str, values: dict) -> dict:
+        return {
+            "method": request.method,
+            "path": request.path,
+            "query": request.query_string.decode("latin-1"),
+            "requestid": request.args.get("requestid"),
+            "status": None,
+            "intuit_tid": tid,
+            "realm": values.get("realm"),
+            "time": response_time(self.state.clock.now()),
+            "fault": None,
+        }
+
+    def run(
+        self, request: Request, endpoint: str, values: dict, fault: FaultRule | None
+    ) -> Response:
+        immediate = self.fault_response(fault)
+        if immediate is not None:
+            return immediate
+
+        def delay() -> None:
+            self.apply_delay(fault)
+
+        if endpoint.startswith("api."):
+            return api.serve(self, request, endpoint, values, delay)
+        delay()
+        try:
+            return self.handlers[endpoint](self, request, **values)
+        except errors.QBOError as error:
+            return api.fault_response(self, error)
+
+    def fault_response(self, fault: FaultRule | None) -> Response | None:
+        """Faults answered before anything runs: outages and gateway throttling."""
+        if fault is None:
+            return None
+        if fault.kind == "throttle":
+            return api.throttled(self, 60)
+        if fault.kind != "status":
+            return None
+        if fault.status == 500:
+            body = errors.system_fault().body(response_time(self.state.clock.now()))
+            return Response(wire.dumps(body), 500, mimetype="application/json")
+        # 502/503/504 come from the load balancer in front of QBO, as an HTML page.
+        return Response(
+            errors.SERVICE_UNAVAILABLE_HTML,
+            fault.status,
+            mimetype="text/html",
+            headers={"Retry-After": "30"} if fault.status == 503 else None,
+        )
+
+    def apply_delay(self, fault: FaultRule | None) -> None:
+        if fault is None:
+            return
+        if fault.kind == "latency":
+            self.shutdown_event.wait(fault.seconds or 0)
+        elif fault.kind == "hang":
+            self.faults.hang_event().wait(fault.seconds)
+            raise DroppedConnection("hang")

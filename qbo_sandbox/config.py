@@ -1,0 +1,52 @@
+"""Settings for one sandbox process: OAuth app registration, limits, webhooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_CLIENT_ID = "qbsync-local-client"
+DEFAULT_CLIENT_SECRET = "qbsync-local-secret"  # noqa: S105 - a well-known local default
+DEFAULT_REDIRECT_URIS = (
+    "http://localhost:8000/settings/quickbooks/callback/",
+    "http://127.0.0.1:8000/settings/quickbooks/callback/",
+)
+DEFAULT_VERIFIER_TOKEN = "qbsync-local-verifier"  # noqa: S105
+DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/quickbooks/webhooks/"
+DEFAULT_CONTROL_KEY = "sandbox-control"
+TOKEN_MODES = ("intuit", "strict")
+WEBHOOK_FORMATS = ("cloudevents", "legacy")
+
+
+@dataclass
+class Limits:
+    """Per-realm throttling limits (Intuit: 500 requests/min, 10 concurrent)."""
+
+    requests_per_minute: int = 500
+    max_concurrent: int = 10
+
+
+@dataclass
+class SandboxConfig:
+    """Everything the sandbox needs to know at start-up."""
+
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    redirect_uris: list[str] = field(default_factory=lambda: list(DEFAULT_REDIRECT_URIS))
+    verifier_token: str = DEFAULT_VERIFIER_TOKEN
+    control_key: str = DEFAULT_CONTROL_KEY
+    token_mode: str = "intuit"  # noqa: S105 - a mode name, not a secret
+    limits: Limits = field(default_factory=Limits)
+    # Stored now, used by the webhook delivery that a later change adds.
+    webhook_url: str | None = None
+    webhook_window: float = 1.0
+    webhook_format: str = "cloudevents"
+    data_path: str | None = None
+    seed_customers: int = 0
+    default_company: bool = True
+    fault_seed: int = 1234
+
+    def __post_init__(self) -> None:
+        if self.token_mode not in TOKEN_MODES:
+            raise ValueError(f"token_mode must be one of {TOKEN_MODES}")
+        if self.webhook_format not in WEBHOOK_FORMATS:
+            raise ValueError(f"webhook_format must be one of {WEBHOOK_FORMATS}")
