@@ -303,7 +303,7 @@ SETTINGS_FIELDS = [
     # (field, key in qbo_setting_choices, label, help)
     ("default_item", "items", "Default item", "The QuickBooks item for free-text order lines."),
     ("income_account", "accounts", "Income account", "For the items qbsync creates."),
-    ("term", "terms", "Payment terms", "Sets each invoice's due date in QuickBooks."),
+    ("term", "terms", "Payment terms", "The terms each new invoice carries."),
     ("tax_code", "tax_codes", "Line tax code", "Only for companies outside the US."),
 ]
 

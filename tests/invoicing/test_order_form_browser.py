@@ -1,0 +1,95 @@
+"""The order pages in a real Chromium: lines, product prices, live totals, customer picking."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect, sync_playwright
+
+from invoicing.models import Order, Product
+from tests.conftest import CHROMIUM
+
+from .conftest import make_customer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(live_server, client, user, company, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are still
+    # plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(base_url=live_server.url)
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def test_creates_an_order_with_live_totals(page, company):
+    make_customer(company, "Globex Corporation", email="ap@globex.test")
+    Product.objects.create(company=company, name="Widget", unit_price=Decimal("12.50"))
+    page.goto("/orders/new/")
+
+    page.get_by_label("Customer", exact=True).fill("glob")
+    page.get_by_role("option", name="Globex Corporation").click()
+    expect(page.get_by_label("Customer", exact=True)).to_have_value("Globex Corporation")
+
+    page.get_by_label("Product").select_option(label="Widget")
+    expect(page.get_by_label("Unit price")).to_have_value("12.50")
+    page.get_by_label("Quantity").fill("2")
+
+    page.get_by_role("button", name="Add line").click()
+    page.get_by_role("button", name="Add line").click()
+    rows = page.locator("#lines-body tr")
+    rows.nth(1).get_by_label("Description").fill("Scrap me")
+    rows.nth(2).get_by_label("Description").fill("Setup")
+    rows.nth(2).get_by_label("Quantity").fill("1.5")
+    rows.nth(2).get_by_label("Unit price").fill("0.03")
+    rows.nth(1).get_by_role("button", name="Remove").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator("#order-subtotal")).to_have_text("25.05")
+
+    page.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("heading", name="Order 1001")).to_be_visible()
+    order = Order.objects.get(company=company)
+    assert order.total == Decimal("25.05")
+    assert [line.description for line in order.lines.all()] == ["", "Setup"]
+    assert order.customer.display_name == "Globex Corporation"
+
+    # The status card polls until the push settles.
+    Order.objects.filter(pk=order.pk).update(
+        push_status=Order.PushStatus.SYNCED, qbo_invoice_id="146", qbo_doc_number="1001"
+    )
+    expect(page.get_by_role("link", name="Open in QuickBooks")).to_be_visible()
+
+
+def test_errors_keep_every_line_typed(page, company):
+    page.goto("/orders/new/")
+    page.get_by_label("Description").fill("Consulting")
+    page.get_by_label("Unit price").fill("100")
+    page.get_by_role("button", name="Add line").click()
+    page.locator("#lines-body tr").nth(1).get_by_label("Description").fill("Travel")
+    page.locator("#lines-body tr").nth(1).get_by_label("Unit price").fill("-5")
+    page.get_by_role("button", name="Create order").click()
+
+    expect(page.get_by_text("Pick a customer, or enter a new customer name.")).to_be_visible()
+    expect(page.get_by_text("The unit price can't be negative.")).to_be_visible()
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    expect(page.locator("#lines-body tr").nth(1).get_by_label("Description")).to_have_value(
+        "Travel"
+    )
+
+    page.get_by_label("New customer name").fill("Initech")
+    page.locator("#lines-body tr").nth(1).get_by_label("Unit price").fill("5")
+    expect(page.locator("#order-subtotal")).to_have_text("105.00")
+    page.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("heading", name="Order 1001")).to_be_visible()
+    assert Order.objects.get(company=company).total == Decimal("105.00")
