@@ -4,6 +4,22 @@ from accounts.admin_scope import CompanyScopedAdminMixin
 from invoicing import services
 from invoicing.models import Order, OrderLine, Product
 
+ORDER_FIELDS = [
+    "company",
+    "number",
+    "customer",
+    "new_customer_name",
+    "new_customer_email",
+    "order_date",
+    "due_date",
+    "memo",
+    "currency",
+    "subtotal",
+    "total",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
 PUSH_STATE_FIELDS = [
     "push_status",
     "push_attempts",
@@ -58,18 +74,13 @@ class OrderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     list_filter = [("company", admin.RelatedOnlyFieldListFilter), "push_status", "payment_status"]
     search_fields = ["number", "customer__display_name", "new_customer_name", "qbo_doc_number"]
     list_select_related = ["company", "customer"]
-    raw_id_fields = ["customer"]
-    # Numbers, totals and push state are owned by create_order and the push service.
-    readonly_fields = [
-        "company",
-        "number",
-        "subtotal",
-        "total",
-        "created_by",
-        "created_at",
-        "updated_at",
-        *PUSH_STATE_FIELDS,
+    fieldsets = [
+        (None, {"fields": ORDER_FIELDS}),
+        ("QuickBooks push", {"fields": PUSH_STATE_FIELDS}),
     ]
+    # Read-only: orders are created (numbered, queued) in the app and QuickBooks keeps its
+    # copy; an edit here would silently differ from the invoice.
+    readonly_fields = [*ORDER_FIELDS, *PUSH_STATE_FIELDS]
     inlines = [OrderLineInline]
     actions = ["push_again"]
 

@@ -160,25 +160,26 @@ class OrderForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        customer = data.get("customer") or self._customer_named(data.get("customer_search", ""))
-        new_name = data.get("new_customer_name", "")
+        search, new_name = data.get("customer_search", ""), data.get("new_customer_name", "")
+        customer = data.get("customer") or self._customer_named(search)
         if customer and new_name:
             self.add_error(
                 "new_customer_name", "Pick an existing customer or enter a new one, not both."
             )
-        elif not customer and not new_name and "customer_search" not in self.errors:
-            self.add_error("customer_search", "Pick a customer, or enter a new customer name.")
+        elif not customer and not new_name:
+            if search:
+                message = f"No customer named “{search}”: pick one from the list."
+            else:
+                message = "Pick a customer, or enter a new customer name."
+            self.add_error("customer_search", message)
         elif new_name and self.customers.filter(display_name__iexact=new_name).exists():
             self.add_error(
                 "new_customer_name",
                 f"A customer named “{new_name}” already exists: pick it under Customer.",
             )
         data["customer"] = customer
-        if (
-            data.get("due_date")
-            and data.get("order_date")
-            and data["due_date"] < data["order_date"]
-        ):
+        order_date, due_date = data.get("order_date"), data.get("due_date")
+        if order_date and due_date and due_date < order_date:
             self.add_error("due_date", "The due date can't be before the order date.")
         return data
 
@@ -197,15 +198,8 @@ class OrderForm(forms.Form):
         }
 
     def _customer_named(self, text: str) -> Customer | None:
-        if not text:
-            return None
-        matches = list(self.customers.filter(display_name__iexact=text)[:2])
-        if len(matches) != 1:
-            self.add_error(
-                "customer_search", f"No customer named “{text}”: pick one from the list."
-            )
-            return None
-        return matches[0]
+        # Leftover search text is ignored when a new customer is entered instead.
+        return self.customers.filter(display_name__iexact=text).first() if text else None
 
 
 class OrderLineForm(forms.Form):

@@ -59,14 +59,15 @@ def manager_required(view):
 def describe_error(error: QuickBooksError) -> str:
     """A QuickBooks failure in plain words, for a message on the page."""
     if isinstance(error, ReconnectNeeded):
-        return "QuickBooks needs to be reconnected first (Settings → QuickBooks)."
+        return "Connect QuickBooks first: the connection needs to be made or renewed."
     if isinstance(error, RateLimited):
         return "QuickBooks is busy right now. Try again in a minute."
     if isinstance(error, Unavailable):
         return "QuickBooks didn't answer. Try again in a few minutes."
+    support = f" (intuit_tid {error.intuit_tid} for Intuit support)" if error.intuit_tid else ""
     if isinstance(error, Rejected):
-        return f"QuickBooks refused the request: {error.text}"
-    return f"QuickBooks couldn't do that: {error.text}"
+        return f"QuickBooks refused the request: {error.text}{support}"
+    return f"QuickBooks couldn't do that: {error.text}{support}"
 
 
 def paginate(request, queryset):

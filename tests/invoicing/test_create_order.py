@@ -176,6 +176,17 @@ def test_a_customer_named_exactly_in_the_search_box_is_picked(owner_client, comp
     assert Order.objects.get(company=company).customer == customer
 
 
+def test_unmatched_search_text_is_ignored_for_a_new_customer(owner_client, company, customer):
+    data = order_post(
+        {"description": "Repair", "unit_price": "5"},
+        customer_search="Init",
+        new_customer_name="Initech",
+    )
+    assert owner_client.post("/orders/new/", data).status_code == 302
+    order = Order.objects.get(company=company)
+    assert (order.customer, order.new_customer_name) == (None, "Initech")
+
+
 def test_a_product_line_without_a_price_uses_the_products_price(owner_client, company, product):
     data = order_post({"product": str(product.pk)}, new_customer_name="Initech")
     assert owner_client.post("/orders/new/", data).status_code == 302

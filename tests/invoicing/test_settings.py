@@ -3,6 +3,8 @@ import pytest
 from accounts.models import Membership
 from invoicing.forms import InvoicingSettingsForm
 from invoicing.models import InvoicingSettings
+from invoicing.views import describe_error
+from qbsync.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +77,15 @@ def test_form_keeps_a_saved_choice_that_left_quickbooks(company):
     bound = InvoicingSettingsForm({"default_item": "55"}, choices=CHOICES, instance=settings)
     assert bound.is_valid()
     assert bound.save().default_item_name == "Old item"
+
+
+def test_quickbooks_errors_are_described_in_plain_words():
+    rejected = Rejected("Invalid Reference Id", detail="Item 9 was deleted", intuit_tid="1-ab")
+    assert describe_error(rejected) == (
+        "QuickBooks refused the request: Invalid Reference Id: Item 9 was deleted"
+        " (intuit_tid 1-ab for Intuit support)"
+    )
+    assert describe_error(ReconnectNeeded("invalid_grant")).startswith("Connect QuickBooks first")
+    assert "Try again in a minute" in describe_error(RateLimited("429"))
+    assert "didn't answer" in describe_error(Unavailable("timeout"))
+    assert describe_error(QuickBooksError("odd")) == "QuickBooks couldn't do that: odd"
