@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from invoicing.models import Order, Product
@@ -31,6 +32,9 @@ def page(live_server, client, user, company, monkeypatch):
         page.set_default_timeout(10_000)
         yield page
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (Django keys
+        # connections by async context): close it, or the test database can't be dropped.
+        connections.close_all()
 
 
 def test_creates_an_order_with_live_totals(page, company):
