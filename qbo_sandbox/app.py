@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import api, control_api, errors, oauth, seed, ui, wire
 from .clock import response_time
-from .config import SandboxConfig
+from .config import Limits, SandboxConfig
 from .faults import FaultInjector, FaultRule
 from .idtoken import SigningKey
 from .reqlog import RequestLog
@@ -37,12 +37,14 @@ class SandboxApp:
     def __init__(self, config: SandboxConfig, state: SandboxState | None = None) -> None:
         self.config = config
         self.state = state or SandboxState(token_mode=config.token_mode)
+        self.initial_limits = Limits(**vars(config.limits))
         self.throttle = Throttle(config.limits, self.state.clock)
         self.faults = FaultInjector(config.fault_seed)
         self.log = RequestLog()
         self.signing_key = SigningKey()
         self.shutdown_event = threading.Event()
-        self.url_map = Map(api.RULES + oauth.RULES + control_api.RULES + ui.RULES)
+        rules = api.RULES + oauth.RULES + control_api.RULES + ui.RULES
+        self.url_map = Map([rule.empty() for rule in rules])  # a Rule binds to one Map only
         self.handlers = {**oauth.HANDLERS, **control_api.HANDLERS, **ui.HANDLERS}
         if config.default_company and not self.state.companies:
             self.create_default_company()

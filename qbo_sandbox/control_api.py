@@ -90,13 +90,16 @@ def _describe(company: Company) -> dict:
 
 
 def reset(app: SandboxApp, request: Request) -> dict:
-    """Forget everything (companies, tokens, faults, log, clock), then start like a fresh run."""
+    """Forget everything (companies, tokens, faults, log, clock, limits, token mode), then
+    start like a fresh run."""
     app.state.reset()
     app.state.clock.reset()
     app.faults.clear()
     app.log.clear()
     app.throttle.clear()
     app.state.oauth.mode = app.config.token_mode
+    for key, value in vars(app.initial_limits).items():
+        setattr(app.config.limits, key, value)
     if _body(request).get("default_company", True):
         app.create_default_company()
     return {"companies": [_describe(c) for c in app.state.companies.values()]}

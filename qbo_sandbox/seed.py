@@ -53,6 +53,8 @@ def _company_info(company: Company, country: str) -> dict:
     address = {
         "Id": "1",
         "Line1": "123 Sierra Way",
+        "Line2": "Suite 100",
+        "Country": "USA",
         "City": "San Pablo",
         "CountrySubDivisionCode": "CA",
         "PostalCode": "87999",
@@ -75,12 +77,12 @@ def _company_info(company: Company, country: str) -> dict:
         "CompanyAddr": address,
         "CustomerCommunicationAddr": address,
         "LegalAddr": address,
-        "PrimaryPhone": {},
+        "PrimaryPhone": {"FreeFormNumber": "(650) 944-4444"},
         "CompanyStartDate": meta_time(company.created)[:10],
         "FiscalYearStartMonth": "January",
         "Country": country,
         "Email": {"Address": "noreply@quickbooks.com"},
-        "WebAddr": {},
+        "WebAddr": {"URI": "http://www.example.com"},
         "SupportedLanguages": "en",
         "NameValue": [{"Name": key, "Value": value} for key, value in flags],
     }

@@ -107,9 +107,16 @@ def ref_value(ref: Any) -> str | None:
 
 
 def resolve_ref(
-    work: UnitOfWork, data: dict, key: str, entity: str, *, required: bool = False
+    work: UnitOfWork,
+    data: dict,
+    key: str,
+    entity: str,
+    *,
+    required: bool = False,
+    named: bool = True,
 ) -> dict | None:
-    """Check a reference points at an active object; return it as {value, name}."""
+    """Check a reference points at an active object; return it as {value, name}
+    (or as sent when `named` is False: QBO echoes some refs, e.g. DepositToAccountRef)."""
     ident = ref_value(data.get(key))
     if ident is None:
         if required:
@@ -120,6 +127,8 @@ def resolve_ref(
     target = work.get(entity, ident)
     if target is None or target.get("Active") is False or target.get("_voided"):
         raise errors.object_not_found(entity, ident)
+    if not named:
+        return {**data[key], "value": ident}
     return {"value": ident, "name": display_of(target)}
 
 
@@ -167,6 +176,23 @@ def active_name(
         return deactivated_name(work, entity, name, own_id)
     claim_name(work, entity, name, own_id, label)
     return name
+
+
+# --- addresses ---------------------------------------------------------------------------
+def stamp_addresses(work: UnitOfWork, obj: dict, existing: dict | None, *keys: str) -> None:
+    """QBO gives every stored address an Id (kept on update) and geocodes it; the Intuit
+    sandbox's geocoder answers "INVALID", which is what its sample data shows."""
+    for key in keys:
+        address = obj.get(key)
+        if not isinstance(address, dict) or not address:
+            continue
+        address = dict(address)
+        if not address.get("Id"):
+            previous = (existing or {}).get(key) or {}
+            address["Id"] = previous.get("Id") or work.company.next_id("PhysicalAddress")
+        address.setdefault("Lat", "INVALID")
+        address.setdefault("Long", "INVALID")
+        obj[key] = address
 
 
 # --- stamps ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from .base import (
     decimal_of,
     ref_value,
     resolve_ref,
+    stamp_addresses,
     today,
 )
 from .ledger import applied_to, refresh_customers, unlink_invoice
@@ -111,6 +112,7 @@ class InvoiceType(EntityType):
         )
         obj["LinkedTxn"] = existing.get("LinkedTxn", []) if existing else []
         obj["Deposit"] = decimal_of(obj, "Deposit") or Decimal(0)
+        stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr")
         _apply_terms(work, obj, customer, date.fromisoformat(txn_date))
         _number(work, obj, data, existing, options)
         return obj

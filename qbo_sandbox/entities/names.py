@@ -14,6 +14,7 @@ from .base import (
     boolean_of,
     check_name_characters,
     resolve_ref,
+    stamp_addresses,
 )
 
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
@@ -72,6 +73,7 @@ class NameType(EntityType):
         return {"CurrencyRef": dict(USD)}
 
     def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr")
         balance = existing.get("Balance", Decimal(0)) if existing else Decimal(0)
         return {**obj, "Balance": balance}
 
@@ -147,6 +149,7 @@ class EmployeeType(NameType):
         return {"BillableTime": False}
 
     def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        stamp_addresses(work, obj, existing, "PrimaryAddr")
         obj.pop("Balance", None)
         obj.pop("CurrencyRef", None)
         obj.pop("FullyQualifiedName", None)

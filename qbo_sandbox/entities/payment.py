@@ -82,7 +82,7 @@ class PaymentType(EntityType):
             TxnDate=date_of(data, "TxnDate", today(work)),
         )
         obj["DepositToAccountRef"] = resolve_ref(
-            work, obj, "DepositToAccountRef", "Account"
+            work, obj, "DepositToAccountRef", "Account", named=False
         ) or _undeposited_funds(work)
         for key, entity in (("PaymentMethodRef", "PaymentMethod"), ("ARAccountRef", "Account")):
             if key in obj:
@@ -157,5 +157,5 @@ class PaymentType(EntityType):
 def _undeposited_funds(work: UnitOfWork) -> dict | None:
     for account in work.values("Account"):
         if account.get("AccountSubType") == "UndepositedFunds" and account.get("Active", True):
-            return {"value": account["Id"], "name": account["Name"]}
+            return {"value": account["Id"]}
     return None
