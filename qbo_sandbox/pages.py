@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
+from werkzeug.exceptions import NotFound
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+    from .store import Company
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAV = '<a href="/">Companies</a><a href="/ui/faults">Fault switches</a>'
@@ -37,3 +46,30 @@ def error_page(heading: str, detail: str, code: str, status: int = 400) -> Respo
 
 def hidden(name: str, value: str) -> str:
     return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+
+
+def money(value: object) -> str:
+    return f"{Decimal(str(value or 0)):,.2f}"
+
+
+def company_or_404(app: SandboxApp, realm: str) -> Company:
+    company = app.state.company(realm)
+    if company is None:
+        raise NotFound()
+    return company
+
+
+def tabs(company: Company, active: str) -> str:
+    """The company heading and its Customers / Invoices / Payments tabs."""
+    flags = {
+        f"{tab}_active": "active" if tab == active else ""
+        for tab in ("customers", "invoices", "payments")
+    }
+    return fill(
+        "company_tabs.html", company=escape(company.name), realm=escape(company.realm_id), **flags
+    )
+
+
+def back(path: str, message: str) -> Response:
+    """Redirect after a POST, carrying a one-line notice for the next page."""
+    return redirect(f"{path}?{urlencode({'msg': message})}", code=303)

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conftest import SAMPLES
+from tests.sandbox.helpers import SAMPLES
 
 
 def sample(name: str):

@@ -6,10 +6,10 @@ import time
 
 import pytest
 import requests
-from conftest import connect
 
 from qbo_sandbox.control import ControlClient, ControlError
 from qbo_sandbox.testing import SandboxServer
+from tests.sandbox.helpers import connect
 
 
 def test_control_api_needs_the_key(sandbox):
@@ -117,7 +117,7 @@ def test_every_response_carries_an_intuit_tid(sandbox, realm, api):
         f"{sandbox.url}/",
         f"{sandbox.url}/nowhere",
         sandbox.discovery_url,
-        f"{sandbox.url}/ui/{realm}/customers",
+        f"{sandbox.url}/ui/companies/{realm}/customers",
         f"{sandbox.url}/_control/companies",
     ]
     for url in urls:
@@ -130,7 +130,7 @@ def test_change_log_records_mutations_from_every_source(sandbox, realm, api):
     api.post("customer", {"Id": created["Id"], "SyncToken": "0", "sparse": True, "Notes": "n"})
     sandbox.control.seed_customers(realm, 2)
     requests.post(
-        f"{sandbox.url}/ui/{realm}/customers/{created['Id']}",
+        f"{sandbox.url}/ui/companies/{realm}/customers/{created['Id']}",
         timeout=10,
         data={"sync_token": "1", "display_name": "Changelog UI", "active": "1"},
     )

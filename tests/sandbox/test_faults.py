@@ -7,12 +7,12 @@ import time
 
 import pytest
 import requests
-from conftest import new_auth_client
 from intuitlib.exceptions import AuthClientError
 from quickbooks.exceptions import QuickbooksException, SevereException
 from quickbooks.objects import Customer
 
 from qbo_sandbox.testing import SandboxServer
+from tests.sandbox.helpers import new_auth_client
 
 
 def test_status_500_is_a_json_system_fault(sandbox, api, qb):

@@ -6,13 +6,13 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import requests
-from conftest import new_auth_client, quickbooks_for
 from intuitlib.enums import Scopes
 from quickbooks.objects import Customer, Invoice, Item, Payment
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.payment import PaymentLine
 
 from qbo_sandbox.testing import authorize
+from tests.sandbox.helpers import new_auth_client, quickbooks_for
 
 
 def test_connect_then_work_with_every_object_through_the_real_libraries(sandbox, monkeypatch):

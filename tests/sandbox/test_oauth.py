@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
-from conftest import connect, new_auth_client
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
 from qbo_sandbox.testing import authorize
+from tests.sandbox.helpers import connect, new_auth_client
 
 
 def _callback(location: str) -> dict[str, str]:

@@ -11,11 +11,11 @@ import sys
 import time
 
 import requests
-from conftest import ROOT, connect
 
 from qbo_sandbox import persist
 from qbo_sandbox.control import ControlClient
 from qbo_sandbox.store import SandboxState
+from tests.sandbox.helpers import ROOT, connect
 
 
 def test_save_and_load_round_trip_everything(sandbox, realm, api, tmp_path):

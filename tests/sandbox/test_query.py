@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from quickbooks.exceptions import ValidationException
 from quickbooks.objects import Customer
 
 from qbo_sandbox.query import parse
+from tests.sandbox.helpers import Api
 
 
 def _ids(api: Api, text: str) -> list[str]:

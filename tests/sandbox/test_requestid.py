@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import Api, connect
+
+from tests.sandbox.helpers import Api, connect
 
 
 def _count(api: Api, where: str) -> int:

@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
-from conftest import SAMPLES, Api
-from shapes import assert_same_keys, assert_same_shape, sample, xml_shape
 
 from qbo_sandbox.testing import authorize
+from tests.sandbox.helpers import SAMPLES, Api
+from tests.sandbox.shapes import assert_same_keys, assert_same_shape, sample, xml_shape
 
 # Newer QBO responses carry these too (multi-currency, online-payment flags, terms, e-mail,
 # income account on lines); the older samples predate or omit them.

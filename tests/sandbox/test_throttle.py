@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import Api, connect, quickbooks_for
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects import Customer
 
 from qbo_sandbox.testing import SandboxServer
+from tests.sandbox.helpers import Api, connect, quickbooks_for
 
 NS = {"q": "http://schema.intuit.com/finance/v3"}
 

@@ -6,9 +6,10 @@ import json
 
 import pytest
 import requests
-from conftest import SAMPLES, connect
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
+
+from tests.sandbox.helpers import SAMPLES, connect
 
 DAY = 86_400
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import Api, connect
 from quickbooks.exceptions import ObjectNotFoundException, QuickbooksException, ValidationException
 from quickbooks.objects import Customer, Invoice, Item, Payment
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.payment import PaymentLine
+
+from tests.sandbox.helpers import Api, connect
 
 
 def _meta(obj, key: str) -> str:

@@ -25,18 +25,18 @@ def test_home_lists_companies_and_creates_one(sandbox, realm):
 
 def test_customers_page_lists_pages_and_searches(sandbox, realm):
     sandbox.control.seed_customers(realm, 120)
-    first = _get(sandbox, f"/ui/{realm}/customers").text
+    first = _get(sandbox, f"/ui/companies/{realm}/customers").text
     assert "Amy&#x27;s Bird Sanctuary" in first and "149 customers" in first
     assert "Next page" in first
-    found = _get(sandbox, f"/ui/{realm}/customers?q=jalop").text
+    found = _get(sandbox, f"/ui/companies/{realm}/customers?q=jalop").text
     assert "Jeff&#x27;s Jalopies" in found and "1 customers" in found
 
 
 def test_edit_customer_saves_through_the_mutation_path(sandbox, realm):
-    form = _get(sandbox, f"/ui/{realm}/customers/3").text
+    form = _get(sandbox, f"/ui/companies/{realm}/customers/3").text
     assert re.search(r'<button type="submit" class="primary">Save</button>', form)
     response = requests.post(
-        f"{sandbox.url}/ui/{realm}/customers/3",
+        f"{sandbox.url}/ui/companies/{realm}/customers/3",
         timeout=10,
         data={
             "sync_token": "0",
@@ -59,7 +59,7 @@ def test_edit_customer_saves_through_the_mutation_path(sandbox, realm):
 
 def test_edit_customer_reports_rule_violations(sandbox, realm):
     response = requests.post(
-        f"{sandbox.url}/ui/{realm}/customers/3",
+        f"{sandbox.url}/ui/companies/{realm}/customers/3",
         timeout=10,
         data={"sync_token": "0", "display_name": "Amy's Bird Sanctuary", "active": "1"},
     )
@@ -70,15 +70,15 @@ def test_edit_customer_reports_rule_violations(sandbox, realm):
 def test_receive_payment_prefills_the_open_balance_and_records_a_linked_payment(sandbox, realm):
     company = sandbox.state.companies[realm]
     invoice = next(inv for inv in company.tables["Invoice"].values() if inv["Balance"] > 0)
-    listing = _get(sandbox, f"/ui/{realm}/invoices").text
-    assert f"/ui/{realm}/invoices/{invoice['Id']}/receive-payment" in listing
+    listing = _get(sandbox, f"/ui/companies/{realm}/invoices").text
+    assert f"/ui/companies/{realm}/invoices/{invoice['Id']}/receive-payment" in listing
     assert '<button type="submit">Receive payment</button>' in listing
-    form = _get(sandbox, f"/ui/{realm}/invoices/{invoice['Id']}/receive-payment").text
+    form = _get(sandbox, f"/ui/companies/{realm}/invoices/{invoice['Id']}/receive-payment").text
     assert f'name="amount" id="amount" value="{invoice["Balance"]}"' in form
     assert '<button type="submit" class="primary">Save payment</button>' in form
     partial = invoice["Balance"] - Decimal("10")
     response = requests.post(
-        f"{sandbox.url}/ui/{realm}/invoices/{invoice['Id']}/receive-payment",
+        f"{sandbox.url}/ui/companies/{realm}/invoices/{invoice['Id']}/receive-payment",
         timeout=10,
         data={
             "amount": str(partial),
@@ -95,14 +95,14 @@ def test_receive_payment_prefills_the_open_balance_and_records_a_linked_payment(
     assert payment["PaymentRefNum"] == "1234"
     sources = [(c.entity, c.operation, c.source) for c in company.changes[-2:]]
     assert sources == [("Payment", "Create", "ui"), ("Invoice", "Update", "ui")]
-    assert f"Invoice {invoice['Id']}" in _get(sandbox, f"/ui/{realm}/payments").text
+    assert f"Invoice {invoice['Id']}" in _get(sandbox, f"/ui/companies/{realm}/payments").text
 
 
 def test_receive_payment_refuses_more_than_the_balance(sandbox, realm):
     company = sandbox.state.companies[realm]
     invoice = next(inv for inv in company.tables["Invoice"].values() if inv["Balance"] > 0)
     response = requests.post(
-        f"{sandbox.url}/ui/{realm}/invoices/{invoice['Id']}/receive-payment",
+        f"{sandbox.url}/ui/companies/{realm}/invoices/{invoice['Id']}/receive-payment",
         timeout=10,
         data={"amount": str(invoice["Balance"] + 1), "txn_date": "", "payment_method": "1"},
     )
@@ -111,7 +111,7 @@ def test_receive_payment_refuses_more_than_the_balance(sandbox, realm):
 
 
 def test_paid_invoices_have_no_receive_payment_button(sandbox, realm):
-    listing = _get(sandbox, f"/ui/{realm}/invoices").text
+    listing = _get(sandbox, f"/ui/companies/{realm}/invoices").text
     paid_rows = [row for row in listing.split("<tr>") if "badge paid" in row]
     assert paid_rows and not any("Receive payment" in row for row in paid_rows)
 
@@ -145,3 +145,14 @@ def test_fault_switches_page_controls_tokens(sandbox, realm, auth_client):
     page = requests.post(f"{sandbox.url}/ui/faults", data={"action": f"revoke:{realm}"}, timeout=10)
     assert "Revoke: 1 grant(s)" in page.text
     assert all(grant.revoked for grant in sandbox.state.oauth.grants_for(realm))
+
+
+def test_invoice_page_shows_lines_links_and_a_pdf(sandbox, realm):
+    company = sandbox.state.companies[realm]
+    paid = next(inv for inv in company.tables["Invoice"].values() if inv["LinkedTxn"])
+    page = _get(sandbox, f"/ui/companies/{realm}/invoices/{paid['Id']}").text
+    assert f"Invoice {paid['DocNumber']}" in page and "Paid" in page
+    assert f"Payment {paid['LinkedTxn'][0]['TxnId']}" in page
+    assert "Receive payment" not in page
+    pdf = _get(sandbox, f"/ui/companies/{realm}/invoices/{paid['Id']}/pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
