@@ -1,6 +1,7 @@
 """QBO Customer JSON ⇄ the customers mirror. Bulk, idempotent upserts (one statement per page)."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -82,3 +83,17 @@ def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str], merged_into:
     return Customer.objects.filter(company_id=company_id, qbo_id__in=list(qbo_ids)).update(
         deleted_in_qbo=True, active=False, merged_into_qbo_id=merged_into, synced_at=timezone.now()
     )
+
+
+def apply_changes(company_id: int, objects: list[dict]) -> int:
+    """A page of QBO customers and CDC tombstones ({"Id": ..., "status": "Deleted"})."""
+    deleted = [str(o["Id"]) for o in objects if o.get("status") == "Deleted"]
+    live = [o for o in objects if o.get("status") != "Deleted"]
+    return upsert_customers(company_id, live) + mark_customers_deleted(company_id, deleted)
+
+
+def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:
+    """After a full import: rows it didn't touch (synced before it began) are gone from QBO."""
+    return Customer.objects.filter(
+        company_id=company_id, deleted_in_qbo=False, synced_at__lt=since
+    ).update(deleted_in_qbo=True, active=False)

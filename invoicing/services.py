@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from accounts.models import Company, User
 from customers.models import Customer
-from invoicing import tasks
+from invoicing import push
 from invoicing.models import Order, OrderLine, Product
+from qbsync.client import open_client
+from qbsync.qbojson import select
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ def create_order(
             )
             for position, line in enumerate(lines, start=1)
         )
-        _ring_push(order.id)
+        _ring_push(order.company_id)
     logger.info("order %s created for company %s", order.number, company.id)
     return order
 
@@ -129,13 +131,46 @@ def retry_push(order: Order) -> bool:
             updated_at=timezone.now(),
         )
         if retried:
-            _ring_push(order.pk)
+            _ring_push(order.company_id)
     return bool(retried)
 
 
-def _ring_push(order_id: int) -> None:
+def _ring_push(company_id: int) -> None:
     # The row is the ledger; the message is a doorbell sent only once the row is committed.
-    tasks.push_order.delay_on_commit(order_id)
+    transaction.on_commit(lambda: push.ring(company_id))
+
+
+def push_order(order_id: int) -> None:
+    """Push the order (and whatever else its company has due) to QuickBooks."""
+    company_id = Order.objects.values_list("company_id", flat=True).filter(pk=order_id).first()
+    if company_id is not None:
+        push.drain(company_id)
+
+
+def invoice_pdf(order: Order) -> bytes:
+    """The invoice as QuickBooks renders it."""
+    with open_client(order.company_id) as qb:
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#get-an-invoice-as-pdf
+        return qb.download_pdf("Invoice", order.qbo_invoice_id)
+
+
+def qbo_setting_choices(company: Company) -> dict[str, list[tuple[str, str]]]:
+    """Items, income accounts, terms and tax codes from the company's QuickBooks."""
+    queries = {
+        "items": ("Item", select("Item", max_results=1000)),
+        "accounts": ("Account", select("Account", {"AccountType": "Income"}, max_results=1000)),
+        "terms": ("Term", select("Term", max_results=1000)),
+        "tax_codes": ("TaxCode", select("TaxCode", max_results=1000)),
+    }
+    choices: dict[str, list[tuple[str, str]]] = {}
+    with open_client(company) as qb:
+        for key, (entity, sql) in queries.items():
+            rows = qb.query(sql).get("QueryResponse", {}).get(entity, [])
+            choices[key] = sorted(
+                ((str(row["Id"]), str(row.get("Name", row["Id"]))) for row in rows),
+                key=lambda pair: pair[1].lower(),
+            )
+    return choices
 
 
 def invoice_url(order: Order, realm_id: str) -> str:

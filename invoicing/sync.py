@@ -2,7 +2,10 @@
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+
+from django.utils import timezone
 
 from invoicing.models import Order
 from qbsync.qbojson import decimal, ref_value
@@ -105,3 +108,51 @@ def order_fields_from_invoice(invoice: dict) -> dict:
 
 def invoice_customer_id(invoice: dict) -> str:
     return ref_value(invoice.get("CustomerRef"))
+
+
+VOIDED_NOTE = "Voided"
+INVOICE_FIELDS = [
+    "qbo_doc_number",
+    "qbo_sync_token",
+    "qbo_total",
+    "qbo_balance",
+    "payment_status",
+    "last_error",
+    "updated_at",
+]
+
+
+def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
+    """Invoice balances (and deletions) reach the orders they belong to, in one statement."""
+    by_id = {str(o["Id"]): o for o in objects}
+    orders = list(Order.objects.filter(company_id=company_id, qbo_invoice_id__in=list(by_id)))
+    now = timezone.now()
+    for order in orders:
+        invoice = by_id[order.qbo_invoice_id]
+        if invoice.get("status") == "Deleted":
+            order.last_error = "The invoice was deleted in QuickBooks."
+        else:
+            fields = order_fields_from_invoice(invoice)
+            fields.pop("qbo_invoice_id")
+            for name, value in fields.items():
+                setattr(order, name, value)
+            voided = VOIDED_NOTE in (invoice.get("PrivateNote") or "") and not order.qbo_total
+            if voided:
+                order.payment_status = Order.PaymentStatus.UNPAID
+            order.last_error = "The invoice was voided in QuickBooks." if voided else ""
+        order.updated_at = now
+    Order.objects.bulk_update(orders, INVOICE_FIELDS)
+    return len(orders)
+
+
+def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:
+    """After a full import: synced orders whose invoice QBO no longer has."""
+    note = "The invoice was deleted in QuickBooks."
+    synced = (
+        Order.objects.filter(company_id=company_id, push_status=Order.PushStatus.SYNCED)
+        .exclude(qbo_invoice_id="")
+        .exclude(last_error=note)
+        .values_list("pk", "qbo_invoice_id")
+    )
+    gone = [pk for pk, invoice_id in synced.iterator() if invoice_id not in seen]
+    return Order.objects.filter(pk__in=gone).update(last_error=note, updated_at=timezone.now())

@@ -2,10 +2,22 @@
 
 from celery import shared_task
 
-from invoicing import services
+from invoicing import push, services
 
 
 @shared_task(name="invoicing.tasks.push_order")
 def push_order(order_id: int) -> None:
     """Push one order to QuickBooks as an invoice (the row says what to do)."""
     services.push_order(order_id)
+
+
+@shared_task(name="invoicing.tasks.push_company")
+def push_company(company_id: int) -> None:
+    """Push a company's due orders for one time slice (the doorbell rung after commit)."""
+    push.drain(company_id)
+
+
+@shared_task(name="invoicing.tasks.sweep_pending_orders")
+def sweep_pending_orders() -> None:
+    """Re-ring for anything pending past its deadline: lost messages lose no order."""
+    push.sweep()

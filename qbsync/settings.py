@@ -221,12 +221,13 @@ if PRODUCTION:
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -270,9 +271,21 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The static schedule; each entry is added with the task it runs.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "sweep-pending-orders": {
+        "task": "invoicing.tasks.sweep_pending_orders",
+        "schedule": 60.0,
+    },
     "keep-connections-alive": {
         "task": "accounts.tasks.keep_connections_alive",
         "schedule": crontab(minute=17, hour="*/6"),
+    },
+    "catch-up-sync": {
+        "task": "qbsync.tasks.catch_up_all_companies",
+        "schedule": QBO_SYNC_INTERVAL_MINUTES * 60.0,
+    },
+    "daily-full-reconcile": {
+        "task": "qbsync.tasks.reconcile_all_companies",
+        "schedule": crontab(minute=30, hour=3),
     },
 }
 

@@ -1,10 +1,226 @@
-"""Sync orchestration: what happens after a company connects, and the pull side's entry points."""
+"""Sync orchestration: pull customers, invoices and payments from QBO into the mirrors.
+
+Per (company, entity) a SyncCursor holds a high-water mark: QBO's own clock when the last
+successful pull began. The first pull is a full import (pages of 1,000, with progress).
+After that, Change Data Capture from the high-water mark minus an overlap; when CDC returns
+its cap of 1,000 objects for an entity, that entity is paged by LastUpdatedTime instead;
+a cursor older than CDC's 30-day window means a full re-import. Each app's sync module turns
+QBO objects (and CDC tombstones) into rows, in bulk. One sync per company at a time.
+
+Reference: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture
+"""
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from customers import sync as customer_sync
+from invoicing import sync as invoice_sync
+from payments import sync as payment_sync
+from qbsync.client import QBOClient, open_client
+from qbsync.errors import QuickBooksError, Rejected
+from qbsync.models import SyncCursor
+from qbsync.qbojson import parse_time, select
 
 logger = logging.getLogger(__name__)
 
+PAGE = 1000
+OVERLAP = timedelta(minutes=5)
+# CDC looks back at most 30 days; re-import a little before that to be safe.
+CDC_HORIZON = timedelta(days=29)
+LOCK_TTL = 900
+
+# Entity → (applies a page of QBO objects and tombstones, marks the rest deleted after a full
+# import, the WHERE that includes inactive names).
+Handler = Callable[[int, list[dict]], int]
+MarkMissing = Callable[[int, set[str], datetime], int]
+ENTITIES: dict[str, tuple[Handler, MarkMissing, str]] = {
+    "Customer": (
+        customer_sync.apply_changes,
+        customer_sync.mark_missing_deleted,
+        " WHERE Active IN (true,false)",
+    ),
+    "Invoice": (invoice_sync.apply_invoice_changes, invoice_sync.mark_missing_deleted, ""),
+    "Payment": (payment_sync.apply_changes, payment_sync.mark_missing_deleted, ""),
+}
+
+
+class SyncBusy(Exception):
+    """Another sync for this company is running."""
+
+
+def _qbo_time(response: dict) -> datetime:
+    return parse_time(response.get("time")) or timezone.now()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _count(qb: QBOClient, entity: str, where: str) -> tuple[int, datetime]:
+    # Reference: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
+    response = qb.query(f"{select(entity, count=True)}{where}")
+    return int(response.get("QueryResponse", {}).get("totalCount", 0)), _qbo_time(response)
+
+
+def full_import(qb: QBOClient, cursor: SyncCursor) -> int:
+    """Every object of the entity, 1,000 per page, with progress; then unseen rows are deleted."""
+    apply, mark_missing, where = ENTITIES[cursor.entity]
+    total, started = _count(qb, cursor.entity, where)
+    begun = timezone.now()
+    cursor.state, cursor.import_total, cursor.import_done = SyncCursor.State.IMPORTING, total, 0
+    cursor.save(update_fields=["state", "import_total", "import_done", "updated_at"])
+    seen: set[str] = set()
+    start = 1
+    while True:
+        sql = f"{select(cursor.entity)}{where} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE}"
+        objects = qb.query(sql).get("QueryResponse", {}).get(cursor.entity, [])
+        apply(cursor.company_id, objects)
+        seen.update(str(obj["Id"]) for obj in objects)
+        cursor.import_done = len(seen)
+        cursor.import_total = max(total, cursor.import_done)
+        cursor.save(update_fields=["import_done", "import_total", "updated_at"])
+        if len(objects) < PAGE:
+            break
+        start += PAGE
+    mark_missing(cursor.company_id, seen, begun)
+    cursor.high_water = started
+    return len(seen)
+
+
+def _changed_since(qb: QBOClient, entity: str, since: datetime) -> list[dict]:
+    """Everything updated since a moment, paged (when CDC hit its 1,000-object cap)."""
+    _, _, where = ENTITIES[entity]
+    condition = f"MetaData.LastUpdatedTime >= '{_iso(since)}'"
+    where = f"{where} AND {condition}" if where else f" WHERE {condition}"
+    objects, start = [], 1
+    while True:
+        sql = (
+            f"{select(entity)}{where} ORDERBY MetaData.LastUpdatedTime "
+            f"STARTPOSITION {start} MAXRESULTS {PAGE}"
+        )
+        page = qb.query(sql).get("QueryResponse", {}).get(entity, [])
+        objects.extend(page)
+        if len(page) < PAGE:
+            return objects
+        start += PAGE
+
+
+def incremental(qb: QBOClient, cursors: list[SyncCursor]) -> int:
+    """One CDC call for the entities, from the oldest high-water mark minus the overlap."""
+    since = min(c.high_water for c in cursors) - OVERLAP
+    names = [c.entity for c in cursors]
+    # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture
+    response = qb.get(
+        f"{qb.api_url}/company/{qb.company_id}/cdc",
+        params={"entities": ",".join(names), "changedSince": _iso(since)},
+    )
+    changes: dict[str, list[dict]] = {name: [] for name in names}
+    for block in (response.get("CDCResponse") or [{}])[0].get("QueryResponse") or []:
+        for name in names:
+            changes[name].extend(block.get(name) or [])
+    rows = 0
+    for cursor in cursors:
+        objects = changes[cursor.entity]
+        if len(objects) >= PAGE:
+            # CDC stops at 1,000 objects: apply its tombstones, then page the rest by time.
+            tombstones = [o for o in objects if o.get("status") == "Deleted"]
+            objects = tombstones + _changed_since(qb, cursor.entity, since)
+        rows += ENTITIES[cursor.entity][0](cursor.company_id, objects)
+        cursor.high_water = _qbo_time(response)
+        cursor.last_run_rows = len(objects)
+    return rows
+
+
+def _cursors(company_id: int) -> list[SyncCursor]:
+    for entity in ENTITIES:
+        SyncCursor.objects.get_or_create(company_id=company_id, entity=entity)
+    return list(SyncCursor.objects.filter(company_id=company_id, entity__in=ENTITIES))
+
+
+def _finish(cursor: SyncCursor, error: QuickBooksError | None = None) -> None:
+    now = timezone.now()
+    if error is None:
+        cursor.state, cursor.last_success_at, cursor.last_error = SyncCursor.State.IDLE, now, ""
+    else:
+        cursor.state, cursor.last_error, cursor.last_error_at = (
+            SyncCursor.State.ERROR,
+            error.text[:2000],
+            now,
+        )
+    cursor.save()
+
+
+def sync_company(company_id: int, *, full: bool = False) -> int:
+    """Pull what changed in QBO (everything, if full or first time). Returns rows applied."""
+    lock = f"qbo:sync:lock:{company_id}"
+    if not cache.add(lock, 1, timeout=LOCK_TTL):
+        raise SyncBusy(company_id)
+    rows = 0
+    cursors = _cursors(company_id)
+    finished: list[SyncCursor] = []
+    try:
+        with open_client(company_id) as qb:
+            horizon = timezone.now() - CDC_HORIZON
+            stale = [c for c in cursors if full or not c.high_water or c.high_water < horizon]
+            for cursor in stale:
+                cursor.last_run_rows = full_import(qb, cursor)
+                rows += cursor.last_run_rows
+                _finish(cursor)
+                finished.append(cursor)
+            fresh = [c for c in cursors if c not in stale]
+            if fresh:
+                try:
+                    rows += incremental(qb, fresh)
+                except Rejected as exc:
+                    # QBO refuses a changedSince beyond its window: start over with a full import.
+                    logger.warning("CDC refused for company %s (%s): re-importing", company_id, exc)
+                    for cursor in fresh:
+                        cursor.last_run_rows = full_import(qb, cursor)
+                        rows += cursor.last_run_rows
+                for cursor in fresh:
+                    _finish(cursor)
+                    finished.append(cursor)
+    except QuickBooksError as exc:
+        for cursor in cursors:
+            if cursor not in finished:
+                _finish(cursor, exc)
+        raise
+    finally:
+        cache.delete(lock)
+    logger.info("company %s synced: %s row(s)", company_id, rows)
+    return rows
+
 
 def on_connected(company_id: int) -> None:
-    """A company (re)connected QuickBooks: resume its work and start pulling its data."""
-    logger.info("company %s connected: resuming QuickBooks work", company_id)
+    """A company (re)connected QuickBooks: resume its waiting orders and pull its data."""
+    from invoicing.push import resume_waiting
+    from qbsync.tasks import sync_company_task
+
+    resume_waiting(company_id)
+    try:
+        sync_company_task.delay(company_id)
+    except Exception:  # the broker is down; the scheduled catch-up will run it
+        logger.warning("could not queue the first sync for company %s", company_id)
+
+
+def apply_merges(company_id: int, *, received_before: datetime) -> int:
+    """Webhook Merge events name the surviving customer; CDC only shows the deletion."""
+    from qbsync.models import WebhookEvent
+
+    merges = WebhookEvent.objects.filter(
+        company_id=company_id,
+        status=WebhookEvent.Status.PENDING,
+        operation="Merge",
+        entity="Customer",
+        received_at__lte=received_before,
+    ).exclude(deleted_id="")
+    count = 0
+    for event in merges:
+        count += customer_sync.mark_customers_deleted(
+            company_id, [event.deleted_id], merged_into=event.entity_id
+        )
+    return count

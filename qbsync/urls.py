@@ -6,6 +6,7 @@ from qbsync import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("quickbooks/webhooks/", views.quickbooks_webhook, name="quickbooks_webhook"),
     path("", include("accounts.urls")),
     path("", include("invoicing.urls")),
     path("admin/", admin.site.urls),

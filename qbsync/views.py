@@ -5,11 +5,13 @@ import os
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
+from qbsync import webhooks
 from qbsync.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -55,3 +57,22 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "home.html")
+
+
+@csrf_exempt  # Intuit signs the body instead; there is no session to forge
+@require_POST
+def quickbooks_webhook(request):
+    """Verify, store, enqueue, 200 — quickly, and without calling QuickBooks."""
+    from qbsync.tasks import schedule_webhook_sync
+
+    body = request.body
+    if not webhooks.verify_signature(body, request.headers.get(webhooks.SIGNATURE_HEADER)):
+        return HttpResponse("invalid intuit-signature", status=401, content_type="text/plain")
+    try:
+        events = webhooks.parse_events(body)
+    except webhooks.MalformedPayload as exc:
+        logger.warning("malformed webhook payload: %s", exc)
+        return HttpResponse("malformed payload", status=400, content_type="text/plain")
+    for company_id in webhooks.store_events(events):
+        schedule_webhook_sync(company_id)
+    return HttpResponse(status=200)

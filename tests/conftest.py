@@ -95,11 +95,65 @@ def connection(company, intuit_sandbox_settings):
     return store_connection(company)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    """Each test starts with an untouched per-realm budget (pauses from 429s don't leak)."""
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache():
+    """Without Redis, tests use a per-process memory cache, not the file cache `make run` uses."""
+    from django.test.utils import override_settings
+
+    if settings.REDIS_URL:
+        yield
+        return
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
+        yield
+
+
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
     from qbsync import throttle
 
     throttle.clear()
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match="*qbo:*"):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with no locks, doorbells, pauses or cached discovery documents."""
+    _clear_cache()
     yield
-    throttle.clear()
+    _clear_cache()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _in_memory_broker():
+    """Unit tests publish to an in-memory broker that no worker reads.
+
+    Tests that run real Celery workers point the app back at Redis themselves.
+    """
+    from qbsync.celery import app
+
+    configured = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    yield
+    app.conf.broker_url = configured
+
+
+@pytest.fixture
+def published_tasks():
+    """(task name, args) of every Celery message published during the test."""
+    from celery.signals import before_task_publish
+
+    published: list[tuple[str, tuple]] = []
+
+    def record(sender=None, body=None, **kwargs):
+        published.append((sender, tuple(body[0])))
+
+    before_task_publish.connect(record, weak=False)
+    yield published
+    before_task_publish.disconnect(record)

@@ -28,7 +28,7 @@ def failed_order(company, **fields) -> Order:
 
 @pytest.mark.parametrize("status", [Order.PushStatus.FAILED, Order.PushStatus.WAITING])
 def test_retry_resets_the_push_state_and_bumps_the_generation(
-    company, status, django_capture_on_commit_callbacks
+    company, status, django_capture_on_commit_callbacks, published_tasks
 ):
     order = failed_order(company)
     Order.objects.filter(pk=order.pk).update(push_status=status)
@@ -44,7 +44,9 @@ def test_retry_resets_the_push_state_and_bumps_the_generation(
         "",
     )
     assert order.next_attempt_at is None and order.push_attempts == 0
-    assert [c.args for c in callbacks] == [(order.id,)]
+    for callback in callbacks:
+        callback()
+    assert published_tasks == [("invoicing.tasks.push_company", (order.company_id,))]
 
 
 @pytest.mark.parametrize(

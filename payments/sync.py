@@ -1,0 +1,125 @@
+"""QBO Payment JSON ⇄ the payments mirror and its applications to invoices (and our orders)."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from invoicing.models import Order
+from payments.models import Payment, PaymentApplication
+from qbsync.qbojson import decimal, parse_time, plain, ref_value
+
+UPDATED_FIELDS = [
+    "customer",
+    "customer_qbo_id",
+    "customer_name",
+    "txn_date",
+    "total_amount",
+    "unapplied_amount",
+    "currency",
+    "reference_number",
+    "deleted_in_qbo",
+    "sync_token",
+    "qbo_created_at",
+    "qbo_updated_at",
+    "raw",
+    "synced_at",
+]
+
+
+def payment_fields(data: dict) -> dict:
+    meta = data.get("MetaData") or {}
+    customer_ref = data.get("CustomerRef") or {}
+    return {
+        "qbo_id": str(data["Id"]),
+        "customer_qbo_id": ref_value(customer_ref)[:32],
+        "customer_name": str(customer_ref.get("name") or "")[:500],
+        "txn_date": data.get("TxnDate") or None,
+        "total_amount": decimal(data.get("TotalAmt")),
+        "unapplied_amount": decimal(data.get("UnappliedAmt")),
+        "currency": ref_value(data.get("CurrencyRef"))[:3],
+        "reference_number": str(data.get("PaymentRefNum") or "")[:100],
+        "deleted_in_qbo": False,
+        "sync_token": str(data.get("SyncToken", ""))[:20],
+        "qbo_created_at": parse_time(meta.get("CreateTime")),
+        "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
+        "raw": plain(data),
+    }
+
+
+def applications(data: dict) -> list[tuple[str, object]]:
+    """(invoice id, amount) for each payment line linked to an invoice."""
+    result = []
+    for line in data.get("Line") or []:
+        for linked in line.get("LinkedTxn") or []:
+            if linked.get("TxnType") == "Invoice":
+                result.append((str(linked.get("TxnId")), decimal(line.get("Amount"))))
+    return result
+
+
+@transaction.atomic
+def upsert_payments(company_id: int, objects: list[dict]) -> int:
+    """Payments and their applications, in bulk; applications are replaced wholesale."""
+    if not objects:
+        return 0
+    now = timezone.now()
+    rows = [Payment(company_id=company_id, synced_at=now, **payment_fields(o)) for o in objects]
+    customers = dict(
+        Customer.objects.filter(
+            company_id=company_id, qbo_id__in={r.customer_qbo_id for r in rows}
+        ).values_list("qbo_id", "pk")
+    )
+    for row in rows:
+        row.customer_id = customers.get(row.customer_qbo_id)
+    Payment.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["company", "qbo_id"],
+        update_fields=UPDATED_FIELDS,
+    )
+    ids = dict(
+        Payment.objects.filter(
+            company_id=company_id, qbo_id__in=[r.qbo_id for r in rows]
+        ).values_list("qbo_id", "pk")
+    )
+    links = {str(o["Id"]): applications(o) for o in objects}
+    orders = dict(
+        Order.objects.filter(
+            company_id=company_id,
+            qbo_invoice_id__in={invoice for pairs in links.values() for invoice, _ in pairs},
+        ).values_list("qbo_invoice_id", "pk")
+    )
+    PaymentApplication.objects.filter(payment_id__in=ids.values()).delete()
+    PaymentApplication.objects.bulk_create(
+        PaymentApplication(
+            payment_id=ids[qbo_id],
+            invoice_qbo_id=invoice,
+            amount=amount,
+            order_id=orders.get(invoice),
+        )
+        for qbo_id, pairs in links.items()
+        for invoice, amount in pairs
+    )
+    return len(rows)
+
+
+def apply_changes(company_id: int, objects: list[dict]) -> int:
+    """A page of QBO payments and CDC tombstones."""
+    deleted = [str(o["Id"]) for o in objects if o.get("status") == "Deleted"]
+    live = [o for o in objects if o.get("status") != "Deleted"]
+    if deleted:
+        PaymentApplication.objects.filter(
+            payment__company_id=company_id, payment__qbo_id__in=deleted
+        ).delete()
+        Payment.objects.filter(company_id=company_id, qbo_id__in=deleted).update(
+            deleted_in_qbo=True, synced_at=timezone.now()
+        )
+    return upsert_payments(company_id, live) + len(deleted)
+
+
+def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:
+    """After a full import: payments it didn't touch are gone from QBO."""
+    return Payment.objects.filter(
+        company_id=company_id, deleted_in_qbo=False, synced_at__lt=since
+    ).update(deleted_in_qbo=True)
