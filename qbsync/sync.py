@@ -23,7 +23,7 @@ from payments import sync as payment_sync
 from qbsync.client import QBOClient, open_client
 from qbsync.errors import QuickBooksError, Rejected
 from qbsync.models import SyncCursor
-from qbsync.qbojson import parse_time, select
+from qbsync.qbojson import escape, parse_time, select
 
 logger = logging.getLogger(__name__)
 
@@ -224,3 +224,22 @@ def apply_merges(company_id: int, *, received_before: datetime) -> int:
             company_id, [event.deleted_id], merged_into=event.entity_id
         )
     return count
+
+
+def resync_objects(company_id: int, entity: str, qbo_ids: list[str]) -> int:
+    """Re-read chosen objects from QBO now (the admin's "Resync from QuickBooks")."""
+    apply, _, where = ENTITIES[entity]
+    rows = 0
+    with open_client(company_id) as qb:
+        for start in range(0, len(qbo_ids), 100):
+            chunk = [str(i) for i in qbo_ids[start : start + 100]]
+            quoted = ",".join(f"'{escape(i)}'" for i in chunk)
+            condition = f"Id IN ({quoted})"
+            clause = f"{where} AND {condition}" if where else f" WHERE {condition}"
+            found = qb.query(f"{select(entity)}{clause} MAXRESULTS 1000")
+            objects = found.get("QueryResponse", {}).get(entity, [])
+            present = {str(o["Id"]) for o in objects}
+            # What QBO no longer returns was deleted there.
+            objects += [{"Id": i, "status": "Deleted"} for i in chunk if i not in present]
+            rows += apply(company_id, objects)
+    return rows
