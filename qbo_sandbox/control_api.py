@@ -85,7 +85,8 @@ def _company(app: SandboxApp, realm: str) -> Company:
 
 
 def _describe(company: Company) -> dict:
-    counts = {entity: len(rows) for entity, rows in company.tables.items()}
+    with company.lock:
+        counts = {entity: len(rows) for entity, rows in company.tables.items()}
     return {"realm_id": company.realm_id, "name": company.name, "counts": counts}
 
 
@@ -102,12 +103,12 @@ def reset(app: SandboxApp, request: Request) -> dict:
         setattr(app.config.limits, key, value)
     if _body(request).get("default_company", True):
         app.create_default_company()
-    return {"companies": [_describe(c) for c in app.state.companies.values()]}
+    return {"companies": [_describe(c) for c in app.state.all_companies()]}
 
 
 def companies(app: SandboxApp, request: Request) -> dict:
     if request.method == "GET":
-        return {"companies": [_describe(c) for c in app.state.companies.values()]}
+        return {"companies": [_describe(c) for c in app.state.all_companies()]}
     body = _body(request)
     company = seed.create_company(
         app.state,

@@ -115,7 +115,7 @@ def _consent_page(app: SandboxApp, params: dict) -> Response:
     hidden = "".join(pages.hidden(key, params[key]) for key in keep if key in params)
     picker = ""
     if _needs_company(scopes):
-        companies = sorted(app.state.companies.values(), key=lambda c: int(c.realm_id))
+        companies = sorted(app.state.all_companies(), key=lambda c: int(c.realm_id))
         options = "".join(
             f'  <option value="{escape(c.realm_id)}">'
             f"{escape(c.name)} ({escape(c.realm_id)})</option>\n"

@@ -31,8 +31,7 @@ def _decode(obj: dict) -> object:
 
 
 def snapshot(state: SandboxState) -> dict:
-    with state.lock:
-        companies = list(state.companies.values())
+    companies = state.all_companies()
     return {
         "format": FORMAT,
         "clock_offset": state.clock.offset,

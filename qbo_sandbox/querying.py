@@ -42,8 +42,7 @@ def run(company: Company, text: str) -> dict:
     predicates = [_predicate(etype, condition) for condition in query.where]
     if etype.name in _HIDES_INACTIVE and not any(c.field.lower() == "active" for c in query.where):
         predicates.append(lambda row: row.get("Active", True) is not False)
-    with company.lock:
-        rows = list(company.tables[etype.name].values())
+    rows = company.rows(etype.name)
     matches = (row for row in rows if all(p(row) for p in predicates))
     if query.count:
         return {"totalCount": sum(1 for _ in matches)}

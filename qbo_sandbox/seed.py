@@ -128,123 +128,146 @@ def _preferences(custom_txn_numbers: bool) -> dict:
 
 def seed_sample_data(state: SandboxState, company: Company) -> None:
     """Accounts, lists, names, then invoices and payments, all through the mutation path."""
-    ids: dict[tuple[str, str], str] = {}
+    seeder = _Seeder(state, company)
+    seeder.lists()
+    seeder.names()
+    seeder.transactions()
 
-    def add(entity: str, key: str, payload: dict) -> str:
-        created = mutations.create(state, company, entity, payload, source=SOURCE)
-        ids[(entity, key)] = created["Id"]
+
+class _Seeder:
+    """Creates the sample objects and remembers their Ids by name for later references."""
+
+    def __init__(self, state: SandboxState, company: Company) -> None:
+        self.state = state
+        self.company = company
+        self.ids: dict[tuple[str, str], str] = {}
+
+    def add(self, entity: str, key: str, payload: dict) -> str:
+        created = mutations.create(self.state, self.company, entity, payload, source=SOURCE)
+        self.ids[(entity, key)] = created["Id"]
         return created["Id"]
 
-    def ref(entity: str, key: str) -> dict:
-        return {"value": ids[(entity, key)]}
+    def ref(self, entity: str, key: str) -> dict:
+        return {"value": self.ids[(entity, key)]}
 
-    for name, account_type, subtype in ACCOUNTS:
-        add("Account", name, {"Name": name, "AccountType": account_type, "AccountSubType": subtype})
-    for name, days in TERMS:
-        add("Term", name, {"Name": name, "DueDays": days})
-    for name, kind in PAYMENT_METHODS:
-        add("PaymentMethod", name, {"Name": name, "Type": kind})
-    for ident, name, description in TAX_CODES:
-        tax_code = {
-            "Name": name,
-            "Description": description,
-            "Active": True,
-            "Taxable": True,
-            "TaxGroup": True,
-        }
-        mutations.insert_fixed(state, company, "TaxCode", tax_code, ident=ident)
-    for name, kind, price, income, description, qty in ITEMS:
+    def lists(self) -> None:
+        for name, account_type, subtype in ACCOUNTS:
+            account = {"Name": name, "AccountType": account_type, "AccountSubType": subtype}
+            self.add("Account", name, account)
+        for name, days in TERMS:
+            self.add("Term", name, {"Name": name, "DueDays": days})
+        for name, kind in PAYMENT_METHODS:
+            self.add("PaymentMethod", name, {"Name": name, "Type": kind})
+        for ident, name, description in TAX_CODES:
+            tax_code = {
+                "Name": name,
+                "Description": description,
+                "Active": True,
+                "Taxable": True,
+                "TaxGroup": True,
+            }
+            mutations.insert_fixed(self.state, self.company, "TaxCode", tax_code, ident=ident)
+        for row in ITEMS:
+            self.add("Item", row[0], self.item(*row))
+
+    def item(
+        self, name: str, kind: str, price: str, income: str, description: str, qty: str | None
+    ) -> dict:
         item = {
             "Name": name,
             "Type": kind,
             "UnitPrice": price,
             "Description": description,
-            "IncomeAccountRef": ref("Account", income),
+            "IncomeAccountRef": self.ref("Account", income),
             "Taxable": kind == "Inventory",
         }
         if qty is not None:
             item.update(
                 QtyOnHand=qty,
-                AssetAccountRef=ref("Account", "Inventory Asset"),
-                ExpenseAccountRef=ref("Account", "Cost of Goods Sold"),
+                AssetAccountRef=self.ref("Account", "Inventory Asset"),
+                ExpenseAccountRef=self.ref("Account", "Cost of Goods Sold"),
             )
-        add("Item", name, item)
-    for row in CUSTOMERS:
-        add("Customer", row[0], _sample_customer(row, ids))
-    for name in VENDORS:
-        add("Vendor", name, {"DisplayName": name, "CompanyName": name})
-    for given, family in EMPLOYEES:
-        add("Employee", given, {"GivenName": given, "FamilyName": family})
-    _seed_transactions(state, company, add, ref)
+        return item
 
+    def names(self) -> None:
+        for row in CUSTOMERS:
+            self.add("Customer", row[0], self.customer(*row))
+        for name in VENDORS:
+            self.add("Vendor", name, {"DisplayName": name, "CompanyName": name})
+        for given, family in EMPLOYEES:
+            self.add("Employee", given, {"GivenName": given, "FamilyName": family})
 
-def _sample_customer(row: tuple, ids: dict) -> dict:
-    display, given, family, company_name, email, phone, street, city, postal, parent = row
-    customer = {
-        "DisplayName": display,
-        "GivenName": given,
-        "FamilyName": family,
-        "CompanyName": company_name,
-        "PrimaryPhone": {"FreeFormNumber": phone},
-        "Taxable": True,
-        "DefaultTaxCodeRef": {"value": "2"},
-    }
-    if email:
-        customer["PrimaryEmailAddr"] = {"Address": email}
-    if street:
-        address = {
-            "Line1": street,
-            "City": city,
-            "CountrySubDivisionCode": "CA",
-            "PostalCode": postal,
+    def customer(
+        self,
+        display: str,
+        given: str,
+        family: str,
+        company_name: str,
+        email: str,
+        phone: str,
+        street: str,
+        city: str,
+        postal: str,
+        parent: str | None,
+    ) -> dict:
+        customer = {
+            "DisplayName": display,
+            "GivenName": given,
+            "FamilyName": family,
+            "CompanyName": company_name,
+            "PrimaryPhone": {"FreeFormNumber": phone},
+            "Taxable": True,
+            "DefaultTaxCodeRef": {"value": "2"},
         }
-        customer.update(BillAddr=address, ShipAddr=dict(address))
-    if parent:
-        customer.update(ParentRef={"value": ids[("Customer", parent)]}, BillWithParent=True)
-    return customer
-
-
-def _seed_transactions(state: SandboxState, company: Company, add, ref) -> None:
-    today = company_date(state.clock.now())
-    invoice_ids = []
-    for customer, lines, days_ago, term in INVOICES:
-        invoice_lines = [
-            {
-                "DetailType": "SalesItemLineDetail",
-                "Amount": str(_times(qty, price)),
-                "SalesItemLineDetail": {
-                    "ItemRef": ref("Item", item),
-                    "Qty": qty,
-                    "UnitPrice": price,
-                },
+        if email:
+            customer["PrimaryEmailAddr"] = {"Address": email}
+        if street:
+            address = {
+                "Line1": street,
+                "City": city,
+                "CountrySubDivisionCode": "CA",
+                "PostalCode": postal,
             }
-            for item, qty, price in lines
-        ]
-        invoice = {
-            "CustomerRef": ref("Customer", customer),
-            "Line": invoice_lines,
-            "TxnDate": (today - timedelta(days=days_ago)).isoformat(),
-            "SalesTermRef": ref("Term", term),
-        }
-        invoice_ids.append(add("Invoice", f"{customer}:{days_ago}", invoice))
-    for customer, total, applied, method in PAYMENTS:
-        payment = {
-            "CustomerRef": ref("Customer", customer),
-            "TotalAmt": total,
-            "PaymentMethodRef": ref("PaymentMethod", method),
-            "Line": [
+            customer.update(BillAddr=address, ShipAddr=dict(address))
+        if parent:
+            customer.update(ParentRef=self.ref("Customer", parent), BillWithParent=True)
+        return customer
+
+    def transactions(self) -> None:
+        today = company_date(self.state.clock.now())
+        invoice_ids = []
+        for customer, lines, days_ago, term in INVOICES:
+            invoice = {
+                "CustomerRef": self.ref("Customer", customer),
+                "Line": [self.sales_line(*line) for line in lines],
+                "TxnDate": (today - timedelta(days=days_ago)).isoformat(),
+                "SalesTermRef": self.ref("Term", term),
+            }
+            invoice_ids.append(self.add("Invoice", f"{customer}:{days_ago}", invoice))
+        for customer, total, applied, method in PAYMENTS:
+            lines = [
                 {
                     "Amount": amount,
                     "LinkedTxn": [{"TxnId": invoice_ids[index], "TxnType": "Invoice"}],
                 }
                 for index, amount in applied
-            ],
+            ]
+            payment = {
+                "CustomerRef": self.ref("Customer", customer),
+                "TotalAmt": total,
+                "PaymentMethodRef": self.ref("PaymentMethod", method),
+                "Line": lines,
+            }
+            self.add("Payment", f"{customer}:{total}", payment)
+
+    def sales_line(self, item: str, qty: str, price: str) -> dict:
+        amount = money(Decimal(qty) * Decimal(price))
+        detail = {"ItemRef": self.ref("Item", item), "Qty": qty, "UnitPrice": price}
+        return {
+            "DetailType": "SalesItemLineDetail",
+            "Amount": str(amount),
+            "SalesItemLineDetail": detail,
         }
-        add("Payment", f"{customer}:{total}", payment)
-
-
-def _times(qty: str, price: str) -> str:
-    return str(money(Decimal(qty) * Decimal(price)))
 
 
 def generated_customer(number: int) -> dict:

@@ -77,7 +77,17 @@ class Company:
         return str(self.counters[entity])
 
     def get(self, entity: str, ident: str) -> dict | None:
-        return self.tables[entity].get(ident)
+        table = self.tables.get(entity)  # .get: reading must not add a table without the lock
+        return table.get(ident) if table is not None else None
+
+    def rows(self, entity: str) -> list[dict]:
+        """A snapshot of one table, in Id order, safe to use after the lock is released."""
+        with self.lock:
+            return list(self.tables[entity].values())
+
+    def count(self, entity: str) -> int:
+        with self.lock:
+            return len(self.tables[entity])
 
     def reindex(self, entity: str, old: dict | None, new: dict | None) -> None:
         if entity not in NAMESPACES:
@@ -183,6 +193,10 @@ class SandboxState:
 
     def company(self, realm_id: str) -> Company | None:
         return self.companies.get(realm_id)
+
+    def all_companies(self) -> list[Company]:
+        with self.lock:
+            return list(self.companies.values())
 
     def add_company(self, name: str) -> Company:
         with self.lock:

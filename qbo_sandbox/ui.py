@@ -44,13 +44,13 @@ def css(app: SandboxApp, request: Request) -> Response:
 
 def home(app: SandboxApp, request: Request) -> Response:
     rows = []
-    for company in app.state.companies.values():
-        invoices = list(company.tables["Invoice"].values())
+    for company in app.state.all_companies():
+        invoices = company.rows("Invoice")
         open_balance = sum((inv["Balance"] for inv in invoices), Decimal(0))
         realm = escape(company.realm_id)
         rows.append(
             f'<tr><td><a href="/ui/companies/{realm}/customers">{escape(company.name)}</a></td>'
-            f'<td>{realm}</td><td class="num">{len(company.tables["Customer"])}</td>'
+            f'<td>{realm}</td><td class="num">{company.count("Customer")}</td>'
             f'<td class="num">{len(invoices)}</td><td class="num">{pages.money(open_balance)}</td>'
             f'<td><a href="/ui/companies/{realm}/invoices">Invoices</a></td></tr>'
         )
@@ -70,8 +70,7 @@ def customers(app: SandboxApp, request: Request, realm: str) -> Response:
     company = pages.company_or_404(app, realm)
     query = request.args.get("q", "").strip().casefold()
     page = max(1, int(request.args.get("page", "1") or 1))
-    with company.lock:
-        rows = list(company.tables["Customer"].values())
+    rows = company.rows("Customer")
     if query:
         rows = [row for row in rows if query in row["DisplayName"].casefold()]
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]

@@ -114,7 +114,7 @@ def _page(app: SandboxApp, message: str) -> Response:
             )
         )
         + "</td></tr>"
-        for c in app.state.companies.values()
+        for c in app.state.all_companies()
     )
     content = pages.fill("faults.html", rows=rows, mode_options=mode_options, token_rows=token_rows)
     return pages.page("Fault switches", content, message=message)

@@ -65,8 +65,7 @@ def _receive_button(realm: str, invoice: dict) -> str:
 
 def invoices(app: SandboxApp, request: Request, realm: str) -> Response:
     company = pages.company_or_404(app, realm)
-    with company.lock:
-        rows = list(company.tables["Invoice"].values())
+    rows = company.rows("Invoice")
     body = "\n".join(_invoice_row(realm, row) for row in reversed(rows))
     content = pages.fill("invoices.html", tabs=pages.tabs(company, "invoices"), rows=body)
     return pages.page("Invoices", content, message=request.args.get("msg", ""))
@@ -167,7 +166,7 @@ def _payment_form(
 ) -> Response:
     methods = "".join(
         f'<option value="{escape(m["Id"])}">{escape(m["Name"])}</option>'
-        for m in company.tables["PaymentMethod"].values()
+        for m in company.rows("PaymentMethod")
         if m.get("Active", True)
     )
     content = pages.fill(
@@ -186,8 +185,7 @@ def _payment_form(
 
 def payments(app: SandboxApp, request: Request, realm: str) -> Response:
     company = pages.company_or_404(app, realm)
-    with company.lock:
-        rows = list(company.tables["Payment"].values())
+    rows = company.rows("Payment")
     body = "\n".join(_payment_row(realm, row) for row in reversed(rows))
     content = pages.fill("payments.html", tabs=pages.tabs(company, "payments"), rows=body)
     return pages.page("Payments", content, message=request.args.get("msg", ""))
