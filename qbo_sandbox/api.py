@@ -60,39 +60,38 @@ def serve(
 ) -> Response:
     """Authenticate, authorise, throttle, then run the handler (with any injected delay)."""
     realm = values["realm"]
+    refusal = _gate(app, request, realm)
+    if refusal is not None:
+        return refusal
+    retry_after = app.throttle.enter(realm)
+    if retry_after is not None:
+        return throttled(app, retry_after)
+    try:
+        delay()
+        return _run(app, request, app.state.company(realm), endpoint, values)
+    finally:
+        app.throttle.leave(realm)
+
+
+def _gate(app: SandboxApp, request: Request, realm: str) -> Response | None:
+    """The gateway's 401 (token) and 403 (realm, scope), in its lower-case `fault` body."""
     now_ms = int(app.state.clock.timestamp() * 1000)
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     try:
         grant = app.state.oauth.authenticate(token)
     except AuthFailure as failure:
+        body = errors.authentication_failed(str(failure), now_ms)
         headers = {"WWW-Authenticate": 'Bearer realm="Intuit", error="invalid_token"'}
-        return Response(
-            wire.dumps(errors.authentication_failed(str(failure), now_ms)),
-            401,
-            headers=headers,
-            mimetype="application/json",
-        )
-    company = app.state.company(realm)
-    if grant.realm_id != realm or company is None or ACCOUNTING not in grant.scopes:
-        detail = (
-            None
-            if ACCOUNTING in grant.scopes
-            else "The access token does not have sufficient scope"
-        )
-        return Response(
-            wire.dumps(errors.authorization_failed(detail, now_ms)),
-            403,
-            mimetype="application/json",
-        )
-    retry_after = app.throttle.enter(realm)
-    if retry_after is not None:
-        return throttled(app, retry_after)
-    try:
-        delay()
-        return _run(app, request, company, endpoint, values)
-    finally:
-        app.throttle.leave(realm)
+        return Response(wire.dumps(body), 401, headers=headers, mimetype="application/json")
+    if ACCOUNTING not in grant.scopes:
+        detail = "The access token does not have sufficient scope"
+    elif grant.realm_id != realm or app.state.company(realm) is None:
+        detail = None  # as in the recorded 403 body
+    else:
+        return None
+    body = errors.authorization_failed(detail, now_ms)
+    return Response(wire.dumps(body), 403, mimetype="application/json")
 
 
 def throttled(app: SandboxApp, retry_after: int) -> Response:

@@ -9,7 +9,7 @@ import threading
 import time
 from contextlib import suppress
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
@@ -69,32 +69,33 @@ class SandboxApp:
             if sock is not None:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-            raise
+            raise  # Werkzeug treats a ConnectionError as the client going away
+        except Exception:
+            logger.exception("sandbox request failed: %s %s", request.method, request.path)
+            response = InternalServerError().get_response()
         response.headers["intuit_tid"] = tid
         return response(environ, start_response)
 
-    def dispatch(self, request: Request, tid: str) -> Response:
-        adapter = self.url_map.bind_to_environ(request.environ)
+    def _match(self, request: Request) -> tuple[str | None, dict, HTTPException | None]:
         try:
-            endpoint, values = adapter.match()
-        except HTTPException as error:
-            endpoint, values = None, {}
-            if request.path.startswith("/_control"):
-                return error.get_response()
-            failure: Response | HTTPException = error
-        if endpoint is not None and endpoint.startswith("control."):
+            endpoint, values = self.url_map.bind_to_environ(request.environ).match()
+        except HTTPException as error:  # 404, 405, or a redirect to the slashed path
+            return None, {}, error
+        return endpoint, values, None
+
+    def dispatch(self, request: Request, tid: str) -> Response:
+        endpoint, values, failure = self._match(request)
+        if request.path.startswith("/_control"):  # neither logged nor faulted
+            if failure is not None:
+                return failure.get_response()
             return self.handlers[endpoint](self, request, **values)
         entry = self.log.start(self._log_entry(request, tid, values))
         fault = self.faults.match(request.method, request.path)
         entry["fault"] = fault.kind if fault else None
-        try:
-            if endpoint is None:
-                response = failure.get_response()
-            else:
-                response = self.run(request, endpoint, values, fault)
-        except DroppedConnection:
-            entry["status"] = None
-            raise
+        if failure is not None:
+            response = failure.get_response()
+        else:
+            response = self.run(request, endpoint, values, fault)
         if fault is not None and fault.kind == "drop_after_commit":
             raise DroppedConnection("drop_after_commit")
         entry["status"] = response.status_code

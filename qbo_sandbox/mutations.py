@@ -36,7 +36,7 @@ def _existing(work: UnitOfWork, etype: EntityType, payload: Mapping) -> dict:
     if not ident:
         raise errors.required_param("Id")
     existing = work.get(etype.name, ident)
-    if existing is None or (existing.get("_voided") and etype.kind != "transaction"):
+    if existing is None:
         raise errors.object_not_found(etype.name, ident)
     if "SyncToken" not in payload or payload.get("SyncToken") in (None, ""):
         raise errors.required_param("SyncToken")
@@ -46,6 +46,7 @@ def _existing(work: UnitOfWork, etype: EntityType, payload: Mapping) -> dict:
 
 
 def _finish(state: SandboxState, work: UnitOfWork, etype: EntityType, obj: dict) -> dict:
+    """Commit the unit (change rows, listeners) and answer the object's wire form."""
     state.commit(work)
     return etype.render(obj)
 
@@ -190,6 +191,7 @@ def create_many(
             built = etype.build(work, _input(etype, payload), None, frozenset())
             obj = stamp_new(built, company.next_id(etype.name), work.now)
             work.put(etype.name, obj, "Create")
+            etype.after_write(work, None, obj)
             ids.append(obj["Id"])
         state.commit(work)
     return ids

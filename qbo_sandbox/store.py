@@ -211,7 +211,11 @@ class SandboxState:
         return UnitOfWork(company, self.clock.now(), source)
 
     def commit(self, work: UnitOfWork) -> None:
-        """Apply a unit of work atomically, append its changes, then tell the listeners."""
+        """Apply a unit of work atomically, append its changes, then tell the listeners.
+
+        Listeners run on the writing thread, still under the company's lock (mutations hold
+        it): they must be quick, e.g. put the change on a queue for a background thread.
+        """
         company = work.company
         with company.lock:
             for (entity, ident), obj in work.writes.items():
