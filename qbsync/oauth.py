@@ -26,7 +26,6 @@ from qbsync.errors import QuickBooksError, ReconnectNeeded, Unavailable
 logger = logging.getLogger(__name__)
 
 SCOPES = [Scopes.ACCOUNTING]
-TOKEN_TIMEOUT = (5.0, 15.0)
 HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
 
 # Reference: https://developer.intuit.com/.well-known/openid_sandbox_configuration/ and
@@ -62,6 +61,11 @@ class TokenSet:
     intuit_tid: str = ""
 
 
+def token_timeout() -> tuple[float, float]:
+    """Connect and read timeouts for Intuit's OAuth endpoints (read capped at 15 s)."""
+    return (settings.QBO_CONNECT_TIMEOUT, min(settings.QBO_READ_TIMEOUT, 15.0))
+
+
 def _local_endpoints() -> dict[str, str]:
     """The local sandbox's discovery document, fetched once per hour with a timeout."""
     base = settings.QBO_LOCAL_SANDBOX_URL.rstrip("/")
@@ -70,7 +74,7 @@ def _local_endpoints() -> dict[str, str]:
     if doc is None:
         url = f"{base}/.well-known/openid_sandbox_configuration/"
         try:
-            response = requests.get(url, timeout=TOKEN_TIMEOUT)
+            response = requests.get(url, timeout=token_timeout())
             response.raise_for_status()
             doc = response.json()
         except (requests.RequestException, ValueError) as exc:
@@ -117,7 +121,7 @@ class IntuitAuthClient(AuthClient):
         self.last_response: requests.Response | None = None
 
     def request(self, method, url, **kwargs):
-        kwargs.setdefault("timeout", TOKEN_TIMEOUT)
+        kwargs.setdefault("timeout", token_timeout())
         if url == self.token_endpoint:
             headers = dict(kwargs.get("headers") or {})
             headers[HARD_EXPIRY_HEADER] = "true"

@@ -157,3 +157,72 @@ def published_tasks():
     before_task_publish.connect(record, weak=False)
     yield published
     before_task_publish.disconnect(record)
+
+
+# --- the local QBO sandbox, in-process over real HTTP ----------------------------------------
+
+TEST_CLIENT_ID = "qbsync-test-client"
+TEST_CLIENT_SECRET = "qbsync-test-client-secret"
+TEST_REDIRECT_URI = "http://testserver/settings/quickbooks/callback/"
+TEST_VERIFIER = "qbsync-test-verifier-token"
+
+
+def point_settings_at(settings, server) -> None:
+    settings.QBO_ENVIRONMENT = "local"
+    settings.QBO_LOCAL_SANDBOX_URL = server.url
+    settings.QBO_LOCAL_SANDBOX_PUBLIC_URL = server.url
+    settings.QBO_CLIENT_ID = TEST_CLIENT_ID
+    settings.QBO_CLIENT_SECRET = TEST_CLIENT_SECRET
+    settings.QBO_REDIRECT_URI = TEST_REDIRECT_URI
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = TEST_VERIFIER
+
+
+def start_sandbox(**options):
+    from qbo_sandbox.testing import SandboxServer
+
+    options.setdefault("client_id", TEST_CLIENT_ID)
+    options.setdefault("client_secret", TEST_CLIENT_SECRET)
+    options.setdefault("redirect_uris", [TEST_REDIRECT_URI])
+    options.setdefault("verifier_token", TEST_VERIFIER)
+    return SandboxServer(**options).start()
+
+
+@pytest.fixture
+def qbo(settings):
+    """The local QBO sandbox on a free 127.0.0.1 port; the app's settings point at it."""
+    server = start_sandbox()
+    point_settings_at(settings, server)
+    yield server
+    server.stop()
+
+
+def connect_through_consent(client, server, realm_id=None, approve=True):
+    """What a user does: Connect, the sandbox's consent page, back to our callback."""
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from qbo_sandbox.testing import authorize
+
+    start = client.post("/settings/quickbooks/connect/")
+    assert start.status_code == 302, start.content
+    location = authorize(requests.Session(), start["Location"], realm_id=realm_id, approve=approve)
+    callback = urlsplit(location)
+    assert callback.path == "/settings/quickbooks/callback/"
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+@pytest.fixture
+def sandbox_realm(qbo) -> str:
+    return next(iter(qbo.state.companies))
+
+
+@pytest.fixture
+def connected(client, user, company, qbo, sandbox_realm):
+    """Alice's company connected to the sandbox's first company through the real flow."""
+    from accounts.models import QuickBooksConnection
+
+    client.force_login(user)
+    response = connect_through_consent(client, qbo, realm_id=sandbox_realm)
+    assert response.status_code == 302
+    return QuickBooksConnection.objects.get(company=company)
