@@ -30,4 +30,4 @@ def test_every_scheduled_task_is_registered():
 
 def test_broker_follows_redis_url():
     # (The test session itself publishes to memory://; see tests/conftest.py.)
-    assert settings.CELERY_BROKER_URL == (settings.REDIS_URL or "filesystem://")
+    assert (settings.REDIS_URL or "filesystem://") == settings.CELERY_BROKER_URL
