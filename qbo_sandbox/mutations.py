@@ -89,10 +89,10 @@ def update(
         existing = _existing(work, etype, payload)
         data = _input(etype, payload)
         if sparse:
-            data = etype.merge(etype.writable(existing), data)
-            for key, value in payload.items():
-                if value is None or value == "":
-                    data.pop(key, None)
+            # Nulls, "" and [] are "not sent": python-quickbooks sends its constructor
+            # defaults (empty dates, an empty Line list) even in sparse updates.
+            sent = {key: value for key, value in data.items() if value != []}
+            data = etype.merge(etype.writable(existing), sent)
         built = etype.build(work, data, existing, options)
         obj = stamp_update(built, existing, work.now)
         work.put(etype.name, obj, "Update")

@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from . import errors, mutations, pages, seed, ui_faults, ui_sales
+from .entities import entity_type
 from .store import Company
 
 if TYPE_CHECKING:
@@ -107,24 +108,33 @@ def customer(app: SandboxApp, request: Request, realm: str, ident: str) -> Respo
         raise NotFound()
     if request.method == "GET":
         return _customer_form(company, row, request.args.get("msg", ""))
-    form = request.form
-    payload = {
-        "Id": ident,
-        "SyncToken": form.get("sync_token", ""),
-        "sparse": True,
+    payload = _edited_customer(row, request.form)
+    try:
+        saved = mutations.update(app.state, company, "Customer", payload, sparse=False, source="ui")
+    except errors.QBOError as error:
+        return _customer_form(company, row, f"{error.message}: {error.detail}", status=400)
+    return pages.back(f"/ui/companies/{realm}/customers", f"Saved customer {saved['DisplayName']}")
+
+
+def _edited_customer(row: dict, form: dict) -> dict:
+    """A full update: the stored writable fields with the form's changes (blank = remove)."""
+    payload = {**entity_type("Customer").writable(row), "SyncToken": form.get("sync_token", "")}
+    payload["Id"] = row["Id"]
+    fields = {
         "DisplayName": form.get("display_name", ""),
         "GivenName": form.get("given_name", ""),
         "FamilyName": form.get("family_name", ""),
         "CompanyName": form.get("company_name", ""),
-        "PrimaryEmailAddr": {"Address": form["email"]} if form.get("email") else "",
-        "PrimaryPhone": {"FreeFormNumber": form["phone"]} if form.get("phone") else "",
-        "Active": bool(form.get("active")),
+        "PrimaryEmailAddr": {"Address": form["email"]} if form.get("email") else None,
+        "PrimaryPhone": {"FreeFormNumber": form["phone"]} if form.get("phone") else None,
     }
-    try:
-        saved = mutations.update(app.state, company, "Customer", payload, sparse=True, source="ui")
-    except errors.QBOError as error:
-        return _customer_form(company, row, f"{error.message}: {error.detail}", status=400)
-    return pages.back(f"/ui/companies/{realm}/customers", f"Saved customer {saved['DisplayName']}")
+    for key, value in fields.items():
+        if value:
+            payload[key] = value
+        else:
+            payload.pop(key, None)
+    payload["Active"] = bool(form.get("active"))
+    return payload
 
 
 def _customer_form(company: Company, row: dict, message: str, status: int = 200) -> Response:

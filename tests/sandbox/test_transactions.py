@@ -366,3 +366,26 @@ def test_validation_errors_map_to_python_quickbooks_exceptions(qb):
     invoice.CustomerRef = _customer(qb).to_ref()
     with pytest.raises(ValidationException):
         invoice.save(qb=qb)
+
+
+def test_sparse_invoice_update_from_a_fresh_python_quickbooks_object(qb):
+    invoice = _invoice(qb, _customer(qb), _line(qb, 40, 2, 20), TxnDate="2024-03-01")
+    change = Invoice()  # sends its defaults: an empty Line list, "" dates, ...
+    change.Id, change.SyncToken, change.sparse = invoice.Id, invoice.SyncToken, True
+    change.PrivateNote = "sparse memo"
+    saved = change.save(qb=qb)
+    assert saved.PrivateNote == "sparse memo"
+    assert saved.TxnDate == "2024-03-01"
+    assert saved.TotalAmt == 40 and len(saved.Line) == 2  # the line and the subtotal
+
+
+def test_sparse_payment_update_keeps_its_application(qb):
+    customer = _customer(qb)
+    invoice = _invoice(qb, customer, _line(qb, 30))
+    payment = _pay(qb, customer, 30, (invoice, 30))
+    change = Payment()
+    change.Id, change.SyncToken, change.sparse = payment.Id, payment.SyncToken, True
+    change.PaymentRefNum = "CHK-7"
+    saved = change.save(qb=qb)
+    assert saved.PaymentRefNum == "CHK-7" and saved.Line[0].Amount == 30
+    assert Invoice.get(invoice.Id, qb=qb).Balance == 0
