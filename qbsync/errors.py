@@ -23,9 +23,11 @@ class QuickBooksError(Exception):
     @property
     def text(self) -> str:
         """Message and detail, as shown to a user."""
-        if self.detail and self.detail not in self.message:
-            return f"{self.message}: {self.detail}"
-        return self.message
+        if not self.detail or self.detail in self.message:
+            return self.message
+        if self.detail.startswith(self.message):
+            return self.detail  # QBO often repeats the message at the start of the detail
+        return f"{self.message}: {self.detail}"
 
 
 class ReconnectNeeded(QuickBooksError):

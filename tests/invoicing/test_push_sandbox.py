@@ -1,0 +1,212 @@
+"""Orders become invoices in the local sandbox, over real HTTP, exactly once."""
+
+from decimal import Decimal
+
+import pytest
+
+from customers.models import Customer
+from invoicing import push
+from invoicing.models import InvoicingSettings, Order, Product
+from qbsync import sync
+from tests.invoicing.test_create_order import order_post
+
+pytestmark = pytest.mark.django_db
+
+
+def invoices_for(server, realm, order) -> list[dict]:
+    marker = f"[qbsync:{order.company_id}:{order.pk}]"
+    rows = server.state.companies[realm].rows("Invoice")
+    return [inv for inv in rows if marker in (inv.get("PrivateNote") or "")]
+
+
+@pytest.fixture
+def synced(connected, qbo):
+    """Connected, and the sandbox company's customers pulled into the mirror."""
+    sync.sync_company(connected.company_id)
+    return connected
+
+
+def test_an_order_made_on_the_page_becomes_exactly_one_invoice(
+    client, synced, qbo, sandbox_realm, company
+):
+    customer = Customer.objects.filter(company=company, active=True).order_by("qbo_id").first()
+    product = Product.objects.create(
+        company=company, name="Garden design", unit_price=Decimal("75.00"), taxable=True
+    )
+    data = order_post(
+        {"product": str(product.pk), "quantity": "2", "unit_price": "75.00"},
+        {"description": "Site visit", "quantity": "1.5", "unit_price": "40.00", "taxable": None},
+        customer=str(customer.pk),
+        customer_search=customer.display_name,
+        order_date="2026-03-02",
+        due_date="2026-04-01",
+        memo="Thank you for your business",
+    )
+    assert client.post("/orders/new/", data).status_code == 302
+    order = Order.objects.get(company=company)
+    push.drain(company.pk)
+
+    order.refresh_from_db()
+    assert order.push_status == "synced", order.last_error
+    [invoice] = invoices_for(qbo, sandbox_realm, order)
+    assert invoice["Id"] == order.qbo_invoice_id
+    assert invoice["CustomerRef"]["value"] == customer.qbo_id
+    assert (invoice["TxnDate"], invoice["DueDate"]) == ("2026-03-02", "2026-04-01")
+    assert invoice["CustomerMemo"]["value"] == "Thank you for your business"
+    lines = [ln for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+    assert [Decimal(str(ln["Amount"])) for ln in lines] == [Decimal("150"), Decimal("60")]
+    assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in lines] == ["TAX", "NON"]
+    assert Decimal(str(invoice["TotalAmt"])) == order.qbo_total == Decimal("210.00")
+    assert order.qbo_doc_number == invoice["DocNumber"]
+    product.refresh_from_db()
+    assert product.qbo_item_id  # created in QBO as a service item
+
+    page = client.get(f"/orders/{order.pk}/")
+    assert order.qbo_doc_number in page.text
+    pdf = client.get(f"/orders/{order.pk}/invoice.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_custom_transaction_numbers_use_the_order_number(client, user, company, qbo):
+    realm = qbo.control.create_company(name="Numbered Ltd", custom_txn_numbers=True)
+    from tests.conftest import connect_through_consent
+
+    client.force_login(user)
+    connect_through_consent(client, qbo, realm_id=realm)
+    assert (
+        client.post(
+            "/orders/new/",
+            order_post({"description": "Work", "unit_price": "10"}, new_customer_name="Zed"),
+        ).status_code
+        == 302
+    )
+    push.drain(company.pk)
+    order = Order.objects.get(company=company)
+    assert order.push_status == "synced", order.last_error
+    assert order.qbo_doc_number == order.number == "1001"
+    assert order.customer.display_name == "Zed"
+
+
+def test_new_customer_named_like_a_vendor_gets_a_customer_suffix(client, synced, qbo, company):
+    vendor = qbo.state.companies[synced.realm_id].rows("Vendor")[0]["DisplayName"]
+    client.post(
+        "/orders/new/",
+        order_post({"description": "Work", "unit_price": "5"}, new_customer_name=vendor),
+    )
+    push.drain(company.pk)
+    order = Order.objects.get(company=company)
+    assert order.push_status == "synced", order.last_error
+    assert order.customer.display_name == f"{vendor} (customer)"
+
+
+def test_existing_qbo_customer_is_found_by_email_not_duplicated(client, synced, qbo, company):
+    with_email = Customer.objects.filter(company=company).exclude(email="")
+    emails = list(with_email.values_list("email", flat=True))
+    customer = next(c for c in with_email if emails.count(c.email) == 1)
+    before = len(qbo.state.companies[synced.realm_id].rows("Customer"))
+    client.post(
+        "/orders/new/",
+        order_post(
+            {"description": "Work", "unit_price": "5"},
+            new_customer_name="Someone Else",
+            new_customer_email=customer.email,
+        ),
+    )
+    push.drain(company.pk)
+    order = Order.objects.get(company=company)
+    assert order.customer == customer
+    assert len(qbo.state.companies[synced.realm_id].rows("Customer")) == before
+
+
+def test_validation_fault_shows_qbos_message_and_retry_succeeds(client, synced, qbo, company):
+    product = Product.objects.create(
+        company=company, name="Ghost", unit_price=Decimal("9.00"), qbo_item_id="999999"
+    )
+    client.post(
+        "/orders/new/",
+        order_post(
+            {"product": str(product.pk), "unit_price": "9.00"}, new_customer_name="Fault Test"
+        ),
+    )
+    push.drain(company.pk)
+    order = Order.objects.get(company=company)
+    assert order.push_status == "failed"
+    assert order.last_error_code and order.last_error_tid
+    page = client.get(f"/orders/{order.pk}/")
+    assert "Something you&#x27;re trying to use has been made inactive" in page.text
+    assert order.last_error_tid in page.text and "Retry" in page.text
+
+    Product.objects.filter(pk=product.pk).update(qbo_item_id="")  # the cause, fixed
+    assert client.post(f"/orders/{order.pk}/retry/").status_code == 302
+    push.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced", order.last_error
+    assert len(invoices_for(qbo, synced.realm_id, order)) == 1
+
+
+def test_non_us_company_without_a_tax_code_fails_before_calling_qbo(client, user, company, qbo):
+    realm = qbo.control.create_company(name="Maple Ltd", country="CA")
+    from tests.conftest import connect_through_consent
+
+    client.force_login(user)
+    connect_through_consent(client, qbo, realm_id=realm)
+    client.post(
+        "/orders/new/",
+        order_post({"description": "Work", "unit_price": "10"}, new_customer_name="Bob"),
+    )
+    push.drain(company.pk)
+    order = Order.objects.get(company=company)
+    assert order.push_status == "failed"
+    assert "tax code" in order.last_error
+    settings_row = InvoicingSettings.objects.get(company=company)
+    codes = [t for t in qbo.state.companies[realm].rows("TaxCode") if t["Id"] not in ("TAX", "NON")]
+    settings_row.tax_code_id = codes[0]["Id"]
+    settings_row.save()
+    client.post(f"/orders/{order.pk}/retry/")
+    push.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced", order.last_error
+
+
+def test_many_orders_go_through_the_batch_endpoint(client, synced, qbo, company):
+    for n in range(40):
+        client.post(
+            "/orders/new/",
+            order_post(
+                {"description": f"Item {n}", "unit_price": "3"}, new_customer_name="Batch Buyer"
+            ),
+        )
+    qbo.control.clear_request_log()
+    push.drain(company.pk)
+    assert set(Order.objects.values_list("push_status", flat=True)) == {"synced"}
+    posts = qbo.control.request_log(method="POST")
+    assert sum(1 for r in posts if r["path"].endswith("/batch")) == 2  # 30 + 10
+    assert not any(r["path"].endswith("/invoice") for r in posts)
+    for order in Order.objects.all():
+        assert len(invoices_for(qbo, synced.realm_id, order)) == 1
+
+
+def test_needs_reauth_parks_orders_and_reconnect_resumes_them(
+    client, synced, qbo, company, django_capture_on_commit_callbacks
+):
+    client.post(
+        "/orders/new/",
+        order_post({"description": "Work", "unit_price": "5"}, new_customer_name="Wait Co"),
+    )
+    qbo.control.revoke_tokens(synced.realm_id)
+    type(synced).objects.filter(pk=synced.pk).update(access_expires_at="2000-01-01T00:00:00Z")
+    push.drain(company.pk)
+    order = Order.objects.get(company=company)
+    assert order.push_status == "waiting"
+    page = client.get(f"/orders/{order.pk}/")
+    assert "reconnect" in page.text.lower()
+
+    from tests.conftest import connect_through_consent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_through_consent(client, qbo, realm_id=synced.realm_id)
+    order.refresh_from_db()
+    assert order.push_status == "pending"
+    push.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced"
