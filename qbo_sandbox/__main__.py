@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     args = parse_args(argv)
     app, loaded = build(args)
-    saver = persist.Saver(app.state, args.data) if args.data else None
+    saver = persist.Saver(app.state, args.data, saved=loaded) if args.data else None
     server = build_server(app, args.host, args.port)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if saver is not None:

@@ -115,11 +115,14 @@ def load(state: SandboxState, path: str | Path) -> bool:
 class Saver:
     """Saves every `interval` seconds when something changed, and once more on stop."""
 
-    def __init__(self, state: SandboxState, path: str | Path, interval: float = 2.0) -> None:
+    def __init__(
+        self, state: SandboxState, path: str | Path, *, saved: bool, interval: float = 2.0
+    ) -> None:
+        """`saved`: the file already holds this state (it was just loaded from it)."""
         self.state = state
         self.path = path
         self.interval = interval
-        self._saved_version = state.version
+        self._saved_version = state.version if saved else -1
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="qbo-sandbox-saver", daemon=True)
 
