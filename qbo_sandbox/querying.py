@@ -18,17 +18,6 @@ from .store import Company
 
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _SCALAR_KEYS = ("value", "Address", "FreeFormNumber", "URI")
-# Names that are left out unless the query mentions Active (QBO hides inactive names).
-_HIDES_INACTIVE = {
-    "Customer",
-    "Vendor",
-    "Employee",
-    "Item",
-    "Account",
-    "Term",
-    "PaymentMethod",
-    "TaxCode",
-}
 Row = dict
 Predicate = Callable[[Row], bool]
 
@@ -40,7 +29,8 @@ def run(company: Company, text: str) -> dict:
     if etype is None:
         raise errors.query_invalid(f"Entity {query.entity} is not supported or invalid")
     predicates = [_predicate(etype, condition) for condition in query.where]
-    if etype.name in _HIDES_INACTIVE and not any(c.field.lower() == "active" for c in query.where):
+    if "Active" in etype.fields and not any(c.field.lower() == "active" for c in query.where):
+        # QBO leaves inactive names out unless the query asks about Active.
         predicates.append(lambda row: row.get("Active", True) is not False)
     rows = company.rows(etype.name)
     matches = (row for row in rows if all(p(row) for p in predicates))
@@ -49,7 +39,9 @@ def run(company: Company, text: str) -> dict:
     page = _page(etype, query, matches)
     if not page:
         return {}
-    items = [_project(etype, etype.render(row), query.fields) for row in page]
+    items = [etype.render(row) for row in page]
+    if query.fields is not None:
+        items = _project(etype, items, query.fields)
     return {etype.name: items, "startPosition": query.start, "maxResults": len(items)}
 
 
@@ -67,17 +59,16 @@ def _page(etype: EntityType, query: Query, matches: Iterable[Row]) -> list[Row]:
     return rows[start : start + query.max_results]
 
 
-def _project(etype: EntityType, row: Row, fields: list[str] | None) -> Row:
-    if fields is None:
-        return row
-    names = [etype.field_map().get(name.split(".")[0].lower(), name) for name in fields]
-    return {name: row[name] for name in names if name in row}
+def _project(etype: EntityType, rows: list[Row], fields: list[str]) -> list[Row]:
+    """SELECT a, b: only those properties of each row."""
+    names = [etype.field_map.get(name.split(".")[0].lower(), name) for name in fields]
+    return [{name: row[name] for name in names if name in row} for row in rows]
 
 
 # --- conditions ----------------------------------------------------------------------------
 def _getter(etype: EntityType, path: str) -> Callable[[Row], Any]:
     head, *rest = path.split(".")
-    canonical = etype.field_map().get(head.lower())
+    canonical = etype.field_map.get(head.lower())
     if canonical is None:
         raise errors.query_invalid(f"Property {head} not found for Entity {etype.name}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from .. import errors
@@ -55,7 +56,9 @@ class EntityType:
         """A sparse update: the fields sent replace the stored ones."""
         return {**base, **patch}
 
+    @cached_property
     def field_map(self) -> dict[str, str]:
+        """Query property names, case-insensitively: lower-case name -> property."""
         return {name.lower(): name for name in (*self.fields, "Id", "SyncToken", "MetaData")}
 
 

@@ -12,6 +12,7 @@ from .base import (
     active_name,
     boolean_of,
     check_name_characters,
+    claim_name,
     date_of,
     decimal_of,
     resolve_ref,
@@ -167,8 +168,7 @@ class TermType(EntityType):
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
     ) -> dict:
         name = _name(data)
-        if existing is None or existing["Name"] != name:
-            active_name(work, "Term", name, True, existing and existing["Id"], "term")
+        claim_name(work, "Term", name, existing and existing["Id"], "term")
         days = decimal_of(data, "DueDays") or Decimal(0)
         return {
             "Type": "STANDARD",
@@ -187,10 +187,7 @@ class PaymentMethodType(EntityType):
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
     ) -> dict:
         name = _name(data)
-        if existing is None or existing["Name"] != name:
-            active_name(
-                work, "PaymentMethod", name, True, existing and existing["Id"], "payment method"
-            )
+        claim_name(work, "PaymentMethod", name, existing and existing["Id"], "payment method")
         return {
             "Type": "NON_CREDIT_CARD",
             **data,
