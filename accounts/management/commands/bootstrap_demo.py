@@ -1,6 +1,7 @@
 """Create the development demo login (never in production)."""
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         if company is None:
             company = Company.objects.create(name=DEMO_COMPANY)
             Membership.objects.create(user=user, company=company, role=Membership.Role.OWNER)
+        # The admin pages staff use (customers, payments, orders...): accounts migration 0003.
+        user.groups.add(Group.objects.get(name="Company staff"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (owner of {company.name}) "
