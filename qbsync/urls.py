@@ -9,6 +9,7 @@ urlpatterns = [
     path("quickbooks/webhooks/", views.quickbooks_webhook, name="quickbooks_webhook"),
     path("", include("accounts.urls")),
     path("", include("invoicing.urls")),
+    path("", include("customers.urls")),
     path("admin/", admin.site.urls),
 ]
 
