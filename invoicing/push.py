@@ -42,8 +42,6 @@ BATCH_SIZE = 30
 BATCH_MIN = 3
 DRAIN_SLICE = 30.0
 LOCK_TTL = 300
-BACKOFF_BASE = 2.0
-BACKOFF_CAP = 300.0  # stays below a quarter of the broker's visibility timeout
 
 
 class LostClaim(Exception):
@@ -62,9 +60,10 @@ def request_id_for(order: Order) -> str:
 
 
 def backoff(attempts: int) -> float:
-    """Exponential backoff with full jitter."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
-    return max(1.0, random.uniform(0, ceiling))  # noqa: S311 - jitter, not security
+    """Exponential backoff with full jitter (the cap stays far below the visibility timeout)."""
+    base, cap = settings.QBO_PUSH_BACKOFF_BASE, settings.QBO_PUSH_BACKOFF_CAP
+    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
+    return max(min(1.0, base), random.uniform(0, ceiling))  # noqa: S311 - jitter, not security
 
 
 # --- claiming and settling ------------------------------------------------------------------
@@ -238,8 +237,26 @@ def build_invoice(ctx: references.PushContext, order: Order) -> dict:
     )
 
 
-def push_one(ctx: references.PushContext, order: Order) -> None:
-    """Create one order's invoice. Raises RateLimited/Unavailable/ReconnectNeeded to the drain."""
+class FailureStreak:
+    """Transient failures in a row. One order's timeout shouldn't stop the others; a few in a
+    row mean QBO is struggling, so the slice ends and everything waits for its backoff."""
+
+    def __init__(self, limit: int = 3):
+        self.limit = limit
+        self.count = 0
+
+    def succeeded(self) -> None:
+        self.count = 0
+
+    def failed(self, order: Order, exc: Unavailable) -> None:
+        release(order, exc, backoff(order.push_attempts))
+        self.count += 1
+        if self.count >= self.limit:
+            raise exc
+
+
+def push_one(ctx: references.PushContext, order: Order, streak: FailureStreak) -> None:
+    """Create one order's invoice. RateLimited/ReconnectNeeded go up to the drain."""
     try:
         if _needs_lookup(order) and (existing := find_invoice(ctx, order)):
             record_synced(order, existing)
@@ -251,7 +268,11 @@ def push_one(ctx: references.PushContext, order: Order) -> None:
     except Rejected as exc:
         fail(order, exc)
         return
+    except Unavailable as exc:
+        streak.failed(order, exc)
+        return
     record_synced(order, result["Invoice"])
+    streak.succeeded()
 
 
 def _batch_item_fault(item: dict) -> Rejected:
@@ -265,7 +286,7 @@ def _batch_item_fault(item: dict) -> Rejected:
     )
 
 
-def push_batch(ctx: references.PushContext, orders: list[Order]) -> None:
+def push_batch(ctx: references.PushContext, orders: list[Order], streak: FailureStreak) -> None:
     """Create up to 30 invoices in one batch request; each item succeeds or fails alone."""
     ready: dict[str, tuple[Order, dict]] = {}
     for order in orders:
@@ -274,8 +295,11 @@ def push_batch(ctx: references.PushContext, orders: list[Order]) -> None:
                 record_synced(order, existing)
                 continue
             ready[f"b{len(ready)}"] = (order, build_invoice(ctx, order))
+            streak.succeeded()
         except Rejected as exc:
             fail(order, exc)
+        except Unavailable as exc:
+            streak.failed(order, exc)
     if not ready:
         return
     for order, _ in ready.values():
@@ -303,14 +327,15 @@ def push_batch(ctx: references.PushContext, orders: list[Order]) -> None:
 
 
 def _push_claimed(ctx: references.PushContext, orders: list[Order]) -> None:
+    streak = FailureStreak()
     if len(orders) >= BATCH_MIN:
         try:
-            push_batch(ctx, orders)
+            push_batch(ctx, orders, streak)
             return
         except Rejected as exc:
             logger.warning("batch rejected as a whole (%s); pushing one by one", exc.text)
     for order in orders:
-        push_one(ctx, order)
+        push_one(ctx, order, streak)
 
 
 def _release_unsettled(orders: list[Order], exc: QuickBooksError) -> None:
@@ -350,6 +375,8 @@ def _drain_locked(company_id: int) -> None:
                     _release_unsettled(orders, exc)
                     return
                 except LostClaim:
+                    # Another worker holds some of these now; hand back the ones still ours.
+                    _release_unsettled(orders, Unavailable("Another worker took over"))
                     return
     except ReconnectNeeded as exc:
         parked = park_waiting(company_id, f"Waiting for QuickBooks to be reconnected: {exc.text}")
@@ -400,7 +427,7 @@ def _schedule_next(company_id: int) -> None:
     )
     if upcoming:
         delay = (upcoming - timezone.now()).total_seconds()
-        if delay <= BACKOFF_CAP:
+        if delay <= settings.QBO_PUSH_BACKOFF_CAP:
             ring(company_id, countdown=max(1.0, delay))
 
 

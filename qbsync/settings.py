@@ -213,6 +213,9 @@ QBO_READ_TIMEOUT = env.float("QBO_READ_TIMEOUT", default=30.0)
 QBO_RATE_PER_MINUTE = env.int("QBO_RATE_PER_MINUTE", default=450)
 QBO_MAX_CONCURRENT = env.int("QBO_MAX_CONCURRENT", default=8)
 QBO_SYNC_INTERVAL_MINUTES = env.int("QBO_SYNC_INTERVAL_MINUTES", default=15)
+# Retry delays for a failed push: exponential from BASE seconds, capped (with full jitter).
+QBO_PUSH_BACKOFF_BASE = env.float("QBO_PUSH_BACKOFF_BASE", default=2.0)
+QBO_PUSH_BACKOFF_CAP = env.float("QBO_PUSH_BACKOFF_CAP", default=300.0)
 if PRODUCTION:
     for _name in ("QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_REDIRECT_URI"):
         _required(_name)
@@ -245,8 +248,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Reserve one message per process, so a slow task can't hold a queue of others hostage.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Well below the visibility timeout: a task is killed long before it could be redelivered.
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_TASK_TIME_LIMIT * 0.8)
 # JSON only: no pickle, and task arguments stay inspectable (ids, never tokens).
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
