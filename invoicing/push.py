@@ -41,7 +41,6 @@ Status = Order.PushStatus
 BATCH_SIZE = 30
 BATCH_MIN = 3
 DRAIN_SLICE = 30.0
-LOCK_TTL = 300
 
 
 class LostClaim(Exception):
@@ -348,8 +347,10 @@ def _release_unsettled(orders: list[Order], exc: QuickBooksError) -> None:
 
 def drain(company_id: int) -> None:
     """Push the company's due orders for one time slice (one drain per company at a time)."""
-    lock = f"qbo:push:lock:{company_id}"
-    if not cache.add(lock, uuid.uuid4().hex, timeout=LOCK_TTL):
+    lock = _lock_key(company_id)
+    # The lock's TTL is short (a killed drain mustn't block its company for long); the drain
+    # renews it as it goes. Should two drains ever overlap, the claims keep them apart.
+    if not cache.add(lock, uuid.uuid4().hex, timeout=_lease_seconds()):
         return
     try:
         cache.delete(_bell_key(company_id))
@@ -365,6 +366,7 @@ def _drain_locked(company_id: int) -> None:
         with open_client(company_id) as qb:
             ctx = references.load_context(qb, company_id)
             while time.monotonic() < deadline:
+                cache.touch(_lock_key(company_id), _lease_seconds())
                 orders = claim_due(company_id, BATCH_SIZE)
                 if not orders:
                     return
@@ -399,11 +401,19 @@ def _bell_key(company_id: int) -> str:
     return f"qbo:push:bell:{company_id}"
 
 
+def _lock_key(company_id: int) -> str:
+    return f"qbo:push:lock:{company_id}"
+
+
+def _lease_seconds() -> int:
+    return int(claim_lease().total_seconds())
+
+
 def ring(company_id: int, countdown: float = 0) -> None:
     """Ask a worker to drain the company (at most one doorbell queued per company)."""
     from invoicing.tasks import push_company
 
-    if not countdown and not cache.add(_bell_key(company_id), 1, timeout=60):
+    if not countdown and not cache.add(_bell_key(company_id), 1, timeout=_lease_seconds()):
         return  # a doorbell for this company is already queued
     try:
         push_company.apply_async((company_id,), countdown=countdown or None)

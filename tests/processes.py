@@ -79,3 +79,21 @@ def refresh_worker(env, connection_id, rounds, threads, start_barrier, barrier, 
         for worker in workers:
             worker.join()
         start_barrier.wait()  # round done
+
+
+def sweeper_loop(env, interval: float = 1.0) -> None:
+    """Stands in for celery beat in the chaos run: the sweeper, every `interval` seconds."""
+    import time
+
+    setup_django(env)
+    from django.db import connection
+
+    from invoicing import push
+
+    while True:
+        try:
+            push.sweep()
+        except Exception as exc:  # the broker or database may be down on purpose
+            print(f"sweeper: {exc!r}", flush=True)
+            connection.close()
+        time.sleep(interval)
