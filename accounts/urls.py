@@ -19,5 +19,7 @@ urlpatterns = [
     path("settings/quickbooks/connect/", views.connect, name="quickbooks_connect"),
     path("settings/quickbooks/callback/", views.callback, name="quickbooks_callback"),
     path("settings/quickbooks/disconnect/", views.disconnect, name="quickbooks_disconnect"),
+    path("settings/quickbooks/sync/", views.sync_now, name="quickbooks_sync"),
+    path("settings/quickbooks/sync-status/", views.sync_status, name="quickbooks_sync_status"),
     path("quickbooks/disconnected/", views.disconnected, name="quickbooks_disconnected"),
 ]

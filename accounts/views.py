@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services
 from accounts.models import QuickBooksConnection
 from qbsync.errors import QuickBooksError
+from qbsync.models import SyncCursor
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +29,59 @@ def _require_manager(request) -> HttpResponse | None:
     return None
 
 
+def _sync_context(request) -> dict:
+    cursors = list(SyncCursor.objects.filter(company=request.company).order_by("entity"))
+    return {
+        "cursors": cursors,
+        "importing": any(c.state == SyncCursor.State.IMPORTING for c in cursors),
+        "sync_requested": request.session.get("sync_requested") == request.company.pk,
+    }
+
+
 @login_required
 @never_cache
 def quickbooks_settings(request):
-    connection = None
+    context = {"connection": None}
     if request.company:
-        connection = QuickBooksConnection.objects.filter(company=request.company).first()
-    response = render(request, "accounts/quickbooks_settings.html", {"connection": connection})
+        context["connection"] = QuickBooksConnection.objects.filter(company=request.company).first()
+        context.update(_sync_context(request))
+    response = render(request, "accounts/quickbooks_settings.html", context)
     return _no_referrer(response)
+
+
+@login_required
+@never_cache
+@require_GET
+def sync_status(request):
+    """The sync card alone, polled by the settings page while an import runs."""
+    if request.company is None:
+        return HttpResponseForbidden()
+    context = _sync_context(request)
+    if not context["importing"] and context["sync_requested"]:
+        request.session.pop("sync_requested", None)  # one more poll after the run starts
+    return render(request, "accounts/_sync_status.html", context)
+
+
+@login_required
+@require_POST
+def sync_now(request):
+    from qbsync.tasks import sync_company_task
+
+    connection = QuickBooksConnection.objects.filter(
+        company=request.company, status=QuickBooksConnection.Status.CONNECTED
+    ).first()
+    if connection is None:
+        messages.error(request, "Connect QuickBooks first.")
+    else:
+        try:
+            sync_company_task.delay(request.company.pk)
+        except Exception:  # broker down: the scheduled catch-up will run soon anyway
+            logger.warning("could not queue a sync for company %s", request.company.pk)
+            messages.warning(request, "Syncing couldn't start right now; it will run shortly.")
+        else:
+            request.session["sync_requested"] = request.company.pk
+            messages.success(request, "Syncing with QuickBooks now.")
+    return redirect("accounts:quickbooks_settings")
 
 
 @login_required
