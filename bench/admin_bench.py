@@ -252,6 +252,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the bench companies")
     args = parser.parse_args()
+    if args.runs < 2:
+        raise SystemExit("--runs must be at least 2 (for a p95).")
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (a scratch one).")
     started = time.monotonic()

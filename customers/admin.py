@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q
 from django.utils.html import format_html
@@ -73,6 +74,14 @@ class ReadOnlyCompanyAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     paginator = CappedPaginator
     # The admin would otherwise COUNT(*) the whole table on every page.
     show_full_result_count = False
+    # Counting 10,001 matches of a broad search tests every row's text until it gets there
+    # (90,000 rows for a name one customer in nine has): searches count less far. People
+    # refine a search rather than page through it.
+    search_count_cap = 1_000
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        cap = self.search_count_cap if request.GET.get(SEARCH_VAR) else None
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
     def has_add_permission(self, request):
         return False
