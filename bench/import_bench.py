@@ -1,0 +1,146 @@
+"""Benchmark: the first import of 100,000 customers from the sandbox, over HTTP, into PostgreSQL.
+
+Ours (qbsync.sync.full_import: pages of 1,000, one bulk upsert per page) side by side with a
+naive loop (python-quickbooks objects page by page, then `update_or_create` per row) over the
+same sandbox company: wall time, rows/s, QBO calls, database statements per page, peak memory.
+Each variant runs in its own process, so peak memory (max RSS) is its own.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qbsync_bench \\
+        .venv/bin/python bench/import_bench.py [--customers 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+from harness import connect_company, control, sandbox_process, setup_django, table
+
+PAGE = 1000
+
+
+class StatementCounter:
+    """Counts the SQL statements Django sends (connection.execute_wrapper)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def ours(company) -> int:
+    from qbsync.client import open_client
+    from qbsync.models import SyncCursor
+    from qbsync.sync import full_import
+
+    cursor, _ = SyncCursor.objects.get_or_create(company=company, entity="Customer")
+    with open_client(company) as qb:
+        return full_import(qb, cursor)
+
+
+def naive(company) -> int:
+    from quickbooks.objects.customer import Customer as QBOCustomer
+
+    from customers.models import Customer
+    from customers.sync import customer_fields
+    from qbsync.client import open_client
+
+    rows, start = 0, 1
+    with open_client(company) as qb:
+        while True:
+            page = QBOCustomer.query(
+                "SELECT * FROM Customer WHERE Active IN (true,false) "  # noqa: S608
+                f"STARTPOSITION {start} MAXRESULTS {PAGE}",
+                qb=qb,
+            )
+            for obj in page:
+                fields = customer_fields(obj.to_dict())
+                qbo_id = fields.pop("qbo_id")
+                Customer.objects.update_or_create(company=company, qbo_id=qbo_id, defaults=fields)
+            rows += len(page)
+            if len(page) < PAGE:
+                return rows
+            start += PAGE
+
+
+def run_variant(variant: str, url: str, realm: str) -> dict:
+    """In a child process: connect a fresh company, import, report figures as JSON."""
+    setup_django(url, QBO_RATE_PER_MINUTE="100000")
+    from django.db import connection
+
+    from accounts.models import QuickBooksConnection
+    from qbsync.models import QBOCall
+
+    company = connect_company(url, f"bench {variant}", realm)
+    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    counter = StatementCounter()
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        rows = (ours if variant == "ours" else naive)(company)
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    calls = QBOCall.objects.filter(company=company).exclude(operation__startswith="oauth").count()
+    QuickBooksConnection.objects.filter(company=company).update(status="disconnected")
+    pages = -(-rows // PAGE)
+    return {
+        "rows": rows,
+        "seconds": elapsed,
+        "rows/s": rows / elapsed,
+        "QBO calls": calls,
+        "DB statements": counter.count,
+        "DB statements per page": counter.count / pages,
+        "peak RSS growth (MB)": (peak_kb - baseline_kb) / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--realm", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, args.url, args.realm)))
+        return
+    with sandbox_process("--requests-per-minute", "100000") as url:
+        sandbox = control(url)
+        realm = sandbox.create_company(name="Import Bench", seed=False)
+        started = time.perf_counter()
+        sandbox.seed_customers(realm, args.customers)
+        print(f"seeded {args.customers:,} customers in {time.perf_counter() - started:.1f}s")
+        results = {}
+        for variant, label in (("ours", "qbsync full_import"), ("naive", "naive per-row loop")):
+            output = subprocess.run(
+                [sys.executable, __file__, "--variant", variant, "--url", url, "--realm", realm],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            results[label] = json.loads(output.strip().splitlines()[-1])
+    names = list(results)
+    rows = [
+        [metric]
+        + [
+            f"{results[n][metric]:,.1f}"
+            if isinstance(results[n][metric], float)
+            else f"{results[n][metric]:,}"
+            for n in names
+        ]
+        for metric in results[names[0]]
+    ]
+    table(
+        f"Initial import of {args.customers:,} customers (sandbox over HTTP -> PostgreSQL)",
+        ["metric", *names],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
