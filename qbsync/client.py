@@ -122,7 +122,7 @@ class QBOClient(QuickBooks):
         started = time.monotonic()
         response, failure, error = None, None, ""
         try:
-            with throttle.request_slot(self.company_id):
+            with throttle.request_slot(self.company_id, batch=url.endswith("/batch")):
                 response = self.session.request(
                     method,
                     url,

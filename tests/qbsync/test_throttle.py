@@ -61,3 +61,14 @@ def test_pause_holds_every_caller_off_the_realm():
     assert caught.value.retry_after > 25
     with throttle.request_slot("other-realm", max_wait=0):
         pass  # other companies are unaffected
+
+
+def test_batch_requests_have_their_own_budget(settings):
+    settings.QBO_BATCH_PER_MINUTE = 2
+    for _ in range(2):
+        with throttle.request_slot("realm-b", batch=True, max_wait=0):
+            pass
+    with pytest.raises(RateLimited), throttle.request_slot("realm-b", batch=True, max_wait=1):
+        pass
+    with throttle.request_slot("realm-b", max_wait=0):
+        pass  # plain requests still go
