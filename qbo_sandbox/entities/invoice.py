@@ -230,7 +230,7 @@ def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
     price = decimal_of(detail, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
     # QBO checks Amount = UnitPrice x Qty when both are given (6070); Qty 0 means "not given".
     if qty and price is not None and money(qty * price) != money(amount):
-        raise errors.amount_mismatch(amount.normalize())
+        raise errors.amount_mismatch(format(amount.normalize(), "f"))
     out = {key: detail[key] for key in SALES_DETAIL_KEYS if key in detail}
     if qty is not None:
         out["Qty"] = qty
