@@ -11,8 +11,8 @@ staff member of the company ("Company staff" group), for two admins side by side
   paginator, full counts, RelatedOnlyFieldListFilter), with migration 0002's indexes dropped
   inside a transaction that is rolled back afterwards.
 
-    createdb -h 127.0.0.1 -U postgres qbsync_bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qbsync_bench \\
+    createdb -h 127.0.0.1 -U postgres qbsync_admin_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qbsync_admin_bench \\
         .venv/bin/python bench/admin_bench.py [--customers 100000] [--others 10000] [--runs 30]
 
 The database is migrated first. The bench companies are deleted at the end (--keep keeps them).

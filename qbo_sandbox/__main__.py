@@ -41,18 +41,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="registered redirect URI (repeatable); defaults to the local app's callbacks",
     )
     add("--verifier-token", default=DEFAULT_VERIFIER_TOKEN)
-    add("--webhook-url", default=DEFAULT_WEBHOOK_URL)
+    add("--webhook-url", default=DEFAULT_WEBHOOK_URL, help='where webhooks go ("" turns them off)')
     add(
         "--webhook-window",
         type=float,
-        default=1.0,
+        default=5.0,
         help="seconds to gather events into one webhook delivery",
     )
     add("--webhook-format", choices=WEBHOOK_FORMATS, default="cloudevents")
+    add(
+        "--webhook-retry-scale",
+        type=float,
+        default=1.0,
+        help="multiply Intuit's retry delays (10 s, 20 s, 30 s, 5 min, ...) by this",
+    )
     add("--control-key", default=DEFAULT_CONTROL_KEY)
     add("--token-mode", choices=TOKEN_MODES, default="intuit")
     add("--requests-per-minute", type=int, default=500)
     add("--max-concurrent", type=int, default=10)
+    add("--batch-requests-per-minute", type=int, default=40)
     add("--data", default=None, help="JSON file to load state from and save it to")
     add("--seed", type=int, default=0, help="generated customers to add to a new first company")
     return parser.parse_args(argv)
@@ -66,10 +73,13 @@ def build(args: argparse.Namespace) -> tuple[SandboxApp, bool]:
         verifier_token=args.verifier_token,
         control_key=args.control_key,
         token_mode=args.token_mode,
-        limits=Limits(args.requests_per_minute, args.max_concurrent),
-        webhook_url=args.webhook_url,
+        limits=Limits(
+            args.requests_per_minute, args.max_concurrent, args.batch_requests_per_minute
+        ),
+        webhook_url=args.webhook_url or None,
         webhook_window=args.webhook_window,
         webhook_format=args.webhook_format,
+        webhook_retry_scale=args.webhook_retry_scale,
         data_path=args.data,
         seed_customers=args.seed,
         default_company=False,

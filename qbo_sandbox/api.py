@@ -2,7 +2,8 @@
 
 The gateway runs before every handler, in Intuit's order: bearer token (401 with the
 gateway's lower-case body), realm and scope (403, code 3100), throttling (429), then the
-service; `requestid` replays a stored success without running anything again.
+service; `requestid` replays a stored success without running anything again. CDC and
+batch live in their own modules.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from . import errors, mutations, pdf, querying, wire
+from . import batch, cdc, errors, mutations, pdf, querying, wire
 from .clock import response_time
 from .entities import entity_type
 from .entities.base import EntityType
-from .store import Company, Reply
+from .responses import entity_response, fault_response, json_body, once
+from .store import Company
 from .tokens import ACCOUNTING, AuthFailure
 
 if TYPE_CHECKING:
@@ -31,27 +33,14 @@ Handler = Callable[["SandboxApp", Request, Company, dict], Response]
 
 RULES = [
     Rule(f"{PREFIX}/query", endpoint="api.query", methods=["GET", "POST"]),
+    Rule(f"{PREFIX}/cdc", endpoint="api.cdc", methods=["GET"]),
+    Rule(f"{PREFIX}/batch", endpoint="api.batch", methods=["POST"]),
     Rule(f"{PREFIX}/<entity>/<ident>/pdf", endpoint="api.pdf", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/send", endpoint="api.send", methods=["POST"]),
     Rule(f"{PREFIX}/<entity>/<ident>", endpoint="api.read", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>", endpoint="api.entity", methods=["GET", "POST"]),
     Rule(f"{PREFIX}/<path:rest>", endpoint="api.unknown"),
 ]
-
-
-# --- responses -------------------------------------------------------------------------------
-def json_body(app: SandboxApp, body: dict, status: int = 200) -> Response:
-    body = {**body, "time": response_time(app.state.clock.now())}
-    return Response(wire.dumps(body), status=status, mimetype="application/json")
-
-
-def fault_response(app: SandboxApp, error: errors.QBOError) -> Response:
-    body = error.body(response_time(app.state.clock.now()))
-    return Response(wire.dumps(body), status=error.status, mimetype="application/json")
-
-
-def entity_response(app: SandboxApp, name: str, obj: dict) -> Response:
-    return json_body(app, {name: obj})
 
 
 # --- gateway ---------------------------------------------------------------------------------
@@ -63,7 +52,7 @@ def serve(
     refusal = _gate(app, request, realm)
     if refusal is not None:
         return refusal
-    retry_after = app.throttle.enter(realm)
+    retry_after = app.throttle.enter(realm, batch=endpoint == "api.batch")
     if retry_after is not None:
         return throttled(app, retry_after)
     try:
@@ -108,38 +97,17 @@ def _run(
     handler = HANDLERS[endpoint]
     request_id = request.args.get("requestid")
     try:
-        if request.method != "POST" or not request_id:
+        # A batch keys its replies per item (requestid + bId), so it handles requestid itself.
+        if request.method != "POST" or not request_id or endpoint == "api.batch":
             return handler(app, request, company, values)
         if len(request_id) > MAX_REQUEST_ID:
-            raise errors.business_rule("RequestId exceeds the maximum length of 50 characters.")
-        return _once(app, request, company, values, handler, request_id)
+            raise errors.request_id_too_long(request_id)
+        return once(app, company, request_id, lambda: handler(app, request, company, values))
     except errors.QBOError as error:
         return fault_response(app, error)
     except Exception:
         logger.exception("sandbox API handler failed")
         return fault_response(app, errors.system_fault())
-
-
-def _once(
-    app: SandboxApp,
-    request: Request,
-    company: Company,
-    values: dict,
-    handler: Handler,
-    request_id: str,
-) -> Response:
-    """Same requestid for the same realm: the first successful response again, no new write."""
-    with company.lock:
-        reply = company.replies.get(request_id)
-        if reply is not None:
-            return Response(reply.body, reply.status, content_type=reply.content_type)
-        response = handler(app, request, company, values)
-        if response.status_code == 200:
-            stored = Reply(
-                200, response.get_data(), response.content_type, app.state.clock.timestamp()
-            )
-            company.remember_reply(request_id, stored)
-        return response
 
 
 # --- handlers ----------------------------------------------------------------------------------
@@ -190,16 +158,7 @@ def write(app: SandboxApp, request: Request, company: Company, etype: EntityType
 
 
 def _payload(request: Request) -> dict:
-    text = request.get_data(as_text=True)
-    if not text.strip():
-        return {}
-    try:
-        payload = wire.loads(text)
-    except ValueError as error:
-        raise errors.invalid_property(f"Unable to parse the request body: {error}") from None
-    if not isinstance(payload, dict):
-        raise errors.invalid_property("the request body must be a JSON object")
-    return payload
+    return wire.request_object(request.get_data(as_text=True))
 
 
 def query(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
@@ -241,4 +200,6 @@ HANDLERS: dict[str, Handler] = {
     "api.pdf": invoice_pdf,
     "api.send": send,
     "api.unknown": unknown,
+    "api.cdc": cdc.changes,
+    "api.batch": batch.run,
 }

@@ -13,9 +13,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from . import api, control_api, errors, oauth, seed, ui, wire
+from . import api, control_api, control_webhooks, errors, oauth, seed, ui, wire
 from .clock import response_time
 from .config import Limits, SandboxConfig
+from .delivery import Dispatcher
 from .faults import FaultInjector, FaultRule
 from .idtoken import SigningKey
 from .reqlog import RequestLog
@@ -43,9 +44,17 @@ class SandboxApp:
         self.log = RequestLog()
         self.signing_key = SigningKey()
         self.shutdown_event = threading.Event()
-        rules = api.RULES + oauth.RULES + control_api.RULES + ui.RULES
+        # Every committed change, from any source, reaches the webhook dispatcher.
+        self.webhooks = Dispatcher(config, self.state)
+        self.state.listeners.append(self.webhooks.notice)
+        rules = api.RULES + oauth.RULES + control_api.RULES + control_webhooks.RULES + ui.RULES
         self.url_map = Map([rule.empty() for rule in rules])  # a Rule binds to one Map only
-        self.handlers = {**oauth.HANDLERS, **control_api.HANDLERS, **ui.HANDLERS}
+        self.handlers = {
+            **oauth.HANDLERS,
+            **control_api.HANDLERS,
+            **control_webhooks.HANDLERS,
+            **ui.HANDLERS,
+        }
         if config.default_company and not self.state.companies:
             self.create_default_company()
 
@@ -55,9 +64,11 @@ class SandboxApp:
             seed.seed_customers(self.state, company, self.config.seed_customers, source="seed")
 
     def close(self) -> None:
-        """Wake sleeping and hung requests so the server can stop promptly."""
+        """Wake sleeping and hung requests and stop webhook delivery, so the server can stop
+        promptly."""
         self.shutdown_event.set()
         self.faults.shutdown()
+        self.webhooks.stop()
 
     def __call__(self, environ: dict, start_response):
         request = Request(environ)

@@ -19,10 +19,11 @@ WEBHOOK_FORMATS = ("cloudevents", "legacy")
 
 @dataclass
 class Limits:
-    """Per-realm throttling limits (Intuit: 500 requests/min, 10 concurrent)."""
+    """Per-realm throttling limits (Intuit: 500 requests/min, 10 concurrent, 40 batches/min)."""
 
     requests_per_minute: int = 500
     max_concurrent: int = 10
+    batch_requests_per_minute: int = 40
 
 
 @dataclass
@@ -36,10 +37,10 @@ class SandboxConfig:
     control_key: str = DEFAULT_CONTROL_KEY
     token_mode: str = "intuit"  # noqa: S105 - a mode name, not a secret
     limits: Limits = field(default_factory=Limits)
-    # Stored now, used by the webhook delivery that a later change adds.
     webhook_url: str | None = None
-    webhook_window: float = 1.0
+    webhook_window: float = 5.0  # seconds of events gathered into one delivery
     webhook_format: str = "cloudevents"
+    webhook_retry_scale: float = 1.0  # multiplies Intuit's retry delays (0.001 in tests)
     data_path: str | None = None
     seed_customers: int = 0
     default_company: bool = True
@@ -50,3 +51,5 @@ class SandboxConfig:
             raise ValueError(f"token_mode must be one of {TOKEN_MODES}")
         if self.webhook_format not in WEBHOOK_FORMATS:
             raise ValueError(f"webhook_format must be one of {WEBHOOK_FORMATS}")
+        if self.webhook_window < 0 or self.webhook_retry_scale <= 0:
+            raise ValueError("webhook_window must be >= 0 and webhook_retry_scale > 0")

@@ -87,11 +87,26 @@ class ControlClient:
     def revoke_tokens(self, realm: str) -> int:
         return self._call("POST", f"/companies/{realm}/tokens/revoke")["affected"]
 
+    def merge_customers(self, realm: str, merged_id: str, into_id: str) -> dict:
+        """Merge customer `merged_id` into `into_id`; returns the surviving customer."""
+        body = {"into": into_id}
+        return self._call("POST", f"/companies/{realm}/customers/{merged_id}/merge", body)[
+            "Customer"
+        ]
+
     # --- throttling and faults ---------------------------------------------------------------
     def set_limits(
-        self, requests_per_minute: int | None = None, max_concurrent: int | None = None
+        self,
+        requests_per_minute: int | None = None,
+        max_concurrent: int | None = None,
+        *,
+        batch_requests_per_minute: int | None = None,
     ) -> dict:
-        body = {"requests_per_minute": requests_per_minute, "max_concurrent": max_concurrent}
+        body = {
+            "requests_per_minute": requests_per_minute,
+            "max_concurrent": max_concurrent,
+            "batch_requests_per_minute": batch_requests_per_minute,
+        }
         return self._call("POST", "/limits", body)
 
     def limits(self) -> dict:
@@ -153,3 +168,40 @@ class ControlClient:
 
     def clear_request_log(self) -> None:
         self._call("DELETE", "/requests")
+
+    # --- webhooks --------------------------------------------------------------------------------
+    def webhooks(self) -> dict:
+        """Settings (url, format, window, retry_scale), paused, chaos and what is queued."""
+        return self._call("GET", "/webhooks")
+
+    def set_webhooks(
+        self,
+        url: str | None = None,
+        format: str | None = None,
+        window: float | None = None,
+        retry_scale: float | None = None,
+    ) -> dict:
+        """Change only what is given; url="" turns webhooks off."""
+        body = {"url": url, "format": format, "window": window, "retry_scale": retry_scale}
+        return self._call("POST", "/webhooks", {k: v for k, v in body.items() if v is not None})
+
+    def pause_webhooks(self) -> dict:
+        return self._call("POST", "/webhooks/pause")
+
+    def resume_webhooks(self) -> dict:
+        return self._call("POST", "/webhooks/resume")
+
+    def flush_webhooks(self, timeout: float = 10.0) -> bool:
+        """Deliver what is waiting now (one attempt each); False if it did not finish in time."""
+        return self._call("POST", "/webhooks/flush", {"timeout": timeout})["flushed"]
+
+    def set_webhook_chaos(self, drop: float = 0, duplicate: float = 0, reorder: float = 0) -> dict:
+        body = {"drop": drop, "duplicate": duplicate, "reorder": reorder}
+        return self._call("POST", "/webhooks/chaos", body)
+
+    def webhook_deliveries(self, realm: str | None = None, limit: int | None = None) -> list[dict]:
+        params = {"realm": realm, "limit": limit}
+        return self._call("GET", "/webhooks/deliveries", params=params)["deliveries"]
+
+    def clear_webhook_deliveries(self) -> None:
+        self._call("DELETE", "/webhooks/deliveries")

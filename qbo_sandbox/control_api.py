@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from . import seed
+from . import seed, wire
 from .clock import response_time
 from .config import TOKEN_MODES
 from .store import Company
@@ -43,10 +43,10 @@ RULES = [
 
 
 def _json(body: object, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    return Response(wire.dumps(body), status=status, mimetype="application/json")
 
 
-def _body(request: Request) -> dict:
+def request_json(request: Request) -> dict:
     try:
         body = json.loads(request.get_data(as_text=True) or "{}")
     except ValueError:
@@ -77,7 +77,7 @@ def guarded(handler: Callable) -> Callable:
     return wrapper
 
 
-def _company(app: SandboxApp, realm: str) -> Company:
+def company_of(app: SandboxApp, realm: str) -> Company:
     company = app.state.company(realm)
     if company is None:
         raise ControlError(f"no company {realm}", 404)
@@ -91,17 +91,18 @@ def _describe(company: Company) -> dict:
 
 
 def reset(app: SandboxApp, request: Request) -> dict:
-    """Forget everything (companies, tokens, faults, log, clock, limits, token mode), then
-    start like a fresh run."""
+    """Forget everything (companies, tokens, faults, log, clock, limits, token mode, webhook
+    queues and settings), then start like a fresh run."""
     app.state.reset()
     app.state.clock.reset()
     app.faults.clear()
     app.log.clear()
     app.throttle.clear()
+    app.webhooks.reset()
     app.state.oauth.mode = app.config.token_mode
     for key, value in vars(app.initial_limits).items():
         setattr(app.config.limits, key, value)
-    if _body(request).get("default_company", True):
+    if request_json(request).get("default_company", True):
         app.create_default_company()
     return {"companies": [_describe(c) for c in app.state.all_companies()]}
 
@@ -109,7 +110,7 @@ def reset(app: SandboxApp, request: Request) -> dict:
 def companies(app: SandboxApp, request: Request) -> dict:
     if request.method == "GET":
         return {"companies": [_describe(c) for c in app.state.all_companies()]}
-    body = _body(request)
+    body = request_json(request)
     company = seed.create_company(
         app.state,
         body.get("name"),
@@ -121,10 +122,10 @@ def companies(app: SandboxApp, request: Request) -> dict:
 
 
 def customers(app: SandboxApp, request: Request, realm: str) -> dict:
-    count = int(_body(request).get("count", 0))
+    count = int(request_json(request).get("count", 0))
     if count < 0:
         raise ControlError("count must be >= 0")
-    ids = seed.seed_customers(app.state, _company(app, realm), count)
+    ids = seed.seed_customers(app.state, company_of(app, realm), count)
     return {
         "created": len(ids),
         "first_id": ids[0] if ids else None,
@@ -133,7 +134,7 @@ def customers(app: SandboxApp, request: Request, realm: str) -> dict:
 
 
 def changes(app: SandboxApp, request: Request, realm: str) -> dict:
-    company = _company(app, realm)
+    company = company_of(app, realm)
     with company.lock:
         rows = list(company.changes)
     entity = request.args.get("entity")
@@ -172,7 +173,7 @@ def in_flight(app: SandboxApp, request: Request, realm: str) -> dict:
 
 
 def clock(app: SandboxApp, request: Request) -> dict:
-    body = _body(request) if request.method == "POST" else {}
+    body = request_json(request) if request.method == "POST" else {}
     if "advance" in body:
         app.state.clock.advance(float(body["advance"]))
     elif "set" in body:
@@ -183,7 +184,7 @@ def clock(app: SandboxApp, request: Request) -> dict:
 
 def token_mode(app: SandboxApp, request: Request) -> dict:
     if request.method == "POST":
-        mode = _body(request).get("mode")
+        mode = request_json(request).get("mode")
         if mode not in TOKEN_MODES:
             raise ControlError(f"mode must be one of {TOKEN_MODES}")
         app.state.oauth.mode = mode
@@ -193,8 +194,8 @@ def token_mode(app: SandboxApp, request: Request) -> dict:
 def limits(app: SandboxApp, request: Request) -> dict:
     current = app.config.limits
     if request.method == "POST":
-        body = _body(request)
-        for key in ("requests_per_minute", "max_concurrent"):
+        body = request_json(request)
+        for key in ("requests_per_minute", "max_concurrent", "batch_requests_per_minute"):
             if body.get(key) is not None:
                 value = int(body[key])
                 if value < 1:
@@ -203,6 +204,7 @@ def limits(app: SandboxApp, request: Request) -> dict:
     return {
         "requests_per_minute": current.requests_per_minute,
         "max_concurrent": current.max_concurrent,
+        "batch_requests_per_minute": current.batch_requests_per_minute,
     }
 
 
@@ -210,7 +212,7 @@ def faults(app: SandboxApp, request: Request) -> dict:
     if request.method == "DELETE":
         app.faults.clear()
     elif request.method == "POST":
-        body = _body(request)
+        body = request_json(request)
         rule = app.faults.add(
             str(body.get("path_regex", "")),
             str(body.get("kind", "")),

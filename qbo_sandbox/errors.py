@@ -134,6 +134,23 @@ def query_invalid(detail: str) -> QBOError:
     return QBOError("4001", "Invalid query", f"QueryValidationError: {detail}")
 
 
+def cdc_too_old(changed_since: str) -> QBOError:
+    """QBO's own wording for a CDC look-back past 30 days (QuickBooksSharp#19); the code is
+    the "Operation ... is not supported" family's, 500."""
+    return unsupported_operation(
+        f"Operation cdc with changedSince date {changed_since} which is older than fixed days "
+        "is not supported."
+    )
+
+
+def request_id_too_long(request_id: str) -> QBOError:
+    """As QBO words it when a batch requestid + bId passes 50 characters (Java SDK #180)."""
+    return business_rule(
+        "You cannot enter more than 50 characters in the request_id field. "
+        f"You tried entering {request_id[:10]}..., which is {len(request_id)} characters."
+    )
+
+
 def system_fault() -> QBOError:
     return QBOError(
         "10000",

@@ -3,6 +3,7 @@
 Each operation validates against the entity's rules, stages its writes and side effects in
 a UnitOfWork, and commits them atomically; the commit appends change-log rows (entity, id,
 operation, time) and notifies listeners, which is where CDC and webhooks hook in.
+`hidden` (batch items) lists objects the operation must not see.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from collections.abc import Mapping
 from . import errors
 from .clock import meta_time
 from .entities import entity_type
-from .entities.base import COMMON_READ_ONLY, EntityType, clean, stamp_new, stamp_update
+from .entities.base import (
+    COMMON_READ_ONLY,
+    EntityType,
+    bumped,
+    clean,
+    ref_value,
+    stamp_new,
+    stamp_update,
+)
+from .entities.ledger import reassign_transactions, refresh_customers, refresh_parents
 from .store import Company, SandboxState, UnitOfWork
 
 
@@ -59,12 +69,13 @@ def create(
     *,
     source: str = "api",
     options: frozenset = frozenset(),
+    hidden: frozenset = frozenset(),
 ) -> dict:
     etype = _type(entity)
     if not etype.creatable:
         raise errors.unsupported_operation(f"Operation Create is not supported for {etype.name}.")
     with company.lock:
-        work = state.begin(company, source)
+        work = state.begin(company, source, hidden)
         built = etype.build(work, _input(etype, payload), None, options)
         obj = stamp_new(built, company.next_id(etype.name), work.now)
         work.put(etype.name, obj, "Create")
@@ -81,11 +92,12 @@ def update(
     sparse: bool,
     source: str = "api",
     options: frozenset = frozenset(),
+    hidden: frozenset = frozenset(),
 ) -> dict:
     """Full update (omitted writable fields are cleared) or sparse (only sent fields change)."""
     etype = _type(entity)
     with company.lock:
-        work = state.begin(company, source)
+        work = state.begin(company, source, hidden)
         existing = _existing(work, etype, payload)
         data = _input(etype, payload)
         if sparse:
@@ -101,14 +113,20 @@ def update(
 
 
 def delete(
-    state: SandboxState, company: Company, entity: str, payload: Mapping, *, source: str = "api"
+    state: SandboxState,
+    company: Company,
+    entity: str,
+    payload: Mapping,
+    *,
+    source: str = "api",
+    hidden: frozenset = frozenset(),
 ) -> dict:
     """Only transactions can be deleted; names are deactivated instead."""
     etype = _type(entity)
     if etype.kind != "transaction":
         raise errors.unsupported_operation(f"Operation Delete is not supported for {etype.name}.")
     with company.lock:
-        work = state.begin(company, source)
+        work = state.begin(company, source, hidden)
         existing = _existing(work, etype, payload)
         etype.on_delete(work, existing)
         work.remove(etype.name, existing["Id"])
@@ -118,13 +136,19 @@ def delete(
 
 
 def void(
-    state: SandboxState, company: Company, entity: str, payload: Mapping, *, source: str = "api"
+    state: SandboxState,
+    company: Company,
+    entity: str,
+    payload: Mapping,
+    *,
+    source: str = "api",
+    hidden: frozenset = frozenset(),
 ) -> dict:
     etype = _type(entity)
     if not etype.voidable:
         raise errors.unsupported_operation(f"Operation Void is not supported for {etype.name}.")
     with company.lock:
-        work = state.begin(company, source)
+        work = state.begin(company, source, hidden)
         existing = _existing(work, etype, payload)
         if existing.get("_voided"):
             raise errors.business_rule("This transaction has already been voided.")
@@ -155,6 +179,34 @@ def send_invoice(
         obj = stamp_update({**existing, **changes}, existing, work.now)
         work.put("Invoice", obj, "Emailed")
         return _finish(state, work, etype, obj)
+
+
+def merge_customers(
+    state: SandboxState, company: Company, merged_id: str, into_id: str, *, source: str = "control"
+) -> dict:
+    """Merge customer `merged_id` into `into_id` as QBO does: the merged-away customer is gone
+    (a CDC tombstone), its invoices and payments move to the survivor (each bumped, an Update),
+    and the survivor is bumped with one Merge row that names the merged-away id."""
+    etype = _type("Customer")
+    with company.lock:
+        work = state.begin(company, source)
+        merged, target = work.get("Customer", merged_id), work.get("Customer", into_id)
+        if merged is None:
+            raise errors.object_not_found("Customer", merged_id)
+        if target is None or target.get("Active") is False:
+            raise errors.object_not_found("Customer", into_id)
+        if merged_id == into_id:
+            raise errors.business_rule("A customer cannot be merged into itself.")
+        if any(ref_value(c.get("ParentRef")) == merged_id for c in work.values("Customer")):
+            # Unverified: QBO's UI asks to move sub-customers first; the sandbox refuses.
+            raise errors.business_rule("A customer with sub-customers cannot be merged.")
+        reassign_transactions(work, merged_id, {"value": into_id, "name": target["DisplayName"]})
+        work.remove("Customer", merged_id, operation=None)
+        work.put("Customer", bumped(target, {}, work.now))
+        work.record("Customer", into_id, "Merge", merged_id=merged_id)
+        refresh_customers(work, [into_id])
+        refresh_parents(work, merged)  # a merged-away sub-customer leaves its parent's jobs
+        return _finish(state, work, etype, work.get("Customer", into_id))
 
 
 def insert_fixed(

@@ -111,12 +111,19 @@ class Company:
 
 
 class UnitOfWork:
-    """The pending writes of one operation; nothing is visible until `commit`."""
+    """The pending writes of one operation; nothing is visible until `commit`.
 
-    def __init__(self, company: Company, now: datetime, source: str) -> None:
+    `hidden` objects read as missing: a batch item cannot see what earlier items of the same
+    batch created (Intuit's documented batch behaviour).
+    """
+
+    def __init__(
+        self, company: Company, now: datetime, source: str, hidden: frozenset = frozenset()
+    ) -> None:
         self.company = company
         self.now = now
         self.source = source
+        self.hidden = hidden
         self.writes: dict[tuple[str, str], dict | None] = {}
         self.changes: list[Change] = []
         self._pending_names: dict[tuple[str, str], tuple[str, str]] = {}
@@ -126,6 +133,8 @@ class UnitOfWork:
         key = (entity, ident)
         if key in self.writes:
             return self.writes[key]
+        if key in self.hidden:
+            return None
         return self.company.get(entity, ident)
 
     def values(self, entity: str) -> Iterator[dict]:
@@ -147,10 +156,12 @@ class UnitOfWork:
         if operation:
             self.record(entity, obj["Id"], operation)
 
-    def remove(self, entity: str, ident: str) -> None:
+    def remove(self, entity: str, ident: str, operation: str | None = "Delete") -> None:
+        """Stage a removal; a merge passes None (its Merge row stands for the removal)."""
         self.writes[(entity, ident)] = None
         self._claim((entity, ident), None)
-        self.record(entity, ident, "Delete")
+        if operation:
+            self.record(entity, ident, operation)
 
     def record(self, entity: str, ident: str, operation: str, merged_id: str | None = None) -> None:
         self.changes.append(Change(entity, ident, operation, self.now, merged_id, self.source))
@@ -207,8 +218,10 @@ class SandboxState:
             self.version += 1
             return company
 
-    def begin(self, company: Company, source: str = "api") -> UnitOfWork:
-        return UnitOfWork(company, self.clock.now(), source)
+    def begin(
+        self, company: Company, source: str = "api", hidden: frozenset = frozenset()
+    ) -> UnitOfWork:
+        return UnitOfWork(company, self.clock.now(), source, hidden)
 
     def commit(self, work: UnitOfWork) -> None:
         """Apply a unit of work atomically, append its changes, then tell the listeners.

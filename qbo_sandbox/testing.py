@@ -26,7 +26,10 @@ from .store import SandboxState
 class SandboxServer:
     """The sandbox on a free 127.0.0.1 port in a daemon thread, with state in memory.
 
-    Extra keyword arguments are limits: requests_per_minute, max_concurrent.
+    Extra keyword arguments are limits: requests_per_minute, max_concurrent,
+    batch_requests_per_minute. Webhooks go to `webhook_url` (None: off), gathered for
+    `webhook_window` seconds, in `webhook_format` ("cloudevents" or "legacy"), retried on
+    Intuit's schedule times `webhook_retry_scale` (e.g. 0.001 in tests).
     """
 
     def __init__(
@@ -41,6 +44,9 @@ class SandboxServer:
         *,
         default_company: bool = True,
         seed_customers: int = 0,
+        webhook_window: float = 5.0,
+        webhook_format: str = "cloudevents",
+        webhook_retry_scale: float = 1.0,
         **limits: int,
     ) -> None:
         self.config = SandboxConfig(
@@ -49,6 +55,9 @@ class SandboxServer:
             redirect_uris=list(redirect_uris or DEFAULT_REDIRECT_URIS),
             verifier_token=verifier_token,
             webhook_url=webhook_url,
+            webhook_window=webhook_window,
+            webhook_format=webhook_format,
+            webhook_retry_scale=webhook_retry_scale,
             control_key=control_key,
             token_mode=token_mode,
             limits=Limits(**limits),

@@ -1,4 +1,5 @@
-"""Per-realm throttling: requests per minute (sliding window) and concurrent requests."""
+"""Per-realm throttling: requests per minute (sliding window), concurrent requests, and the
+batch endpoint's own requests per minute."""
 
 from __future__ import annotations
 
@@ -13,27 +14,35 @@ WINDOW = 60.0
 
 
 class Throttle:
-    """Counts exactly under threads: one lock guards both counters."""
+    """Counts exactly under threads: one lock guards every counter."""
 
     def __init__(self, limits: Limits, clock: Clock) -> None:
         self.limits = limits
         self.clock = clock
         self._lock = threading.Lock()
         self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._batches: dict[str, deque[float]] = defaultdict(deque)
         self._active: dict[str, int] = defaultdict(int)
 
-    def enter(self, realm_id: str) -> int | None:
-        """Admit a request (returns None) or refuse it with a Retry-After in seconds."""
+    def enter(self, realm_id: str, *, batch: bool = False) -> int | None:
+        """Admit a request (returns None) or refuse it with a Retry-After in seconds.
+
+        A batch is one request toward the per-minute and concurrency limits and also counts
+        toward the batch endpoint's own per-minute limit (Intuit's limits page lists it apart).
+        """
         now = self.clock.timestamp()
         with self._lock:
-            recent = self._recent[realm_id]
-            while recent and recent[0] <= now - WINDOW:
-                recent.popleft()
+            recent = _slide(self._recent[realm_id], now)
             if len(recent) >= self.limits.requests_per_minute:
-                return max(1, math.ceil(recent[0] + WINDOW - now))
+                return _retry_after(recent, now)
+            batches = _slide(self._batches[realm_id], now) if batch else None
+            if batches is not None and len(batches) >= self.limits.batch_requests_per_minute:
+                return _retry_after(batches, now)
             if self._active[realm_id] >= self.limits.max_concurrent:
                 return 1
             recent.append(now)
+            if batches is not None:
+                batches.append(now)
             self._active[realm_id] += 1
             return None
 
@@ -48,4 +57,15 @@ class Throttle:
     def clear(self) -> None:
         with self._lock:
             self._recent.clear()
+            self._batches.clear()
             # In-flight counts stay: those requests are still running and will leave.
+
+
+def _slide(times: deque[float], now: float) -> deque[float]:
+    while times and times[0] <= now - WINDOW:
+        times.popleft()
+    return times
+
+
+def _retry_after(times: deque[float], now: float) -> int:
+    return max(1, math.ceil(times[0] + WINDOW - now))

@@ -230,6 +230,20 @@ class TokenStore:
         if grant is not None:
             grant.revoked = True
 
+    def connected(self, realm_id: str, client_id: str) -> bool:
+        """Whether the app holds a live accounting grant for the realm (Intuit notifies only
+        connected realms): not revoked, refresh token not expired."""
+        now = self.clock.timestamp()
+        with self.lock:
+            return any(
+                grant.realm_id == realm_id
+                and grant.client_id == client_id
+                and not grant.revoked
+                and ACCOUNTING in grant.scopes
+                and now < min(grant.refresh_expires_at, grant.hard_expires_at)
+                for grant in self.grants.values()
+            )
+
     def grants_for(self, realm_id: str) -> list[Grant]:
         with self.lock:
             return [grant for grant in self.grants.values() if grant.realm_id == realm_id]

@@ -6,6 +6,8 @@ import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from .errors import invalid_property
+
 CENT = Decimal("0.01")
 
 
@@ -25,6 +27,19 @@ def dumps(payload: Any) -> str:
 def loads(text: str | bytes) -> Any:
     """Parse a request body, keeping every non-integer number as a Decimal."""
     return json.loads(text, parse_float=Decimal)
+
+
+def request_object(text: str) -> dict:
+    """A request body that must be a JSON object ({} when empty); malformed JSON is 2010."""
+    if not text.strip():
+        return {}
+    try:
+        payload = loads(text)
+    except ValueError as error:
+        raise invalid_property(f"Unable to parse the request body: {error}") from None
+    if not isinstance(payload, dict):
+        raise invalid_property("the request body must be a JSON object")
+    return payload
 
 
 def to_decimal(value: Any) -> Decimal | None:

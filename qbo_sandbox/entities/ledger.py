@@ -76,6 +76,14 @@ def _links_invoice(line: dict, invoice_id: str) -> bool:
     )
 
 
+def reassign_transactions(work: UnitOfWork, from_id: str, to_ref: dict) -> None:
+    """A merge: every invoice and payment of one customer now belongs to another."""
+    for entity in ("Invoice", "Payment"):
+        for obj in list(work.values(entity)):
+            if ref_value(obj.get("CustomerRef")) == from_id:
+                work.put(entity, bumped(obj, {"CustomerRef": dict(to_ref)}, work.now), "Update")
+
+
 def refresh_customers(work: UnitOfWork, customer_ids: Iterable[str | None]) -> None:
     """Recompute Balance (and parents' BalanceWithJobs); a silent write, as QBO derives it."""
     for customer_id in {ident for ident in customer_ids if ident}:
@@ -87,7 +95,7 @@ def refresh_customers(work: UnitOfWork, customer_ids: Iterable[str | None]) -> N
         if balance != customer.get("Balance"):
             updated = {**customer, "Balance": balance, "BalanceWithJobs": money(balance + jobs)}
             work.put("Customer", updated)
-            _refresh_parents(work, updated)
+            refresh_parents(work, updated)
 
 
 def _open_balance(work: UnitOfWork, customer_id: str) -> Decimal:
@@ -110,7 +118,8 @@ def _open_balance(work: UnitOfWork, customer_id: str) -> Decimal:
     return money(owed - credit)
 
 
-def _refresh_parents(work: UnitOfWork, customer: dict) -> None:
+def refresh_parents(work: UnitOfWork, customer: dict) -> None:
+    """Recompute BalanceWithJobs up the customer's parent chain."""
     parent_id = ref_value(customer.get("ParentRef"))
     while parent_id:
         parent = work.get("Customer", parent_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -52,6 +53,27 @@ def quickbooks_for(sandbox, client: AuthClient, *, use_decimal: bool = True) -> 
     return qb
 
 
+def ui_post(sandbox, path: str, data: dict) -> requests.Response:
+    """A form POST to the demo UI, following its redirect; asserts the page answered 200."""
+    response = requests.post(f"{sandbox.url}{path}", data=data, timeout=10)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def edit_customer_in_ui(sandbox, realm: str, ident: str, display_name: str) -> None:
+    customer = sandbox.state.companies[realm].get("Customer", ident)
+    form = {
+        "sync_token": customer["SyncToken"],
+        "display_name": display_name,
+        "given_name": customer.get("GivenName", ""),
+        "family_name": customer.get("FamilyName", ""),
+        "company_name": customer.get("CompanyName", ""),
+        "email": (customer.get("PrimaryEmailAddr") or {}).get("Address", ""),
+        "active": "1",
+    }
+    ui_post(sandbox, f"/ui/companies/{realm}/customers/{ident}", form)
+
+
 class Api:
     """Raw HTTP against the Accounting API, for what the libraries hide (status, headers)."""
 
@@ -85,3 +107,17 @@ class Api:
         response = self.query(text)
         assert response.status_code == 200, response.text
         return response.json()["QueryResponse"]
+
+
+@dataclass
+class Hooked:
+    """A sandbox that sends webhooks, its connected realm, raw API access, and the receiver."""
+
+    sandbox: object
+    realm: str
+    api: Api
+    receiver: object
+
+    @property
+    def control(self):
+        return self.sandbox.control

@@ -72,7 +72,11 @@ def test_reset_returns_to_a_fresh_start(sandbox, realm):
     assert sandbox.control.faults() == []
     assert sandbox.control.request_log() == []
     assert sandbox.control.set_token_mode("intuit") == "intuit"
-    assert sandbox.control.limits() == {"requests_per_minute": 500, "max_concurrent": 10}
+    assert sandbox.control.limits() == {
+        "requests_per_minute": 500,
+        "max_concurrent": 10,
+        "batch_requests_per_minute": 40,
+    }
     assert abs(sandbox.control.clock()["offset"]) < 1
     with pytest.raises(Exception):  # noqa: B017 - the grant is gone with everything else
         client.refresh()

@@ -23,14 +23,8 @@ ENTITY_EXTRAS = {
     "BillEmail",
     "ItemAccountRef",
 }
-NOT_PRODUCIBLE = {
-    "batch_response.json": "batch endpoint: the follow-up issue",
-    "batch_response_ruby.xml": "batch endpoint: the follow-up issue",
-    "cdc_response.xml": "CDC endpoint: the follow-up issue",
-    "cdc_customer_deleted.xml": "CDC endpoint: the follow-up issue",
-    "webhook_cloudevents.json": "webhook delivery: the follow-up issue",
-    "webhook_legacy_blog.json": "webhook delivery: the follow-up issue",
-}
+NOT_PRODUCIBLE: dict[str, str] = {}  # sample name -> why the sandbox cannot produce it
+NS = "{http://schema.intuit.com/finance/v3}"
 COVERED: set[str] = set()
 
 
@@ -340,3 +334,86 @@ def test_throttle_fault(sandbox, api: Api):
     response = api.get("customer/1")
     answered = ET.fromstring(response.content)  # noqa: S314 - our own server's reply
     assert xml_shape(answered) == xml_shape(sample("fault_throttle_429.xml"))
+
+
+def _since(sandbox) -> str:
+    sandbox.control.advance_clock(60)
+    return sandbox.control.clock()["now"][:19] + "+00:00"
+
+
+@covers("cdc_customer_deleted.xml")
+def test_cdc_deleted_customer(sandbox, realm, api):
+    since = _since(sandbox)
+    merged = api.post("customer", {"DisplayName": "Tombstone Shape"}).json()["Customer"]["Id"]
+    sandbox.control.merge_customers(realm, merged, "1")
+    body = api.get("cdc", entities="Customer", changedSince=since).json()
+    root = sample("cdc_customer_deleted.xml")
+    assert body.keys() == {"CDCResponse", "time"} and "time" in root.attrib
+    expected = xml_shape(root.find(f"{NS}CDCResponse/{NS}QueryResponse"))
+    [customers] = body["CDCResponse"][0]["QueryResponse"]
+    tombstone = next(c for c in customers["Customer"] if c.get("status") == "Deleted")
+    assert_same_keys(expected.pop("Customer"), tombstone)
+    assert_same_keys(
+        expected, {k: v for k, v in customers.items() if k != "Customer"}, {"startPosition"}
+    )
+
+
+@covers("cdc_response.xml")
+def test_cdc_paid_and_deleted_invoices(sandbox, realm, api):
+    since = _since(sandbox)
+    line = {"Amount": 629.1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}
+    paid = api.post("invoice", {"CustomerRef": {"value": "1"}, "Line": [line]}).json()["Invoice"]
+    link = [{"TxnId": paid["Id"], "TxnType": "Invoice"}]
+    payment = {
+        "CustomerRef": {"value": "1"},
+        "TotalAmt": 629.1,
+        "Line": [{"Amount": 629.1, "LinkedTxn": link}],
+    }
+    api.post("payment", payment)
+    gone = api.post("invoice", {"CustomerRef": {"value": "1"}, "Line": [line]}).json()["Invoice"]
+    api.post("invoice", {"Id": gone["Id"], "SyncToken": "0"}, operation="delete")
+    body = api.get("cdc", entities="Item,Invoice,Payment", changedSince=since).json()
+    items, invoices, payments = body["CDCResponse"][0]["QueryResponse"]
+
+    recorded = sample("cdc_response.xml").find(f"{NS}CDCResponse").findall(f"{NS}QueryResponse")
+    assert xml_shape(recorded[2]) == "text" and items == {}  # <QueryResponse/>: nothing changed
+    expected = xml_shape(recorded[4])  # Invoice 103 (paid by Payment 147) and Invoice 65 deleted
+    full, deleted = expected.pop("Invoice")
+    assert_same_keys(expected, {k: v for k, v in invoices.items() if k != "Invoice"})
+    assert [i.get("status") for i in invoices["Invoice"]] == [None, "Deleted"]
+    assert_same_keys(deleted, invoices["Invoice"][1])
+    ours = invoices["Invoice"][0]
+    assert (ours["Balance"], ours["SyncToken"]) == (0, "1")  # as Invoice 103: paid, bumped
+    assert_same_keys(full["LinkedTxn"], ours["LinkedTxn"])
+    payment_keys = xml_shape(recorded[6])
+    payment_keys.pop("Payment")
+    assert_same_keys(
+        payment_keys, {k: v for k, v in payments.items() if k != "Payment"}, {"totalCount"}
+    )
+
+
+@covers("batch_response.json", "batch_response_ruby.xml")
+def test_batch_response(api):
+    items = [
+        {"bId": "2", "operation": "create", "Customer": {"DisplayName": "Batch Shape"}},
+        {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Batch Shape"}},
+    ]
+    body = api.post("batch", {"BatchItemRequest": items}).json()
+    expected = sample("batch_response.json")
+    assert body.keys() == expected.keys()
+    created, fault = body["BatchItemResponse"]
+    # The fixture's Customer is a stub ({"Id": 164}, an int; real Ids are strings).
+    assert created.keys() == expected["BatchItemResponse"][0].keys()
+    assert isinstance(created["Customer"]["Id"], str)
+    assert_same_shape(expected["BatchItemResponse"][1], fault)
+    ruby = xml_shape(sample("batch_response_ruby.xml"))
+    assert_same_keys(ruby["BatchItemResponse"][0], fault)  # several Errors there, one here
+
+
+@covers("webhook_cloudevents.json", "webhook_legacy_blog.json")
+def test_webhook_payloads(hooked):
+    hooked.api.post("customer", {"DisplayName": "Hook Shape"})
+    assert_same_shape(sample("webhook_cloudevents.json"), hooked.receiver.wait_for(1)[0].json())
+    hooked.control.set_webhooks(format="legacy")
+    hooked.api.post("customer", {"DisplayName": "Legacy Hook Shape"})
+    assert_same_shape(sample("webhook_legacy_blog.json"), hooked.receiver.wait_for(2)[1].json())
