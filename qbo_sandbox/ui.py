@@ -35,6 +35,11 @@ RULES = [
     Rule(
         "/ui/companies/<realm>/customers/<ident>", endpoint="ui.customer", methods=["GET", "POST"]
     ),
+    Rule(
+        "/ui/companies/<realm>/customers/<ident>/merge",
+        endpoint="ui.merge_customer",
+        methods=["POST"],
+    ),
     *ui_sales.RULES,
 ]
 
@@ -116,6 +121,21 @@ def customer(app: SandboxApp, request: Request, realm: str, ident: str) -> Respo
     return pages.back(f"/ui/companies/{realm}/customers", f"Saved customer {saved['DisplayName']}")
 
 
+def merge_customer(app: SandboxApp, request: Request, realm: str, ident: str) -> Response:
+    """The "Merge into…" button: this customer disappears into the one whose Id was given."""
+    company = pages.company_or_404(app, realm)
+    row = company.get("Customer", ident)
+    if row is None:
+        raise NotFound()
+    into = request.form.get("into", "").strip()
+    try:
+        survivor = mutations.merge_customers(app.state, company, ident, into, source="ui")
+    except errors.QBOError as error:
+        return _customer_form(company, row, f"{error.message}: {error.detail}", status=400)
+    message = f"Merged {row['DisplayName']} into {survivor['DisplayName']}"
+    return pages.back(f"/ui/companies/{realm}/customers/{survivor['Id']}", message)
+
+
 def _edited_customer(row: dict, form: dict) -> dict:
     """A full update: the stored writable fields with the form's changes (blank = remove)."""
     payload = {**entity_type("Customer").writable(row), "SyncToken": form.get("sync_token", "")}
@@ -151,8 +171,21 @@ def _customer_form(company: Company, row: dict, message: str, status: int = 200)
         email=escape((row.get("PrimaryEmailAddr") or {}).get("Address", "")),
         phone=escape((row.get("PrimaryPhone") or {}).get("FreeFormNumber", "")),
         active_checked="checked" if row.get("Active", True) else "",
+        merge_targets=_merge_targets(company, row["Id"]),
     )
     return pages.page("Edit customer", content, message=message, status=status)
+
+
+def _merge_targets(company: Company, ident: str, limit: int = 200) -> str:
+    options = []
+    for other in company.rows("Customer"):
+        if other["Id"] != ident and other.get("Active", True):
+            options.append(
+                f'<option value="{escape(other["Id"])}">{escape(other["DisplayName"])}</option>'
+            )
+        if len(options) >= limit:
+            break
+    return "".join(options)
 
 
 HANDLERS = {
@@ -162,5 +195,6 @@ HANDLERS = {
     "ui.faults": ui_faults.faults,
     "ui.customers": customers,
     "ui.customer": customer,
+    "ui.merge_customer": merge_customer,
     **ui_sales.HANDLERS,
 }

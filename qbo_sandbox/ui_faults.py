@@ -1,4 +1,5 @@
-"""The demo UI's fault switches page: add/clear faults, release hangs, token controls."""
+"""The demo UI's fault switches page: add/clear faults, release hangs, token controls, and
+the webhooks card (ui_webhooks)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from . import pages
+from . import pages, ui_webhooks
 from .config import TOKEN_MODES
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def faults(app: SandboxApp, request: Request) -> Response:
 
 def _act(app: SandboxApp, form: dict) -> str:
     action = form.get("action", "")
+    if action.startswith("webhooks_"):
+        return ui_webhooks.act(app, action, form)
     if action == "add":
         rule = app.faults.add(
             form.get("path_regex", ""),
@@ -116,5 +119,11 @@ def _page(app: SandboxApp, message: str) -> Response:
         + "</td></tr>"
         for c in app.state.all_companies()
     )
-    content = pages.fill("faults.html", rows=rows, mode_options=mode_options, token_rows=token_rows)
+    content = pages.fill(
+        "faults.html",
+        rows=rows,
+        mode_options=mode_options,
+        token_rows=token_rows,
+        webhooks=ui_webhooks.card(app),
+    )
     return pages.page("Fault switches", content, message=message)

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import requests
 
+from tests.sandbox.helpers import edit_customer_in_ui, ui_post
+
 
 def _get(sandbox, path: str) -> requests.Response:
     response = requests.get(f"{sandbox.url}{path}", timeout=10)
@@ -156,3 +158,34 @@ def test_invoice_page_shows_lines_links_and_a_pdf(sandbox, realm):
     assert "Receive payment" not in page
     pdf = _get(sandbox, f"/ui/companies/{realm}/invoices/{paid['Id']}/pdf")
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_fault_switches_page_pauses_and_shapes_webhook_delivery(hooked):
+    sandbox = hooked.sandbox
+    page = _get(sandbox, "/ui/faults").text
+    assert "<h2>Webhooks</h2>" in page and "Delivery is <strong>running</strong>" in page
+
+    paused = ui_post(sandbox, "/ui/faults", {"action": "webhooks_pause"})
+    assert "Webhook delivery paused" in paused.text and "Resume delivery" in paused.text
+    edit_customer_in_ui(sandbox, hooked.realm, "3", "Held By The UI")
+    chaos = {"action": "webhooks_chaos", "drop": "0", "duplicate": "100", "reorder": ""}
+    assert "Set delivery chaos" in ui_post(sandbox, "/ui/faults", chaos).text
+    assert hooked.receiver.received == []
+
+    resumed = ui_post(sandbox, "/ui/faults", {"action": "webhooks_resume"})
+    assert "Webhook delivery resumed" in resumed.text
+    assert len(hooked.receiver.wait_for(2)) == 2  # duplicated
+    ui_post(sandbox, "/ui/faults", {"action": "webhooks_flush"})
+    log = _get(sandbox, "/ui/faults").text
+    assert "<td>Customer 3 Update</td><td>200</td><td>duplicate</td>" in log
+
+    settings = {
+        "action": "webhooks_settings",
+        "webhook_url": hooked.receiver.url,
+        "webhook_format": "legacy",
+        "webhook_window": "0.05",
+    }
+    ui_post(sandbox, "/ui/faults", settings)
+    assert hooked.control.webhooks()["format"] == "legacy"
+    bad = ui_post(sandbox, "/ui/faults", {**settings, "webhook_window": "soon"})
+    assert "Not changed" in bad.text
