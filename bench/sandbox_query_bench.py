@@ -45,7 +45,8 @@ def free_port() -> int:
 def sandbox_process():
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "qbo_sandbox", "--port", str(port)],
+        # No webhooks: 100,000 seeded customers would otherwise be sent to the app's URL.
+        [sys.executable, "-m", "qbo_sandbox", "--port", str(port), "--webhook-url", ""],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
