@@ -293,7 +293,9 @@ def push_batch(ctx: references.PushContext, orders: list[Order], streak: Failure
             if _needs_lookup(order) and (existing := find_invoice(ctx, order)):
                 record_synced(order, existing)
                 continue
-            ready[f"b{len(ready)}"] = (order, build_invoice(ctx, order))
+            # A bId per order (≤ 10 characters with a requestid): QBO keys its replay of a
+            # batch item on requestid + bId.
+            ready[f"o{order.pk}"[:10]] = (order, build_invoice(ctx, order))
             streak.succeeded()
         except Rejected as exc:
             fail(order, exc)
