@@ -12,6 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import QuickBooksConnection
@@ -25,6 +26,7 @@ from qbsync.qbojson import dumps, select
 logger = logging.getLogger(__name__)
 
 DUPLICATE_NAME = "6240"
+PREFERENCES_TTL = 300
 NAMESPACE = uuid.UUID("6f1d9a64-7c0e-4f9b-9a57-0b5b2f4a1c11")
 # QBO names may not contain a colon (the sub-customer separator), tabs or newlines.
 _NAME_TRANSLATION = str.maketrans({":": "-", "\t": " ", "\n": " ", "\r": " "})
@@ -49,6 +51,8 @@ class PushContext:
     us: bool
     custom_doc_number: bool
     items_by_product: dict[int, str] = field(default_factory=dict)
+    # New customers resolved in this drain, by (name, email): one lookup per customer.
+    customers_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def query(self, sql: str, entity: str) -> list[dict]:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
@@ -59,16 +63,26 @@ def load_context(qb: QBOClient, company_id: int) -> PushContext:
     """Invoicing settings, the company's country and its DocNumber preference."""
     conn = QuickBooksConnection.objects.get(company_id=company_id)
     invoicing_settings, _ = InvoicingSettings.objects.get_or_create(company_id=company_id)
-    # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
-    prefs = qb.query("SELECT * FROM Preferences").get("QueryResponse", {}).get("Preferences", [])
-    sales = (prefs[0] if prefs else {}).get("SalesFormsPrefs") or {}
     return PushContext(
         qb=qb,
         company_id=company_id,
         settings=invoicing_settings,
         us=(conn.country or "US").upper() == "US",
-        custom_doc_number=bool(sales.get("CustomTxnNumbers")),
+        custom_doc_number=_uses_custom_doc_numbers(qb, company_id),
     )
+
+
+def _uses_custom_doc_numbers(qb: QBOClient, company_id: int) -> bool:
+    """The company's "custom transaction numbers" preference, read at most every few minutes."""
+    key = f"qbo:prefs:custom-txn:{company_id}"
+    cached = cache.get(key)
+    if cached is None:
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
+        prefs = qb.query("SELECT * FROM Preferences").get("QueryResponse", {})
+        sales = ((prefs.get("Preferences") or [{}])[0]).get("SalesFormsPrefs") or {}
+        cached = bool(sales.get("CustomTxnNumbers"))
+        cache.set(key, cached, PREFERENCES_TTL)
+    return cached
 
 
 # --- customers ------------------------------------------------------------------------------
@@ -126,11 +140,16 @@ def ensure_customer(ctx: PushContext, order: Order) -> str:
         return customer.qbo_id
     name = clean_name(order.new_customer_name)
     email = order.new_customer_email.strip()
-    data = _find_customer(ctx, email=email, name=name) or _create_customer_resolving_clash(
-        ctx, order, name, email
-    )
-    upsert_customers(ctx.company_id, [data])
-    order.customer = Customer.objects.get(company_id=ctx.company_id, qbo_id=str(data["Id"]))
+    known = ctx.customers_by_key.get((name.lower(), email.lower()))
+    if known:
+        order.customer = Customer.objects.get(pk=known)
+    else:
+        data = _find_customer(ctx, email=email, name=name) or _create_customer_resolving_clash(
+            ctx, order, name, email
+        )
+        upsert_customers(ctx.company_id, [data])
+        order.customer = Customer.objects.get(company_id=ctx.company_id, qbo_id=str(data["Id"]))
+        ctx.customers_by_key[(name.lower(), email.lower())] = order.customer.pk
     Order.objects.filter(pk=order.pk).update(customer=order.customer)
     return order.customer.qbo_id
 

@@ -1,8 +1,10 @@
 """Orders become invoices in the local sandbox, over real HTTP, exactly once."""
 
+import time
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from customers.models import Customer
 from invoicing import push
@@ -210,3 +212,26 @@ def test_needs_reauth_parks_orders_and_reconnect_resumes_them(
     push.drain(company.pk)
     order.refresh_from_db()
     assert order.push_status == "synced"
+
+
+def test_a_thousand_orders_stay_inside_intuits_limits(synced, qbo, company):
+    """The sandbox enforces 500 requests/min, 10 concurrent and 40 batches/min."""
+    from tests.invoicing.faultrun import make_orders
+
+    make_orders(company, 1000)
+    qbo.control.clear_request_log()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        push.drain(company.pk)
+        waiting = Order.objects.filter(company=company, push_status="pending")
+        if not waiting.exists():
+            break
+        # As the doorbell's countdown would: come back when the next retry is due.
+        due = waiting.order_by("next_attempt_at").values_list("next_attempt_at", flat=True)[0]
+        if due:
+            time.sleep(min(30, max(0.05, (due - timezone.now()).total_seconds())))
+    statuses = set(Order.objects.values_list("push_status", flat=True))
+    assert statuses == {"synced"}
+    log = [r for r in qbo.control.request_log() if "/v3/company/" in r["path"]]
+    throttled = sum(1 for r in log if r["status"] == 429)
+    assert throttled <= 0.01 * len(log)
