@@ -118,6 +118,10 @@ class Order(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     request_id = models.CharField(max_length=50, blank=True)
     push_generation = models.PositiveIntegerField(default=0)
+    needs_lookup = models.BooleanField(
+        default=False,
+        help_text="An attempt may have reached QuickBooks: look for the invoice before sending.",
+    )
     last_error = models.TextField(blank=True)
     last_error_code = models.CharField(max_length=20, blank=True)
     last_error_tid = models.CharField("last error intuit_tid", max_length=100, blank=True)

@@ -135,6 +135,7 @@ def record_synced(order: Order, invoice: dict) -> None:
         pk=order.pk, push_status__in=[Status.IN_FLIGHT, Status.PENDING]
     ).update(
         push_status=Status.SYNCED,
+        needs_lookup=False,
         claimed_at=None,
         next_attempt_at=None,
         last_error="",
@@ -149,10 +150,15 @@ def record_synced(order: Order, invoice: dict) -> None:
 
 
 def release(order: Order, exc: QuickBooksError, delay: float) -> None:
-    """Back to pending, to be tried again after `delay` seconds."""
+    """Back to pending, to be tried again after `delay` seconds.
+
+    After a timeout, a dropped connection or a 5xx the invoice may exist in QBO: the next
+    attempt looks for it first. A 429 (ours or Intuit's) means nothing was done.
+    """
     _settle(
         order,
         push_status=Status.PENDING,
+        needs_lookup=order.needs_lookup or isinstance(exc, Unavailable),
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         last_error=f"Will retry: {exc.text}"[:2000],
         last_error_code=exc.code[:20],
@@ -199,7 +205,7 @@ def resume_waiting(company_id: int) -> int:
 
 
 def _needs_lookup(order: Order) -> bool:
-    return order.push_attempts > 1 or order.push_generation > 0
+    return order.needs_lookup
 
 
 def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
@@ -448,7 +454,13 @@ def sweep() -> None:
     now = timezone.now()
     expired = Order.objects.filter(
         push_status=Status.IN_FLIGHT, claimed_at__lt=now - claim_lease()
-    ).update(push_status=Status.PENDING, claimed_at=None, next_attempt_at=None, updated_at=now)
+    ).update(
+        push_status=Status.PENDING,
+        needs_lookup=True,  # the lost worker may have sent it
+        claimed_at=None,
+        next_attempt_at=None,
+        updated_at=now,
+    )
     if expired:
         logger.warning("sweeper reclaimed %s order(s) from lost workers", expired)
     connected = QuickBooksConnection.objects.filter(
