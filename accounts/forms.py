@@ -1,5 +1,16 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    BaseUserCreationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    SetPasswordMixin,
+)
+from django.core.exceptions import ValidationError
+
+from accounts.models import Company, Membership, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -12,3 +23,152 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+
+def password_help() -> str:
+    """The password rules in one sentence (Django's own help is a bulleted list)."""
+    min_length = 8
+    for validator in password_validation.get_default_password_validators():
+        min_length = getattr(validator, "min_length", min_length)
+    return (
+        f"At least {min_length} characters; not all digits, not a common password, "
+        "and not too close to your name or email."
+    )
+
+
+def _password_fields() -> tuple[forms.CharField, forms.CharField]:
+    password1, password2 = SetPasswordMixin.create_password_fields(label2="Password again")
+    password1.help_text = password_help()
+    password2.help_text = ""
+    return password1, password2
+
+
+class SignUpForm(BaseUserCreationForm):
+    """A new account and a new company, which the new user owns."""
+
+    company_name = forms.CharField(
+        label="Company name",
+        max_length=200,
+        help_text="Your business. You can invite your team to it afterwards.",
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    password1, password2 = _password_fields()
+
+    class Meta:
+        model = User
+        fields = ("full_name", "email")
+        labels = {"full_name": "Your name", "email": "Email address"}
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
+        self.fields["full_name"].widget.attrs["autofocus"] = True
+        self.fields["email"].widget.attrs.pop("autofocus", None)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                "There is already an account with this email address. Log in, or reset "
+                "the password if you forgot it.",
+                code="taken",
+            )
+        return email
+
+    def clean_company_name(self) -> str:
+        return self.cleaned_data["company_name"].strip()
+
+    def validate_unique(self) -> None:
+        # clean_email says it better than the model's "User with this ... already exists".
+        pass
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        help_text="Admins can connect QuickBooks and invite people; members work with orders.",
+    )
+
+    def __init__(self, *args, company: Company, roles: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.fields["role"].choices = roles
+        self.fields["role"].initial = Membership.Role.MEMBER
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if Membership.objects.filter(company=self.company, user__email__iexact=email).exists():
+            raise ValidationError(
+                "%(email)s is already a member of %(company)s.",
+                code="member",
+                params={"email": email, "company": self.company.name},
+            )
+        return email
+
+
+class AcceptInvitationForm(SetPasswordMixin, forms.Form):
+    """The invitee's new account: the invited address, their name and a password."""
+
+    full_name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+    )
+    password1, password2 = _password_fields()
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        self.validate_passwords()
+        cleaned = super().clean()
+        self.validate_password_for_user(
+            User(email=self.email, full_name=cleaned.get("full_name", ""))
+        )
+        return cleaned
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Setting a password from a reset link, with the rules in one sentence."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_help()
+        self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_help()
+        self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
+
+
+class ResetPasswordForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class CompanyForm(forms.Form):
+    name = forms.CharField(
+        label="Company name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization", "autofocus": True}),
+    )
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()

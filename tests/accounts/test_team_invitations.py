@@ -1,0 +1,222 @@
+"""Inviting people to a company: the email, the single-use expiring link, roles, revoking."""
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts import invitations
+from accounts.models import Company, Invitation, Membership, User
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def owner_client(client, user, company):
+    client.force_login(user)
+    return client
+
+
+def invite(client, email="dan@example.com", role="member"):
+    return client.post("/team/invite/", {"email": email, "role": role})
+
+
+def emailed_link() -> str:
+    message = mail.outbox[-1]
+    return re.search(r"http://testserver(/invitations/[\w-]+/)", message.body).group(1)
+
+
+def join(client, link, full_name="Dan Brown", password=PASSWORD):
+    return client.post(link, {"full_name": full_name, "password1": password, "password2": password})
+
+
+def test_owner_invites_by_email_with_a_single_use_link(owner_client, company):
+    response = invite(owner_client, email="Dan@Example.com", role="admin")
+
+    assert response["Location"] == "/team/"
+    [message] = mail.outbox
+    assert message.to == ["dan@example.com"]
+    assert message.subject == "alice@example.com invited you to Acme Supplies on qbsync"
+    link = emailed_link()
+    invitation = Invitation.objects.get()
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    # Only a hash of the token is stored.
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in invitation.token_hash
+    assert (invitation.email, invitation.role, invitation.company) == (
+        "dan@example.com",
+        "admin",
+        company,
+    )
+    team = owner_client.get("/team/").text
+    assert "dan@example.com" in team and "Pending" in team
+
+
+def test_accepting_creates_the_account_and_the_membership(owner_client, client, company):
+    invite(owner_client, role="admin")
+    link = emailed_link()
+    client.logout()
+
+    page = client.get(link)
+    assert "Join Acme Supplies" in page.text
+    assert 'value="dan@example.com" readonly' in page.text
+    response = join(client, link)
+
+    assert response["Location"] == "/"
+    dan = User.objects.get(email="dan@example.com")
+    assert dan.full_name == "Dan Brown" and dan.check_password(PASSWORD)
+    assert Membership.objects.get(user=dan).role == "admin"
+    assert client.session["current_company_id"] == company.pk
+    assert "You joined Acme Supplies." in client.get("/").text
+
+
+def test_a_link_works_once(owner_client, client):
+    invite(owner_client)
+    link = emailed_link()
+    client.logout()
+    join(client, link)
+    client.logout()
+
+    again = join(client, link, full_name="Mallory")
+
+    assert again.status_code == 410
+    assert "It was accepted already" in again.text
+    assert User.objects.filter(full_name="Mallory").count() == 0
+
+
+def test_an_expired_link_is_refused(owner_client, client):
+    invite(owner_client)
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    link = emailed_link()
+    client.logout()
+
+    response = join(client, link)
+
+    assert response.status_code == 410
+    assert "It expired on" in response.text
+    assert not User.objects.filter(email="dan@example.com").exists()
+
+
+def test_inviting_again_replaces_the_old_link(owner_client, client):
+    invite(owner_client)
+    first = emailed_link()
+    invite(owner_client)
+    second = emailed_link()
+    client.logout()
+
+    assert "withdrawn, or replaced" in client.get(first).text
+    assert join(client, second)["Location"] == "/"
+
+
+def test_a_revoked_link_stops_working(owner_client, client):
+    invite(owner_client)
+    link = emailed_link()
+    invitation = Invitation.objects.get()
+
+    response = owner_client.post(f"/team/invitations/{invitation.pk}/revoke/")
+
+    assert response["Location"] == "/team/"
+    client.logout()
+    assert client.get(link).status_code == 410
+
+
+def test_an_unknown_link_is_not_found(client):
+    assert client.get("/invitations/not-a-real-token/").status_code == 404
+
+
+def test_an_existing_user_logs_in_then_joins(owner_client, client, django_user_model, company):
+    dan = django_user_model.objects.create_user(email="dan@example.com", password=PASSWORD)
+    invite(owner_client)
+    link = emailed_link()
+    client.logout()
+
+    page = client.get(link)
+    assert "Log in to accept" in page.text
+    assert join(client, link).status_code == 200  # no second account for the address
+    assert User.objects.filter(email="dan@example.com").count() == 1
+
+    client.force_login(dan)
+    assert "Join Acme Supplies" in client.get(link).text
+    assert client.post(link)["Location"] == "/"
+    assert Membership.objects.get(user=dan, company=company).role == "member"
+
+
+def test_a_signed_in_user_with_another_address_is_warned(owner_client, client, company):
+    invite(owner_client)
+    link = emailed_link()
+    erin = User.objects.create_user(email="erin@example.com", password=PASSWORD)
+    client.force_login(erin)
+
+    assert "Joining adds this account, not dan@example.com" in client.get(link).text
+
+
+def test_members_cannot_invite(client, company):
+    member = User.objects.create_user(email="mo@example.com", password=PASSWORD)
+    Membership.objects.create(user=member, company=company, role="member")
+    client.force_login(member)
+
+    assert "Only owners and admins" in client.get("/team/").text
+    assert invite(client).status_code == 403
+    assert Invitation.objects.count() == 0
+
+
+def test_admins_cannot_make_owners(client, company):
+    admin = User.objects.create_user(email="ada@example.com", password=PASSWORD)
+    Membership.objects.create(user=admin, company=company, role="admin")
+    client.force_login(admin)
+
+    response = invite(client, role="owner")
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text
+    assert Invitation.objects.count() == 0
+    assert invite(client, role="admin").status_code == 302
+
+
+def test_inviting_a_member_again_is_an_error(owner_client, user):
+    response = invite(owner_client, email="ALICE@example.com")
+    assert response.status_code == 400
+    assert "alice@example.com is already a member of Acme Supplies." in response.text
+
+
+def test_invitations_of_another_company_cannot_be_revoked(owner_client, django_user_model):
+    bravo = Company.objects.create(name="Bravo Traders")
+    bob = django_user_model.objects.create_user(email="bob@example.com", password=PASSWORD)
+    invitation, _ = invitations.create_invitation(
+        company=bravo, email="x@example.com", role="member", invited_by=bob
+    )
+    response = owner_client.post(f"/team/invitations/{invitation.pk}/revoke/")
+    assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_the_team_page_lists_members_and_is_scoped(owner_client, company, django_user_model):
+    bravo = Company.objects.create(name="Bravo Traders")
+    bob = django_user_model.objects.create_user(email="bob@example.com", password=PASSWORD)
+    Membership.objects.create(user=bob, company=bravo, role="owner")
+    invitations.create_invitation(
+        company=bravo, email="secret@example.com", role="member", invited_by=bob
+    )
+
+    page = owner_client.get("/team/").text
+
+    assert "alice@example.com" in page and "Owner" in page
+    assert "bob@example.com" not in page and "secret@example.com" not in page
+
+
+def test_accepting_twice_at_once_makes_one_membership(owner_client, company):
+    invite(owner_client)
+    invitation = Invitation.objects.get()
+    erin = User.objects.create_user(email="erin@example.com", password=PASSWORD)
+
+    invitations.accept_invitation(invitation, erin)
+    with pytest.raises(invitations.InvitationUnavailable):
+        invitations.accept_invitation(invitation, erin)  # the stale object still looks open
+
+    assert Membership.objects.filter(company=company, user=erin).count() == 1
