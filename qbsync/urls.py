@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from qbsync import views
+from qbsync import dashboard, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("dashboard/sync/", dashboard.sync_card, name="dashboard_sync"),
     path("healthz", views.healthz, name="healthz"),
     path("quickbooks/webhooks/", views.quickbooks_webhook, name="quickbooks_webhook"),
     path("", include("accounts.urls")),

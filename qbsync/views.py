@@ -1,12 +1,10 @@
-"""Project-level views: the health check."""
+"""Project-level views: the health check and the webhook receiver."""
 
 import logging
 import os
 
-from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -50,13 +48,6 @@ def healthz(request):
     body = {"status": "ok" if healthy else "unavailable"}
     body.update({name: "ok" if ok else "down" for name, ok in checks.items()})
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-def home(request):
-    """The signed-in user's start page; anyone else goes to the login page."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    return render(request, "home.html")
 
 
 @csrf_exempt  # Intuit signs the body instead; there is no session to forge
