@@ -45,8 +45,9 @@ def quickbooks_settings(request):
     if request.company:
         context["connection"] = QuickBooksConnection.objects.filter(company=request.company).first()
         context.update(_sync_context(request))
-    response = render(request, "accounts/quickbooks_settings.html", context)
-    return _no_referrer(response)
+    # The site-wide "same-origin" policy, not no-referrer: browsers send `Origin: null` with
+    # POSTs from a no-referrer page, and CSRF refuses Connect and Sync now.
+    return render(request, "accounts/quickbooks_settings.html", context)
 
 
 @login_required
@@ -123,6 +124,8 @@ def callback(request):
     else:
         name = conn.qbo_company_name or f"realm {conn.realm_id}"
         messages.success(request, f"Connected to QuickBooks company {name}.")
+        # The first import is queued: the settings page follows it instead of "nothing yet".
+        request.session["sync_requested"] = conn.company_id
     return _no_referrer(redirect("accounts:quickbooks_settings"))
 
 
