@@ -3,12 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.db import connections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from invoicing.models import Order, Product
-from tests.conftest import CHROMIUM
+from tests.browser.conftest import launch_chromium, new_page
 
 from .conftest import make_customer
 
@@ -16,25 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server, client, user, company, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are still
-    # plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(live_server, client, user, company):
     client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(base_url=live_server.url)
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-        )
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        # ORM calls made while Playwright's loop runs get their own connection (Django keys
-        # connections by async context): close it, or the test database can't be dropped.
-        connections.close_all()
+    with launch_chromium() as browser:
+        yield new_page(browser, live_server.url, session_of=client)
 
 
 def test_creates_an_order_with_live_totals(page, company):

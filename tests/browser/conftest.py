@@ -1,0 +1,170 @@
+"""Real headless Chromium (Debian's, never a downloaded one) against the live app.
+
+`browser` launches it with the flags every browser test uses; `page` is a tab on the live
+server; `shots` saves numbered full-page screenshots under tests/artifacts/screenshots/<test>/
+(git-ignored; a run starts by clearing the test's folder, and nothing deletes them after, so
+a failure keeps them, plus a last "failure" shot). The end-to-end fixtures add the local QBO
+sandbox wired to the live server (consent redirects, webhooks) and a real Celery worker.
+"""
+
+import contextlib
+import inspect
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from tests.conftest import CHROMIUM, point_settings_at, start_sandbox
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def launch_chromium():
+    """Playwright driving Debian's chromium; closed (with its ORM connections) afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread, so Django would take the ORM
+    # calls the test makes meanwhile for async ones; they are plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+                # ORM calls made while Playwright's loop runs get their own connection (Django
+                # keys connections by async context): close it while that context is still
+                # current, or the test database can't be dropped.
+                connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser():
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+def new_page(browser, base_url: str, viewport=DESKTOP, session_of=None):
+    """A tab in a fresh context; signed in as `session_of` (a logged-in test client) if given."""
+    context = browser.new_context(base_url=base_url, viewport=viewport)
+    if session_of is not None:
+        session = session_of.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
+        )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    return new_page(browser, live_server.url)
+
+
+class Screenshots:
+    """Numbered full-page screenshots of the steps of one test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        self.last_page = None
+
+    def __call__(self, page, step: str, *, full_page: bool = True) -> Path:
+        self.count += 1
+        self.last_page = page
+        path = self.folder / f"{self.count:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture
+def shots(request) -> Iterator[Screenshots]:
+    folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    recorder = Screenshots(folder)
+    yield recorder
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and recorder.last_page is not None:
+        # The browser may be gone by now; the earlier shots are kept either way.
+        with contextlib.suppress(Exception):
+            recorder(recorder.last_page, "failure")
+
+
+# --- the whole system: sandbox, worker --------------------------------------------------------
+
+
+def sandbox_delivers_webhooks() -> bool:
+    """Whether this checkout's sandbox can send webhooks (it takes a webhook_url)."""
+    from qbo_sandbox.testing import SandboxServer
+
+    return "webhook_url" in inspect.signature(SandboxServer).parameters
+
+
+@pytest.fixture
+def live_sandbox(live_server, settings):
+    """The local QBO sandbox, redirecting consent to the live server and (when it can)
+    delivering webhooks to it, signed with the verifier token the app checks."""
+    callback = f"{live_server.url}/settings/quickbooks/callback/"
+    options: dict = {"redirect_uris": [callback]}
+    webhooks = sandbox_delivers_webhooks()
+    if webhooks:
+        options.update(
+            webhook_url=f"{live_server.url}/quickbooks/webhooks/",
+            webhook_window=0.5,
+            webhook_retry_scale=0.01,
+        )
+    server = start_sandbox(**options)
+    point_settings_at(settings, server)
+    settings.QBO_REDIRECT_URI = callback
+    server.delivers_webhooks = webhooks
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker in this process, reading the in-memory broker the app publishes to."""
+    from celery.contrib.testing.worker import start_worker
+
+    from qbsync.celery import app
+
+    # Earlier tests published messages no worker read: they are not for this test.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_declare(app.conf.task_default_queue, durable=True)
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30
+    ) as worker:
+        yield worker
