@@ -41,6 +41,7 @@ Status = Order.PushStatus
 BATCH_SIZE = 30
 BATCH_MIN = 3
 DRAIN_SLICE = 30.0
+LOCKED_RETRY = 5.0
 
 
 class LostClaim(Exception):
@@ -353,12 +354,17 @@ def _release_unsettled(orders: list[Order], exc: QuickBooksError) -> None:
         release(order, exc, delay)
 
 
-def drain(company_id: int) -> None:
+def drain(company_id: int, busy_retries: int = 0) -> None:
     """Push the company's due orders for one time slice (one drain per company at a time)."""
     lock = _lock_key(company_id)
     # The lock's TTL is short (a killed drain mustn't block its company for long); the drain
     # renews it as it goes. Should two drains ever overlap, the claims keep them apart.
     if not cache.add(lock, uuid.uuid4().hex, timeout=_lease_seconds()):
+        # Another drain is running. This doorbell stays rung (the bell key says one is
+        # queued, so later rings are skipped): come back shortly rather than vanish, soon
+        # at first (the running drain may be about to finish), then every few seconds.
+        delay = min(LOCKED_RETRY, 0.25 * 2**busy_retries)
+        ring(company_id, countdown=delay, busy_retries=busy_retries + 1)
         return
     try:
         cache.delete(_bell_key(company_id))
@@ -417,14 +423,17 @@ def _lease_seconds() -> int:
     return int(claim_lease().total_seconds())
 
 
-def ring(company_id: int, countdown: float = 0) -> None:
-    """Ask a worker to drain the company (at most one doorbell queued per company)."""
+def ring(
+    company_id: int, countdown: float = 0, *, force: bool = False, busy_retries: int = 0
+) -> None:
+    """Ask a worker to drain the company (normally at most one doorbell queued per company)."""
     from invoicing.tasks import push_company
 
-    if not countdown and not cache.add(_bell_key(company_id), 1, timeout=_lease_seconds()):
+    added = cache.add(_bell_key(company_id), 1, timeout=_lease_seconds())
+    if not (added or force or countdown):
         return  # a doorbell for this company is already queued
     try:
-        push_company.apply_async((company_id,), countdown=countdown or None)
+        push_company.apply_async((company_id, busy_retries), countdown=countdown or None)
     except Exception:  # the broker is down: the row is the ledger and the sweeper re-rings
         cache.delete(_bell_key(company_id))
         logger.warning(
@@ -435,7 +444,8 @@ def ring(company_id: int, countdown: float = 0) -> None:
 def _schedule_next(company_id: int) -> None:
     """Ring again for what is due now, or at the next retry time if it is soon."""
     if _due(company_id).exists():
-        ring(company_id)
+        # Orders that arrived while we held the lock: their own rings found the bell set.
+        ring(company_id, force=True)
         return
     upcoming = (
         Order.objects.filter(company_id=company_id, push_status=Status.PENDING)

@@ -12,9 +12,9 @@ def push_order(order_id: int) -> None:
 
 
 @shared_task(name="invoicing.tasks.push_company")
-def push_company(company_id: int) -> None:
+def push_company(company_id: int, busy_retries: int = 0) -> None:
     """Push a company's due orders for one time slice (the doorbell rung after commit)."""
-    push.drain(company_id)
+    push.drain(company_id, busy_retries)
 
 
 @shared_task(name="invoicing.tasks.sweep_pending_orders")

@@ -82,7 +82,7 @@ def test_queues_exactly_one_push_after_commit(
     assert len(callbacks) == 1
     assert published_tasks == []  # nothing leaves before the commit
     callbacks[0]()
-    assert published_tasks == [("invoicing.tasks.push_company", (company.pk,))]
+    assert published_tasks == [("invoicing.tasks.push_company", (company.pk, 0))]
 
 
 def test_refuses_another_companys_customer_or_product(company, other_company, user):

@@ -46,7 +46,7 @@ def test_retry_resets_the_push_state_and_bumps_the_generation(
     assert order.next_attempt_at is None and order.push_attempts == 0
     for callback in callbacks:
         callback()
-    assert published_tasks == [("invoicing.tasks.push_company", (order.company_id,))]
+    assert published_tasks == [("invoicing.tasks.push_company", (order.company_id, 0))]
 
 
 @pytest.mark.parametrize(
