@@ -226,3 +226,41 @@ def connected(client, user, company, qbo, sandbox_realm):
     response = connect_through_consent(client, qbo, realm_id=sandbox_realm)
     assert response.status_code == 302
     return QuickBooksConnection.objects.get(company=company)
+
+
+# --- the whole system: sandbox, worker --------------------------------------------------------
+
+
+@pytest.fixture
+def live_sandbox(live_server, settings):
+    """The local QBO sandbox, redirecting consent to the live server and (when it can)
+    delivering webhooks to it, signed with the verifier token the app checks."""
+    callback = f"{live_server.url}/settings/quickbooks/callback/"
+    options: dict = {"redirect_uris": [callback]}
+    options.update(
+        webhook_url=f"{live_server.url}/quickbooks/webhooks/",
+        webhook_window=0.5,
+        webhook_retry_scale=0.01,
+    )
+    server = start_sandbox(**options)
+    point_settings_at(settings, server)
+    settings.QBO_REDIRECT_URI = callback
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker in this process, reading the in-memory broker the app publishes to."""
+    from celery.contrib.testing.worker import start_worker
+
+    from qbsync.celery import app
+
+    # Earlier tests published messages no worker read: they are not for this test.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_declare(app.conf.task_default_queue, durable=True)
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30
+    ) as worker:
+        yield worker

@@ -8,7 +8,6 @@ sandbox wired to the live server (consent redirects, webhooks) and a real Celery
 """
 
 import contextlib
-import inspect
 import os
 import re
 import shutil
@@ -20,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from tests.conftest import CHROMIUM, point_settings_at, start_sandbox
+from tests.conftest import CHROMIUM
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -120,51 +119,3 @@ def shots(request) -> Iterator[Screenshots]:
         # The browser may be gone by now; the earlier shots are kept either way.
         with contextlib.suppress(Exception):
             recorder(recorder.last_page, "failure")
-
-
-# --- the whole system: sandbox, worker --------------------------------------------------------
-
-
-def sandbox_delivers_webhooks() -> bool:
-    """Whether this checkout's sandbox can send webhooks (it takes a webhook_url)."""
-    from qbo_sandbox.testing import SandboxServer
-
-    return "webhook_url" in inspect.signature(SandboxServer).parameters
-
-
-@pytest.fixture
-def live_sandbox(live_server, settings):
-    """The local QBO sandbox, redirecting consent to the live server and (when it can)
-    delivering webhooks to it, signed with the verifier token the app checks."""
-    callback = f"{live_server.url}/settings/quickbooks/callback/"
-    options: dict = {"redirect_uris": [callback]}
-    webhooks = sandbox_delivers_webhooks()
-    if webhooks:
-        options.update(
-            webhook_url=f"{live_server.url}/quickbooks/webhooks/",
-            webhook_window=0.5,
-            webhook_retry_scale=0.01,
-        )
-    server = start_sandbox(**options)
-    point_settings_at(settings, server)
-    settings.QBO_REDIRECT_URI = callback
-    server.delivers_webhooks = webhooks
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def celery_worker():
-    """A real Celery worker in this process, reading the in-memory broker the app publishes to."""
-    from celery.contrib.testing.worker import start_worker
-
-    from qbsync.celery import app
-
-    # Earlier tests published messages no worker read: they are not for this test.
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_declare(app.conf.task_default_queue, durable=True)
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
-    with start_worker(
-        app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=30
-    ) as worker:
-        yield worker

@@ -149,12 +149,7 @@ def test_connect_order_paid_disconnect_and_admin(
     shots(sandbox_page, "sandbox-paid")
     sandbox_page.close()
 
-    # The payment comes back: by webhook when the sandbox sends them, else by "Sync now".
-    if not live_sandbox.delivers_webhooks:
-        nav(page, "QuickBooks")
-        page.get_by_role("button", name="Sync now").click()
-        expect(page.get_by_text("Syncing with QuickBooks now.")).to_be_visible()
-        page.goto(f"/orders/{order.pk}/")
+    # The payment comes back by itself: Intuit's webhook, then a sync of what changed.
     reload_until(page, page.locator(".badge.ok", has_text=re.compile("^Paid$")))
     expect(status).to_contain_text("Balance due")
     expect(status).to_contain_text("0.00")
