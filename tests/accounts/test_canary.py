@@ -90,7 +90,9 @@ def test_no_token_reaches_any_sink(
         conn = QuickBooksConnection.objects.get(company=company)
 
         # Refresh because our record says it expired.
-        QuickBooksConnection.objects.filter(pk=conn.pk).update(access_expires_at="2000-01-01T00:00:00Z")
+        QuickBooksConnection.objects.filter(pk=conn.pk).update(
+            access_expires_at="2000-01-01T00:00:00Z"
+        )
         tokens.current_access_token(conn.pk)
         secrets += _stored_tokens(company)
 
@@ -102,7 +104,9 @@ def test_no_token_reaches_any_sink(
 
         # The grant is revoked at Intuit: invalid_grant, needs_reauth.
         qbo.control.revoke_tokens(sandbox_realm)
-        QuickBooksConnection.objects.filter(pk=conn.pk).update(access_expires_at="2000-01-01T00:00:00Z")
+        QuickBooksConnection.objects.filter(pk=conn.pk).update(
+            access_expires_at="2000-01-01T00:00:00Z"
+        )
         try:
             with open_client(company) as qb:
                 Customer.all(qb=qb, max_results=3)
