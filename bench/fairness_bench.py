@@ -71,15 +71,15 @@ def start_workers(count: int = 2) -> list[subprocess.Popen]:
                 "-n",
                 f"fair{n}@%h",
                 "--loglevel",
-                "INFO",
+                "WARNING",
                 "--without-gossip",
                 "--without-mingle",
             ],
             cwd=ROOT,
             env=dict(os.environ),
             start_new_session=True,
-            stdout=open(f"/tmp/fairness-worker{n}.log", "w"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for n in range(count)
     ]
@@ -123,9 +123,10 @@ def main() -> None:
 
             a_done = Order.objects.filter(pk__in=backlog, push_status="synced").count()
         except SystemExit:
-            log = sandbox.request_log()
-            odd = [e for e in log if e["status"] not in (200,)]
-            print("non-200:", [(e["method"], e["path"], e["status"]) for e in odd][:20])
+            failed = [e for e in sandbox.request_log() if e["status"] != 200]
+            print(
+                "sandbox answers other than 200:", [(e["path"], e["status"]) for e in failed][:20]
+            )
             raise
         finally:
             for worker in workers:
