@@ -1,6 +1,8 @@
 """The QuickBooks settings page and the OAuth connect / callback / disconnect views."""
 
 import logging
+import time
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,12 +31,31 @@ def _require_manager(request) -> HttpResponse | None:
     return None
 
 
+SYNC_FOLLOW_SECONDS = 120
+
+
+def _request_sync_follow(request, company_id: int) -> None:
+    """Have the settings page follow a sync someone just asked for, until it has run."""
+    request.session["sync_requested"] = [company_id, time.time()]
+
+
 def _sync_context(request) -> dict:
     cursors = list(SyncCursor.objects.filter(company=request.company).order_by("entity"))
+    requested = request.session.get("sync_requested") or [None, 0]
+    waiting = requested[0] == request.company.pk and time.time() - requested[1] < (
+        SYNC_FOLLOW_SECONDS
+    )
+    if waiting and cursors:
+        # Done once every cursor has finished (or failed) since the request.
+        since = datetime.fromtimestamp(requested[1], tz=UTC)
+        finished = [
+            max(filter(None, [c.last_success_at, c.last_error_at]), default=None) for c in cursors
+        ]
+        waiting = not all(moment and moment >= since for moment in finished)
     return {
         "cursors": cursors,
         "importing": any(c.state == SyncCursor.State.IMPORTING for c in cursors),
-        "sync_requested": request.session.get("sync_requested") == request.company.pk,
+        "sync_requested": waiting,
     }
 
 
@@ -57,10 +78,7 @@ def sync_status(request):
     """The sync card alone, polled by the settings page while an import runs."""
     if request.company is None:
         return HttpResponseForbidden()
-    context = _sync_context(request)
-    if not context["importing"] and context["sync_requested"]:
-        request.session.pop("sync_requested", None)  # one more poll after the run starts
-    return render(request, "accounts/_sync_status.html", context)
+    return render(request, "accounts/_sync_status.html", _sync_context(request))
 
 
 @login_required
@@ -80,7 +98,7 @@ def sync_now(request):
             logger.warning("could not queue a sync for company %s", request.company.pk)
             messages.warning(request, "Syncing couldn't start right now; it will run shortly.")
         else:
-            request.session["sync_requested"] = request.company.pk
+            _request_sync_follow(request, request.company.pk)
             messages.success(request, "Syncing with QuickBooks now.")
     return redirect("accounts:quickbooks_settings")
 
@@ -125,7 +143,7 @@ def callback(request):
         name = conn.qbo_company_name or f"realm {conn.realm_id}"
         messages.success(request, f"Connected to QuickBooks company {name}.")
         # The first import is queued: the settings page follows it instead of "nothing yet".
-        request.session["sync_requested"] = conn.company_id
+        _request_sync_follow(request, conn.company_id)
     return _no_referrer(redirect("accounts:quickbooks_settings"))
 
 

@@ -79,3 +79,11 @@ def test_resync_reads_chosen_customers_again(connected, qbo, company):
     assert sync.resync_objects(company.pk, "Customer", [customer.qbo_id]) == 1
     customer.refresh_from_db()
     assert customer.display_name != "stale name"
+
+
+def test_the_settings_page_follows_a_requested_sync_until_it_has_run(client, connected, company):
+    sync.sync_company(company.pk)  # an earlier sync: its cursors finished before the request
+    client.post("/settings/quickbooks/sync/")
+    assert 'hx-trigger="every 2s"' in client.get("/settings/quickbooks/sync-status/").text
+    sync.sync_company(company.pk)  # what the worker runs for that request
+    assert 'hx-trigger="every 2s"' not in client.get("/settings/quickbooks/sync-status/").text
