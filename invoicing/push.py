@@ -1,38 +1,34 @@
 """The push service: pending orders become QBO invoices, exactly once, whatever fails.
 
-The order row is the ledger (DESIGN.md invariants 1 and 2):
-- A drain claims due orders atomically (pending → in_flight, with claimed_at as a lease and
+The order row is the ledger (DESIGN.md invariants 1 and 2); invoicing/drains.py decides when
+to run this, this module how:
+- Due orders are claimed atomically (pending → in_flight, with claimed_at as a lease and
   fencing token), so two workers never push the same order.
-- Every order's requestid is derived from it and stored before the first attempt, and is
-  reused on every retry; QBO replays the first response for a repeated requestid.
-- An order that was attempted before (an ambiguous failure: timeout, dropped connection,
-  killed worker) is first looked up in QBO by the marker in its PrivateNote.
+- A single push sends the order's requestid, derived from it and stored before the first
+  attempt and reused on every retry: QBO replays the first answer to a repeated requestid.
+- After an attempt that may have reached QBO (timeout, dropped connection, 5xx, a worker
+  that died holding the claim) the order is first looked up in QBO by the marker in its
+  PrivateNote. That lookup is what protects batched orders, whose batch requestid depends on
+  which orders share the batch.
 - Transient failures go back to pending with a jittered backoff (or Retry-After); QBO's
   validation faults fail the order with QBO's words; a lost grant parks the company's orders
   as waiting until it reconnects.
-- One drain per company at a time (a cache lock), in time slices, so one company's backlog
-  can't starve another's; many orders go through the batch endpoint, 30 per request.
 """
 
 import logging
 import random
-import time
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import QuickBooksConnection
-from accounts.vault import TokenDecryptError
 from invoicing import references
-from invoicing.models import Order
+from invoicing.models import Order, OrderLine
 from invoicing.sync import TaxRule, has_marker, order_fields_from_invoice, order_to_invoice
-from qbsync.client import open_client
-from qbsync.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
+from qbsync.client import error_for, first_error
+from qbsync.errors import QuickBooksError, RateLimited, Rejected, Unavailable
 from qbsync.qbojson import dumps, select
 
 logger = logging.getLogger(__name__)
@@ -40,8 +36,8 @@ logger = logging.getLogger(__name__)
 Status = Order.PushStatus
 BATCH_SIZE = 30
 BATCH_MIN = 3
-DRAIN_SLICE = 30.0
-LOCKED_RETRY = 5.0
+# An order that keeps hitting an unexpected error (a bug, not QBO) stops after this many.
+MAX_UNEXPECTED_ATTEMPTS = 25
 
 
 class LostClaim(Exception):
@@ -69,7 +65,7 @@ def backoff(attempts: int) -> float:
 # --- claiming and settling ------------------------------------------------------------------
 
 
-def _due(company_id: int):
+def due(company_id: int):
     now = timezone.now()
     return Order.objects.filter(company_id=company_id, push_status=Status.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
@@ -78,33 +74,31 @@ def _due(company_id: int):
 
 def claim_due(company_id: int, limit: int) -> list[Order]:
     """Move up to `limit` due orders to in_flight and return them (skipping locked rows)."""
+    now = timezone.now()
     with transaction.atomic():
         ids = list(
-            _due(company_id)
+            due(company_id)
             .select_for_update(skip_locked=True)
             .order_by("created_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
         if not ids:
             return []
-        now = timezone.now()
-        for order in Order.objects.filter(pk__in=ids, push_status=Status.PENDING):
-            order.push_status = Status.IN_FLIGHT
-            order.claimed_at = now
-            order.push_attempts += 1
-            order.request_id = order.request_id or request_id_for(order)
-            order.save(
-                update_fields=[
-                    "push_status",
-                    "claimed_at",
-                    "push_attempts",
-                    "request_id",
-                    "updated_at",
-                ]
-            )
+        Order.objects.filter(pk__in=ids, push_status=Status.PENDING).update(
+            push_status=Status.IN_FLIGHT,
+            claimed_at=now,
+            push_attempts=F("push_attempts") + 1,
+            updated_at=now,
+        )
+        # The requestid is stored before the first attempt (and kept for every retry).
+        for order in Order.objects.filter(pk__in=ids, request_id=""):
+            order.request_id = request_id_for(order)
+            order.save(update_fields=["request_id"])
+    lines = Prefetch("lines", OrderLine.objects.select_related("product"))
     return list(
         Order.objects.filter(pk__in=ids, push_status=Status.IN_FLIGHT, claimed_at=now)
         .select_related("customer")
+        .prefetch_related(lines)
         .order_by("created_at", "pk")
     )
 
@@ -132,6 +126,7 @@ def renew_claim(order: Order) -> None:
 
 def record_synced(order: Order, invoice: dict) -> None:
     fields = order_fields_from_invoice(invoice)
+    now = timezone.now()
     updated = Order.objects.filter(
         pk=order.pk, push_status__in=[Status.IN_FLIGHT, Status.PENDING]
     ).update(
@@ -142,29 +137,40 @@ def record_synced(order: Order, invoice: dict) -> None:
         last_error="",
         last_error_code="",
         last_error_tid="",
-        synced_at=timezone.now(),
-        updated_at=timezone.now(),
+        synced_at=now,
+        updated_at=now,
         **fields,
     )
     if updated:
         logger.info("order %s synced as invoice %s", order.pk, fields["qbo_invoice_id"])
 
 
-def release(order: Order, exc: QuickBooksError, delay: float) -> None:
-    """Back to pending, to be tried again after `delay` seconds.
+def _may_have_reached_qbo(exc: QuickBooksError) -> bool:
+    # A 429 (ours or Intuit's) or a refused connection means nothing was done.
+    return isinstance(exc, Unavailable) and (exc.maybe_committed or exc.status is not None)
 
-    After a timeout, a dropped connection or a 5xx the invoice may exist in QBO: the next
-    attempt looks for it first. A 429 (ours or Intuit's) means nothing was done.
-    """
+
+def release(order: Order, exc: QuickBooksError, delay: float) -> None:
+    """Back to pending, to be tried again after `delay` seconds (looking it up first if the
+    attempt may have created the invoice)."""
     _settle(
         order,
         push_status=Status.PENDING,
-        needs_lookup=order.needs_lookup or isinstance(exc, Unavailable),
+        needs_lookup=order.needs_lookup or _may_have_reached_qbo(exc),
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         last_error=f"Will retry: {exc.text}"[:2000],
         last_error_code=exc.code[:20],
         last_error_tid=exc.intuit_tid[:100],
     )
+
+
+def release_all(orders: list[Order], exc: QuickBooksError) -> None:
+    """Hand back every order still ours after a failure that stops the slice."""
+    for order in orders:
+        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff(order.push_attempts)
+        if isinstance(exc, RateLimited):
+            delay += random.uniform(0, 2)  # noqa: S311 - jitter
+        release(order, exc, delay)
 
 
 def fail(order: Order, exc: QuickBooksError) -> None:
@@ -182,50 +188,61 @@ def fail(order: Order, exc: QuickBooksError) -> None:
 
 def park_waiting(company_id: int, reason: str) -> int:
     """The company must reconnect: its in-flight and pending orders wait for that."""
-    return Order.objects.filter(
-        company_id=company_id, push_status__in=[Status.PENDING, Status.IN_FLIGHT]
-    ).update(
+    now = timezone.now()
+    orders = Order.objects.filter(company_id=company_id)
+    # An in-flight one may have been sent by a worker that died: look it up on resuming.
+    in_flight = orders.filter(push_status=Status.IN_FLIGHT).update(
         push_status=Status.WAITING,
+        needs_lookup=True,
         claimed_at=None,
         last_error=reason[:2000],
-        updated_at=timezone.now(),
+        updated_at=now,
     )
-
-
-def resume_waiting(company_id: int) -> int:
-    """After a reconnect: waiting orders go back to pending (their requestids unchanged)."""
-    count = Order.objects.filter(company_id=company_id, push_status=Status.WAITING).update(
-        push_status=Status.PENDING, next_attempt_at=None, last_error="", updated_at=timezone.now()
+    pending = orders.filter(push_status=Status.PENDING).update(
+        push_status=Status.WAITING, last_error=reason[:2000], updated_at=now
     )
-    if count:
-        ring(company_id)
-    return count
+    return in_flight + pending
 
 
 # --- pushing ----------------------------------------------------------------------------------
 
 
-def _needs_lookup(order: Order) -> bool:
-    return order.needs_lookup
+def _invoices_where(ctx: references.PushContext, where: dict) -> list[dict]:
+    """Every invoice matching `where`, page by page."""
+    found, start = [], 1
+    while True:
+        page = ctx.query(select("Invoice", where, start=start, max_results=1000), "Invoice")
+        found.extend(page)
+        if len(page) < 1000:
+            return found
+        start += 1000
 
 
 def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
-    """The invoice an earlier, ambiguous attempt may have created, found by our marker."""
-    if ctx.custom_doc_number:
-        sql = select("Invoice", {"DocNumber": order.number})
-    elif order.customer_id and order.customer.qbo_id:
-        where = {"CustomerRef": order.customer.qbo_id, "TxnDate": order.order_date.isoformat()}
-        sql = select("Invoice", where, max_results=1000)
-    else:
-        return None  # the customer doesn't exist in QBO yet, so neither can the invoice
-    return next((inv for inv in ctx.query(sql, "Invoice") if has_marker(inv, order)), None)
+    """The invoice an earlier, ambiguous attempt may have created, found by our marker.
+
+    Looked for by DocNumber (the order number, if the company numbers its own invoices) and by
+    customer and date — under the customer's mirrored id and, if QBO merged it away, the id
+    it was merged into.
+    """
+    searches = [{"DocNumber": order.number}]
+    customer = order.customer if order.customer_id else None
+    for customer_id in filter(
+        None, [customer and customer.qbo_id, customer and customer.merged_into_qbo_id]
+    ):
+        searches.append({"CustomerRef": customer_id, "TxnDate": order.order_date.isoformat()})
+    for where in searches:
+        for invoice in _invoices_where(ctx, where):
+            if has_marker(invoice, order):
+                return invoice
+    return None
 
 
 def preflight(ctx: references.PushContext, order: Order) -> None:
     """Problems we can name before asking QBO (a clearer message than QBO's Fault)."""
     if not ctx.us and not ctx.settings.tax_code_id:
         raise Rejected("Choose a tax code for invoice lines in Invoicing settings, then retry.")
-    if not order.lines.exists():
+    if not order.lines.all():
         raise Rejected("The order has no lines.")
 
 
@@ -239,32 +256,42 @@ def build_invoice(ctx: references.PushContext, order: Order) -> dict:
         item_ids=item_ids,
         tax=TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id),
         custom_doc_number=ctx.custom_doc_number,
+        home_currency=ctx.home_currency,
         term_id=ctx.settings.term_id,
     )
 
 
-class FailureStreak:
-    """Transient failures in a row. One order's timeout shouldn't stop the others; a few in a
-    row mean QBO is struggling, so the slice ends and everything waits for its backoff."""
+class Attempts:
+    """Per-order outcomes within a slice. One order's timeout or bug shouldn't stop the others;
+    a few transient failures in a row mean QBO is struggling, so the slice ends."""
 
     def __init__(self, limit: int = 3):
         self.limit = limit
-        self.count = 0
+        self.transient_in_a_row = 0
 
     def succeeded(self) -> None:
-        self.count = 0
+        self.transient_in_a_row = 0
 
-    def failed(self, order: Order, exc: Unavailable) -> None:
+    def unavailable(self, order: Order, exc: Unavailable) -> None:
         release(order, exc, backoff(order.push_attempts))
-        self.count += 1
-        if self.count >= self.limit:
+        self.transient_in_a_row += 1
+        if self.transient_in_a_row >= self.limit:
             raise exc
 
+    def crashed(self, order: Order, exc: Exception) -> None:
+        """An error that isn't QuickBooks': log it, retry later, give up after many."""
+        logger.exception("pushing order %s failed unexpectedly", order.pk)
+        error = Unavailable(f"qbsync hit an internal error ({type(exc).__name__})")
+        if order.push_attempts >= MAX_UNEXPECTED_ATTEMPTS:
+            fail(order, Rejected(f"{error.message}; support has the details in the logs."))
+        else:
+            release(order, error, backoff(order.push_attempts))
 
-def push_one(ctx: references.PushContext, order: Order, streak: FailureStreak) -> None:
+
+def push_one(ctx: references.PushContext, order: Order, attempts: Attempts) -> None:
     """Create one order's invoice. RateLimited/ReconnectNeeded go up to the drain."""
     try:
-        if _needs_lookup(order) and (existing := find_invoice(ctx, order)):
+        if order.needs_lookup and (existing := find_invoice(ctx, order)):
             record_synced(order, existing)
             return
         payload = build_invoice(ctx, order)
@@ -275,39 +302,42 @@ def push_one(ctx: references.PushContext, order: Order, streak: FailureStreak) -
         fail(order, exc)
         return
     except Unavailable as exc:
-        streak.failed(order, exc)
+        attempts.unavailable(order, exc)
+        return
+    except (QuickBooksError, LostClaim):
+        raise
+    except Exception as exc:
+        attempts.crashed(order, exc)
         return
     record_synced(order, result["Invoice"])
-    streak.succeeded()
+    attempts.succeeded()
 
 
-def _batch_item_fault(item: dict) -> Rejected:
-    errors = (item.get("Fault") or {}).get("Error") or [{}]
-    first = errors[0]
-    return Rejected(
-        str(first.get("Message") or "QuickBooks rejected the invoice"),
-        code=str(first.get("code") or ""),
-        detail=str(first.get("Detail") or ""),
-        element=str(first.get("element") or ""),
-    )
-
-
-def push_batch(ctx: references.PushContext, orders: list[Order], streak: FailureStreak) -> None:
-    """Create up to 30 invoices in one batch request; each item succeeds or fails alone."""
+def _prepare_batch(ctx, orders: list[Order], attempts: Attempts) -> dict[str, tuple]:
+    """Look up what may exist already and build the rest; {bId: (order, payload)}."""
     ready: dict[str, tuple[Order, dict]] = {}
     for order in orders:
         try:
-            if _needs_lookup(order) and (existing := find_invoice(ctx, order)):
+            if order.needs_lookup and (existing := find_invoice(ctx, order)):
                 record_synced(order, existing)
                 continue
-            # A bId per order (≤ 10 characters with a requestid): QBO keys its replay of a
-            # batch item on requestid + bId.
+            # A bId per order (≤ 10 characters with a requestid).
             ready[f"o{order.pk}"[:10]] = (order, build_invoice(ctx, order))
-            streak.succeeded()
+            attempts.succeeded()
         except Rejected as exc:
             fail(order, exc)
         except Unavailable as exc:
-            streak.failed(order, exc)
+            attempts.unavailable(order, exc)
+        except (QuickBooksError, LostClaim):
+            raise
+        except Exception as exc:
+            attempts.crashed(order, exc)
+    return ready
+
+
+def push_batch(ctx: references.PushContext, orders: list[Order], attempts: Attempts) -> None:
+    """Create up to 30 invoices in one batch request; each item succeeds or fails alone."""
+    ready = _prepare_batch(ctx, orders, attempts)
     if not ready:
         return
     for order, _ in ready.values():
@@ -328,162 +358,33 @@ def push_batch(ctx: references.PushContext, orders: list[Order], streak: Failure
             continue
         if "Invoice" in item:
             record_synced(order, item["Invoice"])
-        else:
-            fail(order, _batch_item_fault(item))
+            continue
+        error = error_for(first_error(item.get("Fault") or {}), status=200)
+        if isinstance(error, Rejected):
+            fail(order, error)
+        else:  # throttled or a system fault for this item only: try it again later
+            release_all([order], error)
     for order, _ in ready.values():  # no answer for these: treat as ambiguous
-        release(order, Unavailable("QuickBooks did not answer for this invoice"), backoff(1))
-
-
-def _push_claimed(ctx: references.PushContext, orders: list[Order]) -> None:
-    streak = FailureStreak()
-    if len(orders) >= BATCH_MIN:
-        try:
-            push_batch(ctx, orders, streak)
-            return
-        except Rejected as exc:
-            logger.warning("batch rejected as a whole (%s); pushing one by one", exc.text)
-    for order in orders:
-        push_one(ctx, order, streak)
-
-
-def _release_unsettled(orders: list[Order], exc: QuickBooksError) -> None:
-    for order in orders:
-        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff(order.push_attempts)
-        if isinstance(exc, RateLimited):
-            delay += random.uniform(0, 2)  # noqa: S311 - jitter
-        release(order, exc, delay)
-
-
-def drain(company_id: int, busy_retries: int = 0) -> None:
-    """Push the company's due orders for one time slice (one drain per company at a time)."""
-    lock = _lock_key(company_id)
-    # The lock's TTL is short (a killed drain mustn't block its company for long); the drain
-    # renews it as it goes. Should two drains ever overlap, the claims keep them apart.
-    if not cache.add(lock, uuid.uuid4().hex, timeout=_lease_seconds()):
-        # Another drain is running. This doorbell stays rung (the bell key says one is
-        # queued, so later rings are skipped): come back shortly rather than vanish, soon
-        # at first (the running drain may be about to finish), then every few seconds.
-        delay = min(LOCKED_RETRY, 0.25 * 2**busy_retries)
-        ring(company_id, countdown=delay, busy_retries=busy_retries + 1)
-        return
-    try:
-        cache.delete(_bell_key(company_id))
-        _drain_locked(company_id)
-    finally:
-        cache.delete(lock)
-    _schedule_next(company_id)
-
-
-def _drain_locked(company_id: int) -> None:
-    deadline = time.monotonic() + DRAIN_SLICE
-    try:
-        with open_client(company_id) as qb:
-            ctx = references.load_context(qb, company_id)
-            while time.monotonic() < deadline:
-                cache.touch(_lock_key(company_id), _lease_seconds())
-                orders = claim_due(company_id, BATCH_SIZE)
-                if not orders:
-                    return
-                try:
-                    _push_claimed(ctx, orders)
-                except (RateLimited, Unavailable) as exc:
-                    logger.info("company %s push paused: %s", company_id, exc.text)
-                    _release_unsettled(orders, exc)
-                    return
-                except LostClaim:
-                    # Another worker holds some of these now; hand back the ones still ours.
-                    _release_unsettled(orders, Unavailable("Another worker took over"))
-                    return
-    except ReconnectNeeded as exc:
-        parked = park_waiting(company_id, f"Waiting for QuickBooks to be reconnected: {exc.text}")
-        logger.info("company %s needs reconnecting; %s order(s) wait", company_id, parked)
-    except TokenDecryptError:
-        logger.exception("company %s: stored QuickBooks tokens can't be decrypted", company_id)
-        from accounts.tokens import mark_needs_reauth
-
-        conn = QuickBooksConnection.objects.get(company_id=company_id)
-        mark_needs_reauth(conn.pk, "The stored QuickBooks tokens could not be decrypted.")
-        park_waiting(company_id, "Waiting for QuickBooks to be reconnected.")
-    except (RateLimited, Unavailable) as exc:
-        logger.info("company %s push deferred: %s", company_id, exc.text)
-
-
-# --- doorbells ---------------------------------------------------------------------------------
-
-
-def _bell_key(company_id: int) -> str:
-    return f"qbo:push:bell:{company_id}"
-
-
-def _lock_key(company_id: int) -> str:
-    return f"qbo:push:lock:{company_id}"
-
-
-def _lease_seconds() -> int:
-    return int(claim_lease().total_seconds())
-
-
-def ring(
-    company_id: int, countdown: float = 0, *, force: bool = False, busy_retries: int = 0
-) -> None:
-    """Ask a worker to drain the company (normally at most one doorbell queued per company)."""
-    from invoicing.tasks import push_company
-
-    added = cache.add(_bell_key(company_id), 1, timeout=_lease_seconds())
-    if not (added or force or countdown):
-        return  # a doorbell for this company is already queued
-    try:
-        push_company.apply_async((company_id, busy_retries), countdown=countdown or None)
-    except Exception:  # the broker is down: the row is the ledger and the sweeper re-rings
-        cache.delete(_bell_key(company_id))
-        logger.warning(
-            "could not queue a push for company %s; the sweeper will", company_id, exc_info=True
+        release(
+            order, Unavailable("QuickBooks did not answer for this invoice", status=200), backoff(1)
         )
 
 
-def _schedule_next(company_id: int) -> None:
-    """Ring again for what is due now, or at the next retry time if it is soon."""
-    if _due(company_id).exists():
-        # Orders that arrived while we held the lock: their own rings found the bell set.
-        ring(company_id, force=True)
-        return
-    upcoming = (
-        Order.objects.filter(company_id=company_id, push_status=Status.PENDING)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    if upcoming:
-        delay = (upcoming - timezone.now()).total_seconds()
-        if delay <= settings.QBO_PUSH_BACKOFF_CAP:
-            ring(company_id, countdown=max(1.0, delay))
+def push_claimed(ctx: references.PushContext, orders: list[Order]) -> None:
+    """Push a claimed batch: through the batch endpoint when there are a few, else singly."""
+    attempts = Attempts()
+    if len(orders) >= BATCH_MIN:
+        try:
+            push_batch(ctx, orders, attempts)
+            return
+        except Rejected as exc:
+            logger.warning("batch rejected as a whole (%s); pushing one by one", exc.text)
+            orders = [o for o in orders if still_ours(o)]
+    for order in orders:
+        push_one(ctx, order, attempts)
 
 
-def sweep() -> None:
-    """The beat sweeper: reclaim lost leases, resume reconnected companies, ring for due work."""
-    now = timezone.now()
-    expired = Order.objects.filter(
-        push_status=Status.IN_FLIGHT, claimed_at__lt=now - claim_lease()
-    ).update(
-        push_status=Status.PENDING,
-        needs_lookup=True,  # the lost worker may have sent it
-        claimed_at=None,
-        next_attempt_at=None,
-        updated_at=now,
-    )
-    if expired:
-        logger.warning("sweeper reclaimed %s order(s) from lost workers", expired)
-    connected = QuickBooksConnection.objects.filter(
-        status=QuickBooksConnection.Status.CONNECTED
-    ).values_list("company_id", flat=True)
-    for company_id in (
-        Order.objects.filter(push_status=Status.WAITING, company_id__in=connected)
-        .values_list("company_id", flat=True)
-        .distinct()
-    ):
-        resume_waiting(company_id)
-    due = Order.objects.filter(push_status=Status.PENDING).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
-    for company_id in due.values_list("company_id", flat=True).distinct():
-        ring(company_id)
+def still_ours(order: Order) -> bool:
+    return Order.objects.filter(
+        pk=order.pk, push_status=Status.IN_FLIGHT, claimed_at=order.claimed_at
+    ).exists()

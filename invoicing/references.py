@@ -50,6 +50,7 @@ class PushContext:
     settings: InvoicingSettings
     us: bool
     custom_doc_number: bool
+    home_currency: str = ""
     items_by_product: dict[int, str] = field(default_factory=dict)
     # New customers resolved in this drain, by (name, email): one lookup per customer.
     customers_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -60,29 +61,33 @@ class PushContext:
 
 
 def load_context(qb: QBOClient, company_id: int) -> PushContext:
-    """Invoicing settings, the company's country and its DocNumber preference."""
+    """Invoicing settings, the company's country and the sales-form preferences."""
     conn = QuickBooksConnection.objects.get(company_id=company_id)
     invoicing_settings, _ = InvoicingSettings.objects.get_or_create(company_id=company_id)
+    custom_doc_number, home_currency = _sales_preferences(qb, company_id)
     return PushContext(
         qb=qb,
         company_id=company_id,
         settings=invoicing_settings,
         us=(conn.country or "US").upper() == "US",
-        custom_doc_number=_uses_custom_doc_numbers(qb, company_id),
+        custom_doc_number=custom_doc_number,
+        home_currency=home_currency,
     )
 
 
-def _uses_custom_doc_numbers(qb: QBOClient, company_id: int) -> bool:
-    """The company's "custom transaction numbers" preference, read at most every few minutes."""
-    key = f"qbo:prefs:custom-txn:{company_id}"
+def _sales_preferences(qb: QBOClient, company_id: int) -> tuple[bool, str]:
+    """(custom transaction numbers?, home currency), read from QBO at most every few minutes."""
+    key = f"qbo:prefs:sales:{company_id}"
     cached = cache.get(key)
     if cached is None:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
         prefs = qb.query("SELECT * FROM Preferences").get("QueryResponse", {})
-        sales = ((prefs.get("Preferences") or [{}])[0]).get("SalesFormsPrefs") or {}
-        cached = bool(sales.get("CustomTxnNumbers"))
+        found = (prefs.get("Preferences") or [{}])[0]
+        sales = found.get("SalesFormsPrefs") or {}
+        currency = ((found.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
+        cached = (bool(sales.get("CustomTxnNumbers")), str(currency or ""))
         cache.set(key, cached, PREFERENCES_TTL)
-    return cached
+    return tuple(cached)
 
 
 # --- customers ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from invoicing.models import Order
-from qbsync.qbojson import decimal, ref_value
+from qbsync.qbojson import decimal
 
 # Written into every invoice's PrivateNote; finds the invoice again after an ambiguous push.
 MARKER = re.compile(r"\[qbsync:(\d+):(\d+)\]")
@@ -59,18 +59,23 @@ def order_to_invoice(
     item_ids: dict[int, str],
     tax: TaxRule,
     custom_doc_number: bool,
+    home_currency: str = "",
     term_id: str = "",
 ) -> dict:
     """The Invoice create payload for an order. item_ids maps OrderLine pk → QBO Item id."""
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
-    lines = list(order.lines.all())
+    lines = list(order.lines.all())  # prefetched, with their products
     payload: dict = {
         "CustomerRef": {"value": customer_id},
         "TxnDate": order.order_date.isoformat(),
         "Line": [_line(line, n, item_ids[line.pk], tax) for n, line in enumerate(lines, 1)],
         "PrivateNote": f"qbsync order {order.number} {marker(order)}",
-        "CurrencyRef": {"value": order.currency},
     }
+    # Without multicurrency QBO takes only its home currency: name the currency only when it
+    # differs from that (QBO then needs multicurrency on, and says so if it isn't) or when we
+    # don't know the home currency.
+    if order.currency != home_currency:
+        payload["CurrencyRef"] = {"value": order.currency}
     if order.due_date:
         payload["DueDate"] = order.due_date.isoformat()
     elif term_id:
@@ -104,10 +109,6 @@ def order_fields_from_invoice(invoice: dict) -> dict:
         "qbo_balance": balance,
         "payment_status": payment_status(total, balance),
     }
-
-
-def invoice_customer_id(invoice: dict) -> str:
-    return ref_value(invoice.get("CustomerRef"))
 
 
 VOIDED_NOTE = "Voided"
@@ -146,10 +147,12 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
 
 
 def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:
-    """After a full import: synced orders whose invoice QBO no longer has."""
+    """After a full import: orders synced before it began whose invoice QBO no longer has."""
     note = "The invoice was deleted in QuickBooks."
     synced = (
-        Order.objects.filter(company_id=company_id, push_status=Order.PushStatus.SYNCED)
+        Order.objects.filter(
+            company_id=company_id, push_status=Order.PushStatus.SYNCED, synced_at__lt=since
+        )
         .exclude(qbo_invoice_id="")
         .exclude(last_error=note)
         .values_list("pk", "qbo_invoice_id")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from invoicing import push, services
+from invoicing import drains, services
 
 
 @shared_task(name="invoicing.tasks.push_order")
@@ -14,10 +14,10 @@ def push_order(order_id: int) -> None:
 @shared_task(name="invoicing.tasks.push_company")
 def push_company(company_id: int, busy_retries: int = 0) -> None:
     """Push a company's due orders for one time slice (the doorbell rung after commit)."""
-    push.drain(company_id, busy_retries)
+    drains.drain(company_id, busy_retries)
 
 
 @shared_task(name="invoicing.tasks.sweep_pending_orders")
 def sweep_pending_orders() -> None:
     """Re-ring for anything pending past its deadline: lost messages lose no order."""
-    push.sweep()
+    drains.sweep()

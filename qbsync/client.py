@@ -31,6 +31,7 @@ from accounts.models import Company, QuickBooksConnection
 from qbsync import throttle
 from qbsync.calllog import record_call
 from qbsync.errors import (
+    QuickBooksError,
     RateLimited,
     ReconnectNeeded,
     Rejected,
@@ -46,6 +47,7 @@ API_BASE = {
 }
 STALE_OBJECT = "5010"
 THROTTLED = "3001"
+SYSTEM_FAULT = "10000"
 
 
 def api_base(environment: str) -> str:
@@ -174,29 +176,34 @@ def _operation(method: str, url: str, params, data) -> str:
     return tail
 
 
+def first_error(fault: dict) -> dict:
+    """The first Error of a Fault object (service `Fault` or the gateway's lower-case `fault`)."""
+    errors = fault.get("Error") or fault.get("error") or [{}]
+    first = errors[0] if errors else {}
+    return {
+        "code": str(first.get("code") or ""),
+        "message": str(first.get("Message") or first.get("message") or ""),
+        "detail": str(first.get("Detail") or first.get("detail") or ""),
+        "element": str(first.get("element") or ""),
+        "type": str(fault.get("type") or ""),
+    }
+
+
 def _fault(response: requests.Response) -> dict:
-    """The first Error of a Fault, from JSON (Fault or the gateway's lower-case fault) or XML."""
+    """The first Error of a response's Fault, from JSON or (the throttle's) XML."""
     text = response.text or ""
     try:
         body = json.loads(text)
     except ValueError:
         body = None
     if isinstance(body, dict):
-        fault = body.get("Fault") or body.get("fault") or {}
-        errors = fault.get("Error") or fault.get("error") or [{}]
-        first = errors[0] if errors else {}
-        return {
-            "code": str(first.get("code") or ""),
-            "message": str(first.get("Message") or first.get("message") or ""),
-            "detail": str(first.get("Detail") or first.get("detail") or ""),
-            "element": str(first.get("element") or ""),
-        }
+        return first_error(body.get("Fault") or body.get("fault") or {})
     xml = {
         name: (re.search(rf"<{tag}[^>]*>(.*?)</{tag}>", text, re.S) or [None, ""])[1]
         for name, tag in (("message", "Message"), ("detail", "Detail"))
     }
     code = re.search(r'<Error[^>]*code="(\d+)"', text)
-    return {"code": code.group(1) if code else "", "element": "", **xml}
+    return {"code": code.group(1) if code else "", "element": "", "type": "", **xml}
 
 
 def _fault_text(response: requests.Response) -> str:
@@ -211,31 +218,40 @@ def _retry_after(response: requests.Response, default: float = 60.0) -> float:
         return default
 
 
+def error_for(
+    fault: dict, *, status: int, intuit_tid: str = "", retry_after: float = 60.0
+) -> QuickBooksError:
+    """The exception for a Fault (see first_error), chosen by what the caller does next."""
+    context = {
+        "code": fault["code"],
+        "detail": fault["detail"],
+        "intuit_tid": intuit_tid,
+        "status": status,
+    }
+    message = fault["message"] or f"QuickBooks answered HTTP {status}"
+    if status == 429 or fault["code"] == THROTTLED:
+        return RateLimited("QuickBooks asked us to slow down", retry_after=retry_after, **context)
+    if status in (401, 403) or fault["type"].upper() in ("AUTHENTICATION", "AUTHORIZATIONFAULT"):
+        return ReconnectNeeded(f"QuickBooks refused access: {message}", **context)
+    if status >= 500 or fault["type"] == "SystemFault" or fault["code"] == SYSTEM_FAULT:
+        return Unavailable(f"QuickBooks failed: {message}", **context)
+    if fault["code"] == STALE_OBJECT:
+        return StaleObject(message, element=fault["element"], **context)
+    return Rejected(message, element=fault["element"], **context)
+
+
 def raise_for_response(response: requests.Response) -> None:
     """Map an Intuit response to qbsync.errors; return quietly when it succeeded."""
     status = response.status_code
     fault_in_200 = status == 200 and '"Fault"' in response.text[:200]
     if status < 300 and not fault_in_200:
         return
-    fault = _fault(response)
-    context = {
-        "code": fault["code"],
-        "detail": fault["detail"],
-        "intuit_tid": response.headers.get("intuit_tid", ""),
-        "status": status,
-    }
-    message = fault["message"] or f"QuickBooks answered HTTP {status}"
-    if status == 429 or fault["code"] == THROTTLED:
-        raise RateLimited(
-            "QuickBooks asked us to slow down", retry_after=_retry_after(response), **context
-        )
-    if status in (401, 403):
-        raise ReconnectNeeded(f"QuickBooks refused access: {message}", **context)
-    if status >= 500:
-        raise Unavailable(f"QuickBooks failed: {message}", **context)
-    if fault["code"] == STALE_OBJECT:
-        raise StaleObject(message, element=fault["element"], **context)
-    raise Rejected(message, element=fault["element"], **context)
+    raise error_for(
+        _fault(response),
+        status=status,
+        intuit_tid=response.headers.get("intuit_tid", ""),
+        retry_after=_retry_after(response),
+    )
 
 
 def _connection_for(company: Company | int) -> QuickBooksConnection:

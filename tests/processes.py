@@ -88,11 +88,11 @@ def sweeper_loop(env, interval: float = 1.0) -> None:
     setup_django(env)
     from django.db import connection
 
-    from invoicing import push
+    from invoicing import drains
 
     while True:
         try:
-            push.sweep()
+            drains.sweep()
         except Exception as exc:  # the broker or database may be down on purpose
             print(f"sweeper: {exc!r}", flush=True)
             connection.close()

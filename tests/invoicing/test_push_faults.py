@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from invoicing import push
+from invoicing import drains
 from tests.invoicing.faultrun import check_exactly_once, make_orders, wait_until_settled
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def _race_two_workers(company_id: int) -> None:
         from django.db import connection
 
         try:
-            push._drain_locked(company_id)
+            drains.drain_slice(company_id)
         finally:
             connection.close()
 
@@ -40,7 +40,7 @@ def _race_two_workers(company_id: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    push.sweep()
+    drains.sweep()
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Customer
-from invoicing import push
+from invoicing import drains
 from invoicing.models import InvoicingSettings, Order, Product
 from qbsync import sync
 from tests.invoicing.test_create_order import order_post
@@ -46,7 +46,7 @@ def test_an_order_made_on_the_page_becomes_exactly_one_invoice(
     )
     assert client.post("/orders/new/", data).status_code == 302
     order = Order.objects.get(company=company)
-    push.drain(company.pk)
+    drains.drain(company.pk)
 
     order.refresh_from_db()
     assert order.push_status == "synced", order.last_error
@@ -82,7 +82,7 @@ def test_custom_transaction_numbers_use_the_order_number(client, user, company, 
         ).status_code
         == 302
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.push_status == "synced", order.last_error
     assert order.qbo_doc_number == order.number == "1001"
@@ -95,7 +95,7 @@ def test_new_customer_named_like_a_vendor_gets_a_customer_suffix(client, synced,
         "/orders/new/",
         order_post({"description": "Work", "unit_price": "5"}, new_customer_name=vendor),
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.push_status == "synced", order.last_error
     assert order.customer.display_name == f"{vendor} (customer)"
@@ -114,7 +114,7 @@ def test_existing_qbo_customer_is_found_by_email_not_duplicated(client, synced, 
             new_customer_email=customer.email,
         ),
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.customer == customer
     assert len(qbo.state.companies[synced.realm_id].rows("Customer")) == before
@@ -130,7 +130,7 @@ def test_validation_fault_shows_qbos_message_and_retry_succeeds(client, synced, 
             {"product": str(product.pk), "unit_price": "9.00"}, new_customer_name="Fault Test"
         ),
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.push_status == "failed"
     assert order.last_error_code and order.last_error_tid
@@ -140,7 +140,7 @@ def test_validation_fault_shows_qbos_message_and_retry_succeeds(client, synced, 
 
     Product.objects.filter(pk=product.pk).update(qbo_item_id="")  # the cause, fixed
     assert client.post(f"/orders/{order.pk}/retry/").status_code == 302
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order.refresh_from_db()
     assert order.push_status == "synced", order.last_error
     assert len(invoices_for(qbo, synced.realm_id, order)) == 1
@@ -156,7 +156,7 @@ def test_non_us_company_without_a_tax_code_fails_before_calling_qbo(client, user
         "/orders/new/",
         order_post({"description": "Work", "unit_price": "10"}, new_customer_name="Bob"),
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.push_status == "failed"
     assert "tax code" in order.last_error
@@ -165,7 +165,7 @@ def test_non_us_company_without_a_tax_code_fails_before_calling_qbo(client, user
     settings_row.tax_code_id = codes[0]["Id"]
     settings_row.save()
     client.post(f"/orders/{order.pk}/retry/")
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order.refresh_from_db()
     assert order.push_status == "synced", order.last_error
 
@@ -179,7 +179,7 @@ def test_many_orders_go_through_the_batch_endpoint(client, synced, qbo, company)
             ),
         )
     qbo.control.clear_request_log()
-    push.drain(company.pk)
+    drains.drain(company.pk)
     assert set(Order.objects.values_list("push_status", flat=True)) == {"synced"}
     posts = qbo.control.request_log(method="POST")
     assert sum(1 for r in posts if r["path"].endswith("/batch")) == 2  # 30 + 10
@@ -197,7 +197,7 @@ def test_needs_reauth_parks_orders_and_reconnect_resumes_them(
     )
     qbo.control.revoke_tokens(synced.realm_id)
     type(synced).objects.filter(pk=synced.pk).update(access_expires_at="2000-01-01T00:00:00Z")
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.push_status == "waiting"
     page = client.get(f"/orders/{order.pk}/")
@@ -209,7 +209,7 @@ def test_needs_reauth_parks_orders_and_reconnect_resumes_them(
         connect_through_consent(client, qbo, realm_id=synced.realm_id)
     order.refresh_from_db()
     assert order.push_status == "pending"
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order.refresh_from_db()
     assert order.push_status == "synced"
 
@@ -222,7 +222,7 @@ def test_a_thousand_orders_stay_inside_intuits_limits(synced, qbo, company):
     qbo.control.clear_request_log()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        push.drain(company.pk)
+        drains.drain(company.pk)
         waiting = Order.objects.filter(company=company, push_status="pending")
         if not waiting.exists():
             break

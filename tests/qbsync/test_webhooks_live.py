@@ -9,7 +9,7 @@ import requests
 from django.db import connections
 
 from customers.models import Customer
-from invoicing import push
+from invoicing import drains
 from invoicing.models import Order
 from qbsync import sync
 from qbsync.client import open_client
@@ -17,7 +17,9 @@ from qbsync.models import SyncCursor, WebhookEvent
 from tests.conftest import connect_through_consent
 from tests.invoicing.test_create_order import order_post
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Several threads (the live server, the worker's pool, the test) write at once: that needs
+# PostgreSQL (SQLite's shared in-memory test database refuses with "table is locked").
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_a_payment_in_quickbooks_turns_the_order_paid(
         "/orders/new/",
         order_post({"description": "Work", "unit_price": "80"}, new_customer_name="Webhook Payer"),
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     url = (
         f"{live_sandbox.url}/ui/companies/{live_connected}/invoices/"

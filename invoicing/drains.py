@@ -1,0 +1,175 @@
+"""When pushes run: doorbells, one drain per company at a time, and the sweeper.
+
+A Celery message only says "drain company N" (the order rows are the ledger). At most one
+doorbell per company is normally queued (a bell key in the cache), so a backlog of thousands
+of orders is a handful of messages, and another company's doorbell is never stuck behind
+them. A drain holds the company's lock (short-lived, renewed as it goes) for a 30-second slice
+of claims, then rings again if work remains. The sweeper re-rings for anything due and takes
+back claims whose worker died, so lost messages and killed workers lose nothing.
+"""
+
+import logging
+import time
+import uuid
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import QuickBooksConnection
+from accounts.vault import TokenDecryptError
+from invoicing import push, references
+from invoicing.models import Order
+from qbsync.client import open_client
+from qbsync.errors import RateLimited, ReconnectNeeded, Unavailable
+
+logger = logging.getLogger(__name__)
+
+Status = Order.PushStatus
+DRAIN_SLICE = 30.0
+LOCKED_RETRY = 5.0
+
+
+def _bell_key(company_id: int) -> str:
+    return f"qbo:push:bell:{company_id}"
+
+
+def _lock_key(company_id: int) -> str:
+    return f"qbo:push:lock:{company_id}"
+
+
+def _lease_seconds() -> int:
+    return int(push.claim_lease().total_seconds())
+
+
+def ring(
+    company_id: int, countdown: float = 0, *, force: bool = False, busy_retries: int = 0
+) -> None:
+    """Ask a worker to drain the company (normally at most one doorbell queued per company)."""
+    from invoicing.tasks import push_company
+
+    added = cache.add(_bell_key(company_id), 1, timeout=_lease_seconds())
+    if not (added or force or countdown):
+        return  # a doorbell for this company is already queued
+    try:
+        push_company.apply_async((company_id, busy_retries), countdown=countdown or None)
+    except Exception:  # the broker is down: the row is the ledger and the sweeper re-rings
+        cache.delete(_bell_key(company_id))
+        logger.warning(
+            "could not queue a push for company %s; the sweeper will", company_id, exc_info=True
+        )
+
+
+def drain(company_id: int, busy_retries: int = 0) -> None:
+    """Push the company's due orders for one time slice (one drain per company at a time)."""
+    lock = _lock_key(company_id)
+    # The lock's TTL is short (a killed drain mustn't block its company for long); the drain
+    # renews it as it goes. Should two drains ever overlap, the claims keep them apart.
+    if not cache.add(lock, uuid.uuid4().hex, timeout=_lease_seconds()):
+        # Another drain is running. This doorbell stays rung (the bell key says one is
+        # queued, so later rings are skipped): come back shortly rather than vanish, soon
+        # at first (the running drain may be about to finish), then every few seconds.
+        delay = min(LOCKED_RETRY, 0.25 * 2**busy_retries)
+        ring(company_id, countdown=delay, busy_retries=busy_retries + 1)
+        return
+    try:
+        cache.delete(_bell_key(company_id))
+        drain_slice(company_id)
+    finally:
+        cache.delete(lock)
+    _schedule_next(company_id)
+
+
+def drain_slice(company_id: int) -> None:
+    """Claim and push due orders for up to DRAIN_SLICE seconds (the caller holds the lock)."""
+    deadline = time.monotonic() + DRAIN_SLICE
+    try:
+        with open_client(company_id) as qb:
+            ctx = references.load_context(qb, company_id)
+            while time.monotonic() < deadline:
+                cache.touch(_lock_key(company_id), _lease_seconds())
+                orders = push.claim_due(company_id, push.BATCH_SIZE)
+                if not orders:
+                    return
+                try:
+                    push.push_claimed(ctx, orders)
+                except (RateLimited, Unavailable) as exc:
+                    logger.info("company %s push paused: %s", company_id, exc.text)
+                    push.release_all(orders, exc)
+                    return
+                except push.LostClaim:
+                    # Another worker holds some of these now; hand back the ones still ours.
+                    push.release_all(orders, Unavailable("Another worker took over"))
+                    return
+    except ReconnectNeeded as exc:
+        parked = push.park_waiting(
+            company_id, f"Waiting for QuickBooks to be reconnected: {exc.text}"
+        )
+        logger.info("company %s needs reconnecting; %s order(s) wait", company_id, parked)
+    except TokenDecryptError:
+        logger.exception("company %s: stored QuickBooks tokens can't be decrypted", company_id)
+        from accounts.tokens import mark_needs_reauth
+
+        conn = QuickBooksConnection.objects.get(company_id=company_id)
+        mark_needs_reauth(conn.pk, "The stored QuickBooks tokens could not be decrypted.")
+        push.park_waiting(company_id, "Waiting for QuickBooks to be reconnected.")
+    except (RateLimited, Unavailable) as exc:
+        logger.info("company %s push deferred: %s", company_id, exc.text)
+
+
+def _schedule_next(company_id: int) -> None:
+    """Ring again for what is due now, or at the next retry time if it is soon."""
+    if push.due(company_id).exists():
+        # Orders that arrived while we held the lock: their own rings found the bell set.
+        ring(company_id, force=True)
+        return
+    upcoming = (
+        Order.objects.filter(company_id=company_id, push_status=Status.PENDING)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if upcoming:
+        delay = (upcoming - timezone.now()).total_seconds()
+        if delay <= 300:  # later ones are the sweeper's: a short countdown is safe on Redis
+            ring(company_id, countdown=max(1.0, delay))
+
+
+def resume_waiting(company_id: int) -> int:
+    """After a reconnect: waiting orders go back to pending (their requestids unchanged)."""
+    count = Order.objects.filter(company_id=company_id, push_status=Status.WAITING).update(
+        push_status=Status.PENDING, next_attempt_at=None, last_error="", updated_at=timezone.now()
+    )
+    if count:
+        ring(company_id)
+    return count
+
+
+def sweep() -> None:
+    """The beat sweeper: reclaim lost leases, resume reconnected companies, ring for due work."""
+    now = timezone.now()
+    expired = Order.objects.filter(
+        push_status=Status.IN_FLIGHT, claimed_at__lt=now - push.claim_lease()
+    ).update(
+        push_status=Status.PENDING,
+        needs_lookup=True,  # the lost worker may have sent it
+        claimed_at=None,
+        next_attempt_at=None,
+        updated_at=now,
+    )
+    if expired:
+        logger.warning("sweeper reclaimed %s order(s) from lost workers", expired)
+    connected = QuickBooksConnection.objects.filter(
+        status=QuickBooksConnection.Status.CONNECTED
+    ).values_list("company_id", flat=True)
+    for company_id in (
+        Order.objects.filter(push_status=Status.WAITING, company_id__in=connected)
+        .values_list("company_id", flat=True)
+        .distinct()
+    ):
+        resume_waiting(company_id)
+    due = Order.objects.filter(push_status=Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    for company_id in due.values_list("company_id", flat=True).distinct():
+        ring(company_id)
