@@ -1,5 +1,6 @@
 """Forms for products, new orders and their lines, list filters and invoicing settings."""
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -9,10 +10,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from customers.models import Customer
-from invoicing.models import InvoicingSettings, Order, Product
-from invoicing.services import NewLine
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, Product
+from invoicing.services import NewLine, line_amount
 
 
 class ProductForm(forms.ModelForm):
@@ -130,6 +129,8 @@ class OrderForm(forms.Form):
             }
         ),
     )
+    # Rendered once per new-order page, so a double submission is recognised.
+    form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     new_customer_name = forms.CharField(label="New customer name", required=False, max_length=500)
     new_customer_email = forms.EmailField(label="New customer email", required=False)
     order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
@@ -195,6 +196,7 @@ class OrderForm(forms.Form):
             "due_date": data["due_date"],
             "memo": data["memo"],
             "currency": data["currency"],
+            "form_token": data["form_token"],
         }
 
     def _customer_named(self, text: str) -> Customer | None:
@@ -253,6 +255,8 @@ class OrderLineForm(forms.Form):
                 data["unit_price"] = product.unit_price
             else:
                 self.add_error("unit_price", "Enter a unit price.")
+        if not self.errors and line_amount(data["quantity"], data["unit_price"]) > MAX_AMOUNT:
+            self.add_error("quantity", "This line comes to more than an invoice line can hold.")
         return data
 
     def new_line(self) -> NewLine:
@@ -283,6 +287,8 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
             return
         if not self.filled_forms():
             raise forms.ValidationError("Add at least one line.")
+        if sum(line.amount for line in self.new_lines()) > MAX_AMOUNT:
+            raise forms.ValidationError("The order's total is more than an invoice can hold.")
 
     def new_lines(self) -> list[NewLine]:
         return [form.new_line() for form in self.filled_forms()]

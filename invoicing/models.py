@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# The largest amount a MONEY column holds (and more than any invoice line needs).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class Product(models.Model):
@@ -106,6 +108,8 @@ class Order(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    # The new-order form's one-time token: submitting the same form twice makes one order.
+    form_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +143,9 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["company", "number"], name="unique_order_number"),
+            models.UniqueConstraint(
+                fields=["company", "form_token"], name="unique_order_form_token"
+            ),
             models.UniqueConstraint(
                 fields=["company", "qbo_invoice_id"],
                 condition=~models.Q(qbo_invoice_id=""),

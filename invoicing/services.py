@@ -1,6 +1,7 @@
 """Invoicing services: creating orders, re-queuing their push, and links to their invoices."""
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Company, User
 from customers.models import Customer
-from invoicing import push
-from invoicing.models import Order, OrderLine, Product
+from invoicing import drains
+from invoicing.models import MAX_AMOUNT, Order, OrderLine, Product
 from qbsync.client import open_client
 from qbsync.qbojson import select
 
@@ -39,6 +40,14 @@ class NewLine:
     @property
     def amount(self) -> Decimal:
         return line_amount(self.quantity, self.unit_price)
+
+
+class DuplicateSubmission(Exception):
+    """The same new-order form was submitted again; `order` is the one it already made."""
+
+    def __init__(self, order: Order):
+        super().__init__(order.number)
+        self.order = order
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
@@ -65,6 +74,7 @@ def create_order(
     memo: str = "",
     currency: str = "USD",
     lines: Sequence[NewLine],
+    form_token: uuid.UUID | None = None,
 ) -> Order:
     """Save a numbered order with its lines and totals, and queue its push after commit."""
     if (customer is None) == (not new_customer_name):
@@ -75,12 +85,18 @@ def create_order(
         raise ValueError("A product belongs to another company")
     if not lines:
         raise ValueError("An order needs at least one line")
+    if sum(line.amount for line in lines) > MAX_AMOUNT:
+        raise ValueError("The order's total is more than an invoice can hold")
 
     subtotal = sum((line.amount for line in lines), Decimal("0.00"))
     with transaction.atomic():
         # The company row lock serialises number allocation per company (on SQLite the
         # IMMEDIATE transaction mode serialises writers instead).
         Company.objects.select_for_update().only("id").get(pk=company.pk)
+        if form_token and (
+            made := Order.objects.filter(company=company, form_token=form_token).first()
+        ):
+            raise DuplicateSubmission(made)  # under the lock, so the first one has committed
         order = Order.objects.create(
             company=company,
             number=next_order_number(company),
@@ -95,6 +111,7 @@ def create_order(
             # QuickBooks adds any sales tax; its figure comes back as qbo_total.
             total=subtotal,
             created_by=created_by,
+            form_token=form_token,
             push_status=Order.PushStatus.PENDING,
         )
         OrderLine.objects.bulk_create(
@@ -137,14 +154,14 @@ def retry_push(order: Order) -> bool:
 
 def _ring_push(company_id: int) -> None:
     # The row is the ledger; the message is a doorbell sent only once the row is committed.
-    transaction.on_commit(lambda: push.ring(company_id))
+    transaction.on_commit(lambda: drains.ring(company_id))
 
 
 def push_order(order_id: int) -> None:
     """Push the order (and whatever else its company has due) to QuickBooks."""
     company_id = Order.objects.values_list("company_id", flat=True).filter(pk=order_id).first()
     if company_id is not None:
-        push.drain(company_id)
+        drains.drain(company_id)
 
 
 def invoice_pdf(order: Order) -> bytes:

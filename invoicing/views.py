@@ -140,12 +140,15 @@ def order_create(request):
     form = OrderForm(data, company=request.company)
     lines = OrderLineFormSet(data, company=request.company, prefix="lines")
     if data is not None and all([form.is_valid(), lines.is_valid()]):
-        order = services.create_order(
-            company=request.company,
-            created_by=request.user,
-            lines=lines.new_lines(),
-            **form.create_order_arguments(),
-        )
+        try:
+            order = services.create_order(
+                company=request.company,
+                created_by=request.user,
+                lines=lines.new_lines(),
+                **form.create_order_arguments(),
+            )
+        except services.DuplicateSubmission as duplicate:
+            return redirect("invoicing:order_detail", pk=duplicate.order.pk)
         messages.success(request, f"Order {order.number} created. Sending it to QuickBooks…")
         return redirect("invoicing:order_detail", pk=order.pk)
     products = {

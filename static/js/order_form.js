@@ -114,5 +114,11 @@
     search.focus();
   });
 
+  // One order per click: the server also refuses a second submission of the same form.
+  form.addEventListener("submit", () => {
+    const submit = form.querySelector('button[type="submit"]:not([data-remove-line])');
+    if (submit) setTimeout(() => { submit.disabled = true; }, 0);
+  });
+
   updateTotals();
 })();

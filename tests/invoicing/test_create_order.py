@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -100,6 +101,7 @@ def test_refuses_another_companys_customer_or_product(company, other_company, us
 
 def order_post(*lines: dict, **fields) -> dict:
     data = {
+        "form_token": str(uuid.uuid4()),  # a fresh new-order page each time
         "customer": "",
         "customer_search": "",
         "new_customer_name": "",
@@ -335,3 +337,28 @@ def test_customer_search_matches_name_company_and_email(owner_client, company, c
     assert names("gone") == []
     assert names("") == []
     assert f'data-customer-id="{customer.pk}"' in search("Glob").text
+
+
+def test_submitting_the_same_form_twice_makes_one_order(owner_client, company):
+    data = order_post({"description": "Repair", "unit_price": "80"}, new_customer_name="Initech")
+    first = owner_client.post("/orders/new/", data)
+    second = owner_client.post("/orders/new/", data)
+    order = Order.objects.get(company=company)
+    assert first["Location"] == second["Location"] == f"/orders/{order.pk}/"
+
+
+def test_refuses_amounts_too_large_for_an_invoice(owner_client, company):
+    huge = order_post(
+        {"description": "Everything", "quantity": "9999999999.99", "unit_price": "999999999999.99"},
+        new_customer_name="Initech",
+    )
+    response = owner_client.post("/orders/new/", huge)
+    assert response.status_code == 200
+    assert "more than an invoice line can hold" in response.text
+    two = order_post(
+        {"description": "A", "quantity": "1", "unit_price": "999999999999.00"},
+        {"description": "B", "quantity": "1", "unit_price": "999999999999.00"},
+        new_customer_name="Initech",
+    )
+    assert "more than an invoice can hold" in owner_client.post("/orders/new/", two).text
+    assert not Order.objects.exists()

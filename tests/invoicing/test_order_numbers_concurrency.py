@@ -51,3 +51,30 @@ def test_concurrent_orders_get_distinct_sequential_numbers(company):
     assert errors == []
     numbers = sorted(int(n) for n in Order.objects.values_list("number", flat=True))
     assert numbers == list(range(1001, 1001 + WORKERS))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_form_submitted_twice_at_once_makes_one_order(user, company):
+    from django.test import Client
+
+    from tests.invoicing.test_create_order import order_post
+
+    data = order_post({"description": "Repair", "unit_price": "80"}, new_customer_name="Initech")
+    barrier = threading.Barrier(2)
+    locations = []
+
+    def submit() -> None:
+        client = Client()
+        client.force_login(user)
+        barrier.wait(timeout=10)
+        locations.append(client.post("/orders/new/", data)["Location"])
+        connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    order = Order.objects.get(company=company)
+    assert locations == [f"/orders/{order.pk}/"] * 2
