@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from customers.models import Customer
-from qbsync.qbojson import decimal, parse_time, plain, ref_value
+from qbsync.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
     "display_name",
@@ -66,7 +66,8 @@ def upsert_customers(company_id: int, objects: Iterable[dict]) -> int:
     """Insert or update mirror rows for QBO customers, in one statement."""
     now = timezone.now()
     rows = [
-        Customer(company_id=company_id, synced_at=now, **customer_fields(data)) for data in objects
+        Customer(company_id=company_id, synced_at=now, **customer_fields(data))
+        for data in latest_by_id(list(objects))
     ]
     if rows:
         Customer.objects.bulk_create(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from customers.models import Customer
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
-from qbsync.qbojson import decimal, parse_time, plain, ref_value
+from qbsync.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
     "customer",
@@ -61,6 +61,7 @@ def applications(data: dict) -> list[tuple[str, object]]:
 @transaction.atomic
 def upsert_payments(company_id: int, objects: list[dict]) -> int:
     """Payments and their applications, in bulk; applications are replaced wholesale."""
+    objects = latest_by_id(objects)
     if not objects:
         return 0
     now = timezone.now()

@@ -73,3 +73,15 @@ def select(
     if max_results is not None:
         sql += f" MAXRESULTS {max_results}"
     return sql
+
+
+def latest_by_id(objects: list[dict]) -> list[dict]:
+    """One version per Id, the newest (highest SyncToken): paging by a changing timestamp
+    can return an object twice, and one INSERT … ON CONFLICT can't touch a row twice."""
+    latest: dict[str, dict] = {}
+    for obj in objects:
+        key = str(obj["Id"])
+        kept = latest.get(key)
+        if kept is None or int(obj.get("SyncToken") or 0) >= int(kept.get("SyncToken") or 0):
+            latest[key] = obj
+    return list(latest.values())

@@ -14,15 +14,18 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from customers import sync as customer_sync
+from customers.models import Customer
 from invoicing import sync as invoice_sync
 from payments import sync as payment_sync
 from qbsync.client import QBOClient, open_client
-from qbsync.errors import QuickBooksError, Rejected
-from qbsync.models import SyncCursor
+from qbsync.errors import QuickBooksError, Rejected, Unavailable
+from qbsync.models import SyncCursor, WebhookEvent
 from qbsync.qbojson import escape, parse_time, select
 
 logger = logging.getLogger(__name__)
@@ -31,7 +34,6 @@ PAGE = 1000
 OVERLAP = timedelta(minutes=5)
 # CDC looks back at most 30 days; re-import a little before that to be safe.
 CDC_HORIZON = timedelta(days=29)
-LOCK_TTL = 900
 
 # Entity → (applies a page of QBO objects and tombstones, marks the rest deleted after a full
 # import, the WHERE that includes inactive names).
@@ -122,11 +124,13 @@ def incremental(qb: QBOClient, cursors: list[SyncCursor]) -> int:
     for block in (response.get("CDCResponse") or [{}])[0].get("QueryResponse") or []:
         for name in names:
             changes[name].extend(block.get(name) or [])
+    # CDC stops at 1,000 objects (per entity, or per response: Intuit's pages say both). If
+    # it may have stopped, apply its tombstones and page everything changed by time instead.
+    truncated = sum(len(v) for v in changes.values()) >= PAGE
     rows = 0
     for cursor in cursors:
         objects = changes[cursor.entity]
-        if len(objects) >= PAGE:
-            # CDC stops at 1,000 objects: apply its tombstones, then page the rest by time.
+        if truncated:
             tombstones = [o for o in objects if o.get("status") == "Deleted"]
             objects = tombstones + _changed_since(qb, cursor.entity, since)
         rows += ENTITIES[cursor.entity][0](cursor.company_id, objects)
@@ -157,7 +161,8 @@ def _finish(cursor: SyncCursor, error: QuickBooksError | None = None) -> None:
 def sync_company(company_id: int, *, full: bool = False) -> int:
     """Pull what changed in QBO (everything, if full or first time). Returns rows applied."""
     lock = f"qbo:sync:lock:{company_id}"
-    if not cache.add(lock, 1, timeout=LOCK_TTL):
+    # No longer than the task may run: a killed sync must not block the company for long.
+    if not cache.add(lock, 1, timeout=settings.CELERY_TASK_TIME_LIMIT + 30):
         raise SyncBusy(company_id)
     rows = 0
     cursors = _cursors(company_id)
@@ -184,10 +189,17 @@ def sync_company(company_id: int, *, full: bool = False) -> int:
                 for cursor in fresh:
                     _finish(cursor)
                     finished.append(cursor)
-    except QuickBooksError as exc:
+    except (QuickBooksError, SoftTimeLimitExceeded) as exc:
+        error = (
+            exc
+            if isinstance(exc, QuickBooksError)
+            else Unavailable(
+                "The sync took longer than a task may run; it continues at the next one"
+            )
+        )
         for cursor in cursors:
             if cursor not in finished:
-                _finish(cursor, exc)
+                _finish(cursor, error)
         raise
     finally:
         cache.delete(lock)
@@ -197,7 +209,7 @@ def sync_company(company_id: int, *, full: bool = False) -> int:
 
 def on_connected(company_id: int) -> None:
     """A company (re)connected QuickBooks: resume its waiting orders and pull its data."""
-    from invoicing.push import resume_waiting
+    from invoicing.drains import resume_waiting
     from qbsync.tasks import sync_company_task
 
     resume_waiting(company_id)
@@ -208,9 +220,11 @@ def on_connected(company_id: int) -> None:
 
 
 def apply_merges(company_id: int, *, received_before: datetime) -> int:
-    """Webhook Merge events name the surviving customer; CDC only shows the deletion."""
-    from qbsync.models import WebhookEvent
+    """Webhook Merge events name the surviving customer; CDC only shows the deletion.
 
+    Applied only where QBO itself confirms it (the merged-away customer is now deleted in
+    the mirror and the survivor exists), so a Merge event alone can't redirect invoices.
+    """
     merges = WebhookEvent.objects.filter(
         company_id=company_id,
         status=WebhookEvent.Status.PENDING,
@@ -220,10 +234,24 @@ def apply_merges(company_id: int, *, received_before: datetime) -> int:
     ).exclude(deleted_id="")
     count = 0
     for event in merges:
-        count += customer_sync.mark_customers_deleted(
-            company_id, [event.deleted_id], merged_into=event.entity_id
+        survivor = Customer.objects.filter(
+            company_id=company_id, qbo_id=event.entity_id, deleted_in_qbo=False
         )
+        if survivor.exists():
+            count += Customer.objects.filter(
+                company_id=company_id, qbo_id=event.deleted_id, deleted_in_qbo=True
+            ).update(merged_into_qbo_id=event.entity_id)
     return count
+
+
+def process_webhooks(company_id: int) -> None:
+    """Events say what changed, not how: re-read QBO (CDC), then record merges."""
+    started = timezone.now()
+    sync_company(company_id)
+    apply_merges(company_id, received_before=started)
+    WebhookEvent.objects.filter(
+        company_id=company_id, status=WebhookEvent.Status.PENDING, received_at__lte=started
+    ).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
 
 
 def resync_objects(company_id: int, entity: str, qbo_ids: list[str]) -> int:

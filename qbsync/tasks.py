@@ -4,16 +4,15 @@ import logging
 
 from celery import shared_task
 from django.core.cache import cache
-from django.utils import timezone
 
 from accounts.models import QuickBooksConnection
 from qbsync import sync
 from qbsync.errors import QuickBooksError
-from qbsync.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_DEBOUNCE = 2.0
+BUSY_RETRY = 10.0
 
 
 @shared_task(name="qbsync.tasks.sync_company")
@@ -44,21 +43,16 @@ def schedule_webhook_sync(company_id: int) -> None:
 
 @shared_task(name="qbsync.tasks.process_webhook_events")
 def process_webhook_events(company_id: int) -> None:
-    """Events say what changed, not how: re-read QBO (CDC), then apply merges' extra fact."""
+    """Process a company's stored webhook events (one debounced run for a burst)."""
     cache.delete(_debounce_key(company_id))
-    started = timezone.now()
     try:
-        sync.sync_company(company_id)
+        sync.process_webhooks(company_id)
     except sync.SyncBusy:
-        schedule_webhook_sync(company_id)  # try again once the running sync is done
-        return
+        # A sync is running; its CDC may predate these events, so come back after it.
+        if cache.add(_debounce_key(company_id), 1, timeout=60):
+            process_webhook_events.apply_async((company_id,), countdown=BUSY_RETRY)
     except QuickBooksError as exc:
         logger.warning("webhook sync for company %s failed: %s", company_id, exc.text)
-        return
-    sync.apply_merges(company_id, received_before=started)
-    WebhookEvent.objects.filter(
-        company_id=company_id, status=WebhookEvent.Status.PENDING, received_at__lte=started
-    ).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
 
 
 def _connected_companies():

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from customers.models import Customer
-from invoicing import push
+from invoicing import drains
 from invoicing.models import Order
 from payments.models import Payment
 from qbsync import sync
@@ -83,7 +83,7 @@ def test_payments_received_in_quickbooks_mark_the_order_paid(client, synced, qbo
         "/orders/new/",
         order_post({"description": "Design", "unit_price": "100"}, new_customer_name="Pays Later"),
     )
-    push.drain(company.pk)
+    drains.drain(company.pk)
     order = Order.objects.get(company=company)
     assert order.payment_status == "unpaid"
 

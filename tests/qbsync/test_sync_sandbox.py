@@ -87,3 +87,12 @@ def test_the_settings_page_follows_a_requested_sync_until_it_has_run(client, con
     assert 'hx-trigger="every 2s"' in client.get("/settings/quickbooks/sync-status/").text
     sync.sync_company(company.pk)  # what the worker runs for that request
     assert 'hx-trigger="every 2s"' not in client.get("/settings/quickbooks/sync-status/").text
+
+
+def test_an_object_seen_twice_in_one_page_is_upserted_once(connected, company):
+    from customers.sync import upsert_customers
+
+    older = {"Id": "900", "SyncToken": "1", "DisplayName": "Old name", "Active": True}
+    newer = {"Id": "900", "SyncToken": "2", "DisplayName": "New name", "Active": True}
+    assert upsert_customers(company.pk, [older, newer, older]) == 1
+    assert Customer.objects.get(company=company, qbo_id="900").display_name == "New name"
