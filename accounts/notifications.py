@@ -34,7 +34,7 @@ def _send(company_id: int, subject: str, body: str) -> None:
 def notify_needs_reauth(company_id: int) -> None:
     """Email owners and admins: QuickBooks must be reconnected; syncing is paused."""
     conn = QuickBooksConnection.objects.select_related("company").get(company_id=company_id)
-    path = reverse("accounts:quickbooks_settings")
+    path = settings.SITE_URL.rstrip("/") + reverse("accounts:quickbooks_settings")
     _send(
         company_id,
         f"Reconnect QuickBooks for {conn.company.name}",

@@ -58,6 +58,10 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default=_dev["SECRET_KEY"])
     QBO_TOKEN_KEYS = env.str("QBO_TOKEN_KEYS", default=_dev["QBO_TOKEN_KEYS"])
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Where people reach the app, for links in emails.
+SITE_URL = env.str("SITE_URL", default="") or (
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://localhost:8000"
+)
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -218,7 +222,13 @@ QBO_SYNC_INTERVAL_MINUTES = env.int("QBO_SYNC_INTERVAL_MINUTES", default=15)
 QBO_PUSH_BACKOFF_BASE = env.float("QBO_PUSH_BACKOFF_BASE", default=2.0)
 QBO_PUSH_BACKOFF_CAP = env.float("QBO_PUSH_BACKOFF_CAP", default=300.0)
 if PRODUCTION:
-    for _name in ("QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_REDIRECT_URI"):
+    # The defaults above are the local sandbox's published values: never in production.
+    for _name in (
+        "QBO_CLIENT_ID",
+        "QBO_CLIENT_SECRET",
+        "QBO_REDIRECT_URI",
+        "QBO_WEBHOOK_VERIFIER_TOKEN",
+    ):
         _required(_name)
 
 # --- Celery -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "QBO_CLIENT_ID": "client",
     "QBO_CLIENT_SECRET": "secret-value",
     "QBO_REDIRECT_URI": "https://qbsync.example.com/settings/quickbooks/callback/",
+    "QBO_WEBHOOK_VERIFIER_TOKEN": "a-verifier-token-from-intuit",
     "DATABASE_URL": "sqlite:////tmp/qbsync-deploy-check.sqlite3",
 }
 
@@ -34,7 +35,9 @@ def _run(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProce
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "QBO_TOKEN_KEYS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "QBO_TOKEN_KEYS", "QBO_CLIENT_SECRET", "QBO_WEBHOOK_VERIFIER_TOKEN"]
+)
 def test_production_refuses_to_start_without_secret(missing):
     env = dict(PRODUCTION_ENV, **{missing: ""})
     result = _run(env, "check")
