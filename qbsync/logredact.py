@@ -97,9 +97,19 @@ class RedactSecretsFilter(logging.Filter):
 
 
 class RedactingAdminEmailHandler(AdminEmailHandler):
-    """Error emails include request parameters (the OAuth code): mask the final text too."""
+    """Error emails, masked: the request's parameters (an OAuth code) and the traceback.
+
+    The redaction filter has already turned the exception into masked text (exc_text) and
+    dropped the live exception, so Django's report has no traceback of its own: add ours.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._traceback = record.exc_text or ""
+        super().emit(record)
 
     def send_mail(self, subject, message, *args, **kwargs):
+        if getattr(self, "_traceback", ""):
+            message = f"{message}\n\nTraceback (masked):\n{self._traceback}"
         if kwargs.get("html_message"):
             kwargs["html_message"] = redact(kwargs["html_message"])
         super().send_mail(redact(subject), redact(message), *args, **kwargs)

@@ -117,3 +117,18 @@ def test_configured_client_secret_is_masked_anywhere():
     from django.conf import settings
 
     assert settings.QBO_CLIENT_SECRET not in redact(f"oops {settings.QBO_CLIENT_SECRET} leaked")
+
+
+def test_error_emails_carry_the_masked_traceback(mailoutbox, settings):
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    logger = logging.getLogger("django.request")
+    try:
+        raise ValueError(f"refresh failed for refresh_token={REFRESH}")
+    except ValueError:
+        logger.error("Internal Server Error: /settings/quickbooks/callback/", exc_info=True)
+    [email] = mailoutbox
+    assert (
+        "ValueError" in email.body and "test_error_emails_carry_the_masked_traceback" in email.body
+    )
+    for canary in CANARIES:
+        assert canary not in email.body and canary not in email.subject
