@@ -217,6 +217,7 @@ QBO_READ_TIMEOUT = env.float("QBO_READ_TIMEOUT", default=30.0)
 QBO_RATE_PER_MINUTE = env.int("QBO_RATE_PER_MINUTE", default=450)
 QBO_MAX_CONCURRENT = env.int("QBO_MAX_CONCURRENT", default=8)
 QBO_BATCH_PER_MINUTE = env.int("QBO_BATCH_PER_MINUTE", default=35)
+QBO_RATE_PER_SECOND = env.int("QBO_RATE_PER_SECOND", default=8)
 QBO_SYNC_INTERVAL_MINUTES = env.int("QBO_SYNC_INTERVAL_MINUTES", default=15)
 # Retry delays for a failed push: exponential from BASE seconds, capped (with full jitter).
 QBO_PUSH_BACKOFF_BASE = env.float("QBO_PUSH_BACKOFF_BASE", default=2.0)

@@ -1,7 +1,8 @@
 """Per-realm request budget, shared by every worker process: below Intuit's limits.
 
-Intuit allows 500 requests per minute and 10 concurrent requests per realm, and answers
-429 beyond that (../shared/reference/QBO-API.md §3.1). With Redis, one Lua script keeps a
+Intuit allows 500 requests per minute and 10 concurrent requests per realm — its current
+limits page also says 10 per second — and 40 batch requests a minute, and answers 429
+beyond that (../shared/reference/QBO-API.md §3.1). With Redis, one Lua script keeps a
 moving one-minute window, a set of concurrency leases (with an expiry, so a killed worker's
 lease frees itself) and a pause set from Retry-After, atomically for all processes. Without
 Redis (the embedded default) the same rules hold per process: best effort.
@@ -64,17 +65,17 @@ class _LocalBudget:
         self.active: dict[str, int] = defaultdict(int)
         self.paused_until: dict[str, float] = {}
 
-    def try_acquire(self, realm_id: str, rate: int, concurrent: int) -> int:
+    def try_acquire(self, realm_id: str, rate: int, concurrent: int, window_ms: int) -> int:
         with self.lock:
             now = time.monotonic()
             pause = self.paused_until.get(realm_id, 0) - now
             if pause > 0:
                 return int(pause * 1000) + 1
             starts = self.starts[realm_id]
-            while starts and starts[0] <= now - WINDOW_MS / 1000:
+            while starts and starts[0] <= now - window_ms / 1000:
                 starts.popleft()
             if len(starts) >= rate:
-                return int((starts[0] + WINDOW_MS / 1000 - now) * 1000) + 1
+                return int((starts[0] + window_ms / 1000 - now) * 1000) + 1
             if self.active[realm_id] >= concurrent:
                 return -1
             starts.append(now)
@@ -94,19 +95,21 @@ class _LocalBudget:
 _local = _LocalBudget()
 
 
-def _try_acquire(realm_id: str, lease: str, rate: int, concurrent: int) -> int:
+def _try_acquire(
+    realm_id: str, lease: str, rate: int, concurrent: int, window_ms: int = WINDOW_MS
+) -> int:
     """0 when a slot was taken; else milliseconds to wait (-1: wait for a concurrent slot)."""
     if settings.REDIS_URL:
         lease_ms = int((settings.QBO_CONNECT_TIMEOUT + settings.QBO_READ_TIMEOUT + 10) * 1000)
         try:
             return int(
                 _redis(settings.REDIS_URL).eval(
-                    _ACQUIRE, 3, *_keys(realm_id), WINDOW_MS, rate, concurrent, lease, lease_ms
+                    _ACQUIRE, 3, *_keys(realm_id), window_ms, rate, concurrent, lease, lease_ms
                 )
             )
         except redis.RedisError:
             logger.warning("throttle: Redis unreachable, using the per-process budget")
-    return _local.try_acquire(realm_id, rate, concurrent)
+    return _local.try_acquire(realm_id, rate, concurrent, window_ms)
 
 
 def _release(realm_id: str, lease: str) -> None:
@@ -119,8 +122,10 @@ def _release(realm_id: str, lease: str) -> None:
     _local.release(realm_id)
 
 
-def _wait_for(budget: str, lease: str, rate: int, concurrent: int, deadline: float) -> None:
-    while (wait_ms := _try_acquire(budget, lease, rate, concurrent)) != 0:
+def _wait_for(
+    budget: str, lease: str, rate: int, concurrent: int, deadline: float, window_ms: int = WINDOW_MS
+) -> None:
+    while (wait_ms := _try_acquire(budget, lease, rate, concurrent, window_ms)) != 0:
         wait = POLL_MS / 1000 if wait_ms < 0 else wait_ms / 1000
         if time.monotonic() + wait > deadline:
             raise RateLimited(
@@ -140,8 +145,11 @@ def request_slot(realm_id: str, *, batch: bool = False, max_wait: float = 10.0) 
     """
     lease = uuid.uuid4().hex
     deadline = time.monotonic() + max_wait
+    # Tokens from the per-second and batch budgets are spent even if the call below never
+    # starts: the safe direction.
+    _wait_for(f"{realm_id}:second", lease, settings.QBO_RATE_PER_SECOND, 10**6, deadline, 1000)
+    _release(f"{realm_id}:second", lease)
     if batch:
-        # A batch token is spent even if the call below never starts: the safe direction.
         _wait_for(f"{realm_id}:batch", lease, settings.QBO_BATCH_PER_MINUTE, 10**6, deadline)
         _release(f"{realm_id}:batch", lease)
     _wait_for(realm_id, lease, settings.QBO_RATE_PER_MINUTE, settings.QBO_MAX_CONCURRENT, deadline)

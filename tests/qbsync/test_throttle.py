@@ -40,8 +40,14 @@ def test_concurrency_never_exceeds_the_cap(settings):
 
 @pytest.mark.redis
 def test_concurrency_cap_is_shared_through_redis(settings):
+    import redis
+
     settings.QBO_MAX_CONCURRENT = 2
-    assert _run_concurrently("realm-r", workers=8, hold=0.05) == 2
+    realm = f"realm-r-{time.time_ns()}"  # no window left over from an earlier run
+    assert _run_concurrently(realm, workers=8, hold=0.05) == 2
+    # The budget really lived in Redis (the per-process fallback leaves nothing there).
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert client.zcard(f"qbo:throttle:{realm}:rate") == 8
 
 
 def test_moving_window_refuses_beyond_the_rate(settings):
@@ -72,3 +78,12 @@ def test_batch_requests_have_their_own_budget(settings):
         pass
     with throttle.request_slot("realm-b", max_wait=0):
         pass  # plain requests still go
+
+
+def test_no_more_than_the_per_second_rate(settings):
+    settings.QBO_RATE_PER_SECOND = 3
+    started = time.monotonic()
+    for _ in range(7):
+        with throttle.request_slot("realm-s", max_wait=5):
+            pass
+    assert time.monotonic() - started >= 2.0  # 3 + 3 + 1 requests span two full seconds
