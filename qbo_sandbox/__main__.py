@@ -60,6 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--requests-per-minute", type=int, default=500)
     add("--max-concurrent", type=int, default=10)
     add("--batch-requests-per-minute", type=int, default=40)
+    add("--requests-per-second", type=int, default=10)
     add("--data", default=None, help="JSON file to load state from and save it to")
     add("--seed", type=int, default=0, help="generated customers to add to a new first company")
     return parser.parse_args(argv)
@@ -74,7 +75,10 @@ def build(args: argparse.Namespace) -> tuple[SandboxApp, bool]:
         control_key=args.control_key,
         token_mode=args.token_mode,
         limits=Limits(
-            args.requests_per_minute, args.max_concurrent, args.batch_requests_per_minute
+            args.requests_per_minute,
+            args.max_concurrent,
+            args.batch_requests_per_minute,
+            args.requests_per_second,
         ),
         webhook_url=args.webhook_url or None,
         webhook_window=args.webhook_window,

@@ -19,11 +19,13 @@ WEBHOOK_FORMATS = ("cloudevents", "legacy")
 
 @dataclass
 class Limits:
-    """Per-realm throttling limits (Intuit: 500 requests/min, 10 concurrent, 40 batches/min)."""
+    """Per-realm throttling limits (Intuit: 500 requests/min, 10 concurrent, 40 batches/min,
+    and — on its current limits page — 10 requests/second)."""
 
     requests_per_minute: int = 500
     max_concurrent: int = 10
     batch_requests_per_minute: int = 40
+    requests_per_second: int = 10
 
 
 @dataclass

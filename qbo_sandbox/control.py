@@ -101,11 +101,13 @@ class ControlClient:
         max_concurrent: int | None = None,
         *,
         batch_requests_per_minute: int | None = None,
+        requests_per_second: int | None = None,
     ) -> dict:
         body = {
             "requests_per_minute": requests_per_minute,
             "max_concurrent": max_concurrent,
             "batch_requests_per_minute": batch_requests_per_minute,
+            "requests_per_second": requests_per_second,
         }
         return self._call("POST", "/limits", body)
 

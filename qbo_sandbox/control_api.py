@@ -191,21 +191,25 @@ def token_mode(app: SandboxApp, request: Request) -> dict:
     return {"mode": app.state.oauth.mode}
 
 
+LIMIT_NAMES = (
+    "requests_per_minute",
+    "max_concurrent",
+    "batch_requests_per_minute",
+    "requests_per_second",
+)
+
+
 def limits(app: SandboxApp, request: Request) -> dict:
     current = app.config.limits
     if request.method == "POST":
         body = request_json(request)
-        for key in ("requests_per_minute", "max_concurrent", "batch_requests_per_minute"):
+        for key in LIMIT_NAMES:
             if body.get(key) is not None:
                 value = int(body[key])
                 if value < 1:
                     raise ControlError(f"{key} must be >= 1")
                 setattr(current, key, value)
-    return {
-        "requests_per_minute": current.requests_per_minute,
-        "max_concurrent": current.max_concurrent,
-        "batch_requests_per_minute": current.batch_requests_per_minute,
-    }
+    return {key: getattr(current, key) for key in LIMIT_NAMES}
 
 
 def faults(app: SandboxApp, request: Request) -> dict:

@@ -27,9 +27,9 @@ class SandboxServer:
     """The sandbox on a free 127.0.0.1 port in a daemon thread, with state in memory.
 
     Extra keyword arguments are limits: requests_per_minute, max_concurrent,
-    batch_requests_per_minute. Webhooks go to `webhook_url` (None: off), gathered for
-    `webhook_window` seconds, in `webhook_format` ("cloudevents" or "legacy"), retried on
-    Intuit's schedule times `webhook_retry_scale` (e.g. 0.001 in tests).
+    batch_requests_per_minute, requests_per_second. Webhooks go to `webhook_url` (None: off),
+    gathered for `webhook_window` seconds, in `webhook_format` ("cloudevents" or "legacy"),
+    retried on Intuit's schedule times `webhook_retry_scale` (e.g. 0.001 in tests).
     """
 
     def __init__(

@@ -1,5 +1,5 @@
-"""Per-realm throttling: requests per minute (sliding window), concurrent requests, and the
-batch endpoint's own requests per minute."""
+"""Per-realm throttling: requests per minute and per second (sliding windows), concurrent
+requests, and the batch endpoint's own requests per minute."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Throttle:
         self.clock = clock
         self._lock = threading.Lock()
         self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._last_second: dict[str, deque[float]] = defaultdict(deque)
         self._batches: dict[str, deque[float]] = defaultdict(deque)
         self._active: dict[str, int] = defaultdict(int)
 
@@ -35,12 +36,16 @@ class Throttle:
             recent = _slide(self._recent[realm_id], now)
             if len(recent) >= self.limits.requests_per_minute:
                 return _retry_after(recent, now)
+            second = _slide(self._last_second[realm_id], now, 1.0)
+            if len(second) >= self.limits.requests_per_second:
+                return 1
             batches = _slide(self._batches[realm_id], now) if batch else None
             if batches is not None and len(batches) >= self.limits.batch_requests_per_minute:
                 return _retry_after(batches, now)
             if self._active[realm_id] >= self.limits.max_concurrent:
                 return 1
             recent.append(now)
+            second.append(now)
             if batches is not None:
                 batches.append(now)
             self._active[realm_id] += 1
@@ -57,12 +62,13 @@ class Throttle:
     def clear(self) -> None:
         with self._lock:
             self._recent.clear()
+            self._last_second.clear()
             self._batches.clear()
             # In-flight counts stay: those requests are still running and will leave.
 
 
-def _slide(times: deque[float], now: float) -> deque[float]:
-    while times and times[0] <= now - WINDOW:
+def _slide(times: deque[float], now: float, window: float = WINDOW) -> deque[float]:
+    while times and times[0] <= now - window:
         times.popleft()
     return times
 

@@ -76,6 +76,7 @@ def test_reset_returns_to_a_fresh_start(sandbox, realm):
         "requests_per_minute": 500,
         "max_concurrent": 10,
         "batch_requests_per_minute": 40,
+        "requests_per_second": 10,
     }
     assert abs(sandbox.control.clock()["offset"]) < 1
     with pytest.raises(Exception):  # noqa: B017 - the grant is gone with everything else

@@ -85,6 +85,10 @@ def test_faults_match_the_method(sandbox, api):
 
 
 def test_percentage_faults_are_reproducible(sandbox, api):
+    sandbox.control.set_limits(
+        requests_per_second=1000
+    )  # Many quick calls, not about pacing: lift the 10/s limit
+
     def pattern() -> list[int]:
         sandbox.control.clear_faults()  # also re-seeds the generator
         sandbox.control.add_fault(r"/customer/1$", "status", status=500, percent=50)

@@ -17,6 +17,9 @@ from tests.sandbox.helpers import new_auth_client, quickbooks_for
 
 def test_connect_then_work_with_every_object_through_the_real_libraries(sandbox, monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    sandbox.control.set_limits(
+        requests_per_second=1000
+    )  # Many quick calls, not about pacing: lift the 10/s limit
     auth_client = new_auth_client(sandbox)
     url = auth_client.get_authorization_url([Scopes.ACCOUNTING])
     callback = parse_qs(urlparse(authorize(requests.Session(), url)).query)

@@ -1,4 +1,5 @@
-"""Per-realm throttling: 429 with Intuit's XML body past N requests/minute or N in flight."""
+"""Per-realm throttling: 429 with Intuit's XML body past N requests/minute or /second, or N in
+flight."""
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ def test_requests_past_the_per_minute_limit_get_429_in_xml(tiny):
     assert error.find("q:Message", NS).text == (
         "message=ThrottleExceeded; errorCode=003001; statusCode=429"
     )
+
+
+def test_requests_past_the_per_second_limit_get_429_until_the_second_passes():
+    with SandboxServer(requests_per_second=3) as sandbox:
+        realm = next(iter(sandbox.state.companies))
+        api = Api(sandbox, realm, connect(sandbox, realm_id=realm).access_token)
+        codes = [api.get("customer/1").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert api.get("customer/1").headers.get("Retry-After") == "1"
+        sandbox.control.advance_clock(1.5)
+        assert api.get("customer/1").status_code == 200
 
 
 def test_the_window_slides_with_the_sandbox_clock(tiny):
@@ -136,7 +148,7 @@ def test_concurrency_is_counted_exactly_under_many_threads():
 
 def test_fifty_concurrent_clients_create_distinct_customers(monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    with SandboxServer(max_concurrent=100) as sandbox:
+    with SandboxServer(max_concurrent=100, requests_per_second=100) as sandbox:
         realm = next(iter(sandbox.state.companies))
         client = connect(sandbox, realm_id=realm)
         barrier = threading.Barrier(50)

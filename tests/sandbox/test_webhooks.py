@@ -200,6 +200,10 @@ def test_a_reordered_delivery_arrives_after_the_next_one(hooked):
 
 
 def test_chaos_percentages_are_seeded_and_repeatable(hooked):
+    hooked.control.set_limits(
+        requests_per_second=1000
+    )  # Many quick calls, not about pacing: lift the 10/s limit
+
     def pattern(run: int) -> list[bool]:
         hooked.control.set_webhook_chaos(drop=50)  # restarts the seeded RNG
         outcomes = []
