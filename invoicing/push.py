@@ -208,12 +208,16 @@ def park_waiting(company_id: int, reason: str) -> int:
 
 
 def _invoices_where(ctx: references.PushContext, where: dict) -> list[dict]:
-    """Every invoice matching `where`, page by page."""
+    """Every invoice matching `where`, page by page (asked once per round of claims)."""
+    key = repr(sorted(where.items()))
+    if key in ctx.invoice_searches:
+        return ctx.invoice_searches[key]
     found, start = [], 1
     while True:
         page = ctx.query(select("Invoice", where, start=start, max_results=1000), "Invoice")
         found.extend(page)
         if len(page) < 1000:
+            ctx.invoice_searches[key] = found
             return found
         start += 1000
 
@@ -221,16 +225,18 @@ def _invoices_where(ctx: references.PushContext, where: dict) -> list[dict]:
 def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
     """The invoice an earlier, ambiguous attempt may have created, found by our marker.
 
-    Looked for by DocNumber (the order number, if the company numbers its own invoices) and by
-    customer and date — under the customer's mirrored id and, if QBO merged it away, the id
-    it was merged into.
+    Looked for by customer and date — under the customer's mirrored id and, if QBO merged it
+    away, the id it was merged into — and by DocNumber when the company numbers its own
+    invoices (we sent the order number then; otherwise QBO numbered it).
     """
-    searches = [{"DocNumber": order.number}]
+    searches = []
     customer = order.customer if order.customer_id else None
     for customer_id in filter(
         None, [customer and customer.qbo_id, customer and customer.merged_into_qbo_id]
     ):
         searches.append({"CustomerRef": customer_id, "TxnDate": order.order_date.isoformat()})
+    if ctx.custom_doc_number or not searches:
+        searches.append({"DocNumber": order.number})
     for where in searches:
         for invoice in _invoices_where(ctx, where):
             if has_marker(invoice, order):
@@ -373,6 +379,7 @@ def push_batch(ctx: references.PushContext, orders: list[Order], attempts: Attem
 def push_claimed(ctx: references.PushContext, orders: list[Order]) -> None:
     """Push a claimed batch: through the batch endpoint when there are a few, else singly."""
     attempts = Attempts()
+    ctx.invoice_searches.clear()
     if len(orders) >= BATCH_MIN:
         try:
             push_batch(ctx, orders, attempts)

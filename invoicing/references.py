@@ -54,6 +54,9 @@ class PushContext:
     items_by_product: dict[int, str] = field(default_factory=dict)
     # New customers resolved in this drain, by (name, email): one lookup per customer.
     customers_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Invoices found per search, for the current round of claimed orders only: a search must
+    # come after every earlier attempt of the orders it answers for (push_claimed clears it).
+    invoice_searches: dict[str, list[dict]] = field(default_factory=dict)
 
     def query(self, sql: str, entity: str) -> list[dict]:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
