@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Customer
-from invoicing import drains
+from invoicing import drains, push
 from invoicing.models import InvoicingSettings, Order, Product
 from qbsync import sync
 from tests.invoicing.test_create_order import order_post
@@ -235,3 +235,60 @@ def test_a_thousand_orders_stay_inside_intuits_limits(synced, qbo, company):
     log = [r for r in qbo.control.request_log() if "/v3/company/" in r["path"]]
     throttled = sum(1 for r in log if r["status"] == 429)
     assert throttled <= 0.01 * len(log)
+
+
+def _one_order(client, company, name="Exactly Once") -> Order:
+    client.post(
+        "/orders/new/",
+        order_post({"description": "Work", "unit_price": "10"}, new_customer_name=name),
+    )
+    return Order.objects.get(company=company)
+
+
+def test_an_answer_lost_after_the_invoice_was_made_is_found_not_repeated(
+    client, synced, qbo, company
+):
+    order = _one_order(client, company)
+    qbo.control.add_fault(r"/v3/company/.*/invoice$", "drop_after_commit", count=1, method="POST")
+    drains.drain(company.pk)
+    order.refresh_from_db()
+    assert (order.push_status, order.needs_lookup) == ("pending", True)
+
+    Order.objects.filter(pk=order.pk).update(next_attempt_at=None)
+    drains.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced"
+    assert len(invoices_for(qbo, synced.realm_id, order)) == 1
+    creates = qbo.control.request_log(method="POST", path=r"/invoice")
+    assert [r["requestid"] for r in creates if r["path"].endswith("/invoice")] == [order.request_id]
+
+
+def test_a_retry_after_a_server_error_reuses_the_request_id(client, synced, qbo, company):
+    order = _one_order(client, company)
+    qbo.control.add_fault(r"/v3/company/.*/invoice$", "status", count=1, status=503, method="POST")
+    drains.drain(company.pk)
+    Order.objects.filter(pk=order.pk).update(next_attempt_at=None)
+    drains.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced"
+    creates = [r for r in qbo.control.request_log(method="POST") if r["path"].endswith("/invoice")]
+    assert [r["status"] for r in creates] == [503, 200]
+    assert {r["requestid"] for r in creates} == {order.request_id}
+    assert len(invoices_for(qbo, synced.realm_id, order)) == 1
+
+
+def test_the_sweeper_takes_back_a_dead_workers_claim(client, synced, qbo, company):
+    from datetime import timedelta
+
+    order = _one_order(client, company)
+    [claimed] = push.claim_due(company.pk, 30)  # a worker claims it, then dies
+    Order.objects.filter(pk=claimed.pk).update(
+        claimed_at=timezone.now() - push.claim_lease() - timedelta(seconds=1)
+    )
+    drains.sweep()
+    order.refresh_from_db()
+    assert (order.push_status, order.needs_lookup) == ("pending", True)
+    drains.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced"
+    assert len(invoices_for(qbo, synced.realm_id, order)) == 1
