@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.admin_scope import CompanyScopedAdminMixin
+from accounts.admin_scope import CompanyScopedAdminMixin, SuperuserOnlyAdminMixin
 from accounts.models import Company, Membership, QuickBooksConnection, User
 
 
@@ -12,7 +12,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SuperuserOnlyAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -28,14 +28,14 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "company", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "company__name"]

@@ -52,3 +52,23 @@ class CompanyScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.is_in_scope(request, obj)
+
+
+class SuperuserOnlyAdminMixin:
+    """Put before ModelAdmin for rows that span companies (users, companies, memberships):
+    only superusers see them, whatever model permissions a staff user has been given."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
