@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -20,6 +20,10 @@ VALID_FOR = timedelta(days=7)
 
 class InvitationUnavailable(Exception):
     """The link was used already, revoked, or has expired."""
+
+
+class AccountExists(Exception):
+    """Someone has an account with the invited address already: they log in to accept."""
 
 
 def _hash(token: str) -> str:
@@ -41,6 +45,9 @@ def create_invitation(
 ) -> tuple[Invitation, str]:
     """A new invitation (replacing an open one to the same address) and its secret token."""
     email = email.strip().lower()
+    # One invitation change per company at a time: two submits of the invite form at once
+    # would otherwise both find nothing to replace and collide on the one-open-link rule.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
     now = timezone.now()
     Invitation.objects.filter(
         company=company, email=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -101,7 +108,17 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 @transaction.atomic
 def accept_as_new_user(invitation: Invitation, *, full_name: str, password: str) -> User:
     """Create the invitee's account with the invited address, and accept for it."""
-    user = User.objects.create_user(invitation.email, password, full_name=full_name)
+    # A second submit of the join form waits here for the first, then finds the link used.
+    current = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if current is None or not current.is_usable:
+        raise InvitationUnavailable(invitation.pk)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise AccountExists(invitation.email)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(invitation.email, password, full_name=full_name)
+    except IntegrityError:  # an account made with the address a moment ago
+        raise AccountExists(invitation.email) from None
     accept_invitation(invitation, user)
     return user
 

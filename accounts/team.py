@@ -109,6 +109,9 @@ def accept(request, token: str):
             )
         except invitations.InvitationUnavailable:
             return _unavailable(request, None)
+        except invitations.AccountExists:
+            context = {"invitation": invitation, "must_log_in": True}
+            return render(request, "accounts/invitation_accept.html", context)
         login(request, user)
         return _joined(request, invitation)
     return render(

@@ -220,3 +220,63 @@ def test_accepting_twice_at_once_makes_one_membership(owner_client, company):
         invitations.accept_invitation(invitation, erin)  # the stale object still looks open
 
     assert Membership.objects.filter(company=company, user=erin).count() == 1
+
+
+def test_submitting_the_join_form_twice_makes_one_account(owner_client, company):
+    invite(owner_client)
+    invitation = Invitation.objects.get()  # both submits loaded it while it was still open
+
+    dan = invitations.accept_as_new_user(invitation, full_name="Dan Brown", password=PASSWORD)
+    with pytest.raises(invitations.InvitationUnavailable):
+        invitations.accept_as_new_user(invitation, full_name="Dan Brown", password=PASSWORD)
+
+    assert list(User.objects.filter(email="dan@example.com")) == [dan]
+    assert Membership.objects.filter(company=company, user=dan).count() == 1
+
+
+def test_joining_as_an_address_that_just_got_an_account_asks_to_log_in(
+    owner_client, client, company
+):
+    invite(owner_client)
+    invitation = Invitation.objects.get()
+    User.objects.create_user(email="dan@example.com", password=PASSWORD)  # signed up meanwhile
+
+    with pytest.raises(invitations.AccountExists):
+        invitations.accept_as_new_user(invitation, full_name="Mallory", password="x" * 12)
+
+    invitation.refresh_from_db()
+    assert invitation.is_usable  # still there for Dan to accept after logging in
+    assert not Membership.objects.filter(company=company, user__email="dan@example.com").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_inviting_the_same_address_twice_at_once_leaves_one_open_link(user, company):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def send():
+        try:
+            barrier.wait()
+            invitations.create_invitation(
+                company=company, email="dan@example.com", role="member", invited_by=user
+            )
+        except Exception as exc:  # any failure is the finding
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    for _ in range(10):
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    assert Invitation.objects.filter(revoked_at__isnull=True).count() == 1
+    assert Invitation.objects.count() == 20
