@@ -166,7 +166,7 @@ def disconnect_company(company: Company) -> bool:
                 token = vault.decrypt(
                     conn.refresh_token_encrypted, company_id=company.pk, field="refresh_token"
                 )
-                oauth.revoke(token, company_id=company.pk)
+                oauth.revoke(token, company_id=company.pk, environment=conn.environment)
             except (QuickBooksError, vault.TokenDecryptError) as exc:
                 logger.warning("revoke failed for company %s: %s", company.pk, exc)
                 revoked = False

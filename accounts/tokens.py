@@ -114,7 +114,11 @@ def refresh_tokens(
             if not force and _is_fresh(conn):
                 return _access(conn)
             try:
-                tokens = oauth.refresh(_read(conn, "refresh_token"), company_id=conn.company_id)
+                tokens = oauth.refresh(
+                    _read(conn, "refresh_token"),
+                    company_id=conn.company_id,
+                    environment=conn.environment,
+                )
             except ReconnectNeeded as exc:
                 _set_needs_reauth(conn, exc.text, exc.intuit_tid)
                 failure = exc

@@ -190,12 +190,18 @@ def qbo_setting_choices(company: Company) -> dict[str, list[tuple[str, str]]]:
     return choices
 
 
-def invoice_url(order: Order, realm_id: str) -> str:
-    """Where a person opens the order's invoice in QuickBooks (or the local sandbox)."""
-    environment = settings.QBO_ENVIRONMENT
+def invoice_url(order: Order, realm_id: str, environment: str = "") -> str:
+    """Where a person opens the order's invoice in QuickBooks (or the local sandbox).
+
+    `environment` is the connection's (it outlives a change of QBO_ENVIRONMENT); without a
+    connection, the configured one. No link to the local sandbox without a realm.
+    """
+    environment = environment or settings.QBO_ENVIRONMENT
     if environment == "production":
         return f"https://qbo.intuit.com/app/invoice?txnId={order.qbo_invoice_id}"
     if environment == "sandbox":
         return f"https://app.sandbox.qbo.intuit.com/app/invoice?txnId={order.qbo_invoice_id}"
+    if not realm_id:
+        return ""
     base = settings.QBO_LOCAL_SANDBOX_PUBLIC_URL.rstrip("/")
     return f"{base}/ui/companies/{realm_id}/invoices/{order.qbo_invoice_id}"

@@ -195,8 +195,10 @@ def _push_status_context(request, order: Order) -> dict:
     if order.push_status == Order.PushStatus.SYNCED and order.qbo_invoice_id:
         # The connection model may be absent (not connected, or disconnected since).
         connection = getattr(request.company, "quickbooks_connection", None)
-        realm_id = connection.realm_id if connection else ""
-        context["invoice_link"] = services.invoice_url(order, realm_id)
+        realm_id, environment = (
+            (connection.realm_id, connection.environment) if connection else ("", "")
+        )
+        context["invoice_link"] = services.invoice_url(order, realm_id, environment)
     return context
 
 

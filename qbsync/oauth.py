@@ -160,13 +160,15 @@ def authorization_url(state: str) -> str:
     return IntuitAuthClient().get_authorization_url(SCOPES, state_token=state)
 
 
-def _token_call(operation: str, company_id: int | None, call) -> IntuitAuthClient:
+def _token_call(
+    operation: str, company_id: int | None, call, environment: str = ""
+) -> IntuitAuthClient:
     """Run one token-endpoint call, log it, and map failures to our exceptions.
 
     The mapped exception is raised outside the except block, so it carries no reference to
     intuitlib's error, whose request body holds the refresh token or code.
     """
-    client = IntuitAuthClient()
+    client = IntuitAuthClient(environment or None)
     started = time.monotonic()
     status, tid, error, failure = None, "", "", None
     try:
@@ -238,14 +240,17 @@ def exchange_code(code: str, realm_id: str, *, company_id: int) -> TokenSet:
     return client.token_set()
 
 
-def refresh(refresh_token: str, *, company_id: int) -> TokenSet:
-    """New access token (and possibly a rotated refresh token) from a refresh token."""
+def refresh(refresh_token: str, *, company_id: int | None, environment: str = "") -> TokenSet:
+    """New access token (and possibly a rotated refresh token) from a refresh token, at the
+    environment the grant was made in (default: the configured one)."""
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#refresh-the-token
-    client = _token_call("oauth.refresh", company_id, lambda c: c.refresh(refresh_token))
+    client = _token_call(
+        "oauth.refresh", company_id, lambda c: c.refresh(refresh_token), environment
+    )
     return client.token_set()
 
 
-def revoke(token: str, *, company_id: int) -> None:
+def revoke(token: str, *, company_id: int | None, environment: str = "") -> None:
     """Revoke the grant at Intuit (disconnects the app from the QuickBooks company)."""
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#revoke-token-disconnect
-    _token_call("oauth.revoke", company_id, lambda c: c.revoke(token=token))
+    _token_call("oauth.revoke", company_id, lambda c: c.revoke(token=token), environment)

@@ -152,6 +152,16 @@ def test_invoice_url_per_environment(company, settings):
     assert services.invoice_url(order, "9130") == (
         "http://127.0.0.1:8001/ui/companies/9130/invoices/146"
     )
+    assert services.invoice_url(order, "") == ""  # disconnected: no realm to link into
+
+
+def test_invoice_url_follows_the_connections_environment(company, settings):
+    """A company connected to production keeps production links if the setting changes."""
+    order = make_order(company, **SYNCED)
+    settings.QBO_ENVIRONMENT = "local"
+    assert services.invoice_url(order, "9130", "production") == (
+        "https://qbo.intuit.com/app/invoice?txnId=146"
+    )
 
 
 def test_shows_both_totals_when_quickbooks_differs(owner_client, company):

@@ -130,3 +130,14 @@ def test_every_token_call_is_in_the_call_log_without_secrets(intuit_sandbox_sett
     call = QBOCall.objects.get()
     assert (call.operation, call.status_code, call.intuit_tid) == ("oauth.refresh", 400, "tid-x")
     assert call.error == "invalid_grant"
+
+
+@responses.activate
+def test_refresh_goes_to_the_environment_the_grant_was_made_in(intuit_sandbox_settings, settings):
+    """A grant from Intuit is refreshed at Intuit even if the app now points at the local
+    sandbox (responses refuses any other URL)."""
+    settings.QBO_ENVIRONMENT = "local"
+    responses.post(TOKEN_URL, json=TOKEN_BODY, headers={"intuit_tid": "tid-env"})
+    tokens = oauth.refresh("AB11-refresh", company_id=None, environment="sandbox")
+    assert tokens.access_token == "eyJlbmMiOi-access"
+    assert responses.calls[0].request.url == TOKEN_URL
