@@ -17,7 +17,8 @@ from qbsync.errors import RateLimited, ReconnectNeeded, Rejected, StaleObject, U
 from qbsync.models import QBOCall
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "qbo-samples"
+# In-repo copies of ../shared/qbo-samples (a clean clone has nothing outside the repo).
+SAMPLES = Path(__file__).resolve().parents[1] / "sandbox" / "samples"
 BASE = "https://sandbox-quickbooks.api.intuit.com/v3/company/9341453050"
 TOKEN_URL = oauth.INTUIT_ENDPOINTS["sandbox"]["token_endpoint"]
 

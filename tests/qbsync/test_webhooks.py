@@ -15,7 +15,8 @@ from qbsync import webhooks
 from qbsync.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "qbo-samples"
+# In-repo copies of ../shared/qbo-samples (a clean clone has nothing outside the repo).
+SAMPLES = Path(__file__).resolve().parents[1] / "sandbox" / "samples"
 URL = "/quickbooks/webhooks/"
 VERIFIER = "qbsync-local-verifier"
 
