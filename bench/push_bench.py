@@ -133,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1000)
     args = parser.parse_args()
-    with sandbox_process() as url:  # Intuit's limits: 500/min, 10 concurrent, 40 batches/min
+    with sandbox_process() as url:  # Intuit's limits: 500/min, 10/s, 10 concurrent, 40 batches/min
         setup_django(url)
         sandbox = control(url)
         results = {}

@@ -20,8 +20,16 @@ TOKEN_PATH = "/oauth2/v1/tokens/bearer"
 
 def test_fifty_callers_make_exactly_one_refresh_per_expiry(connected, qbo, sandbox_realm, settings):
     qbo.control.set_token_mode("strict")
-    qbo.control.set_limits(requests_per_minute=100_000, max_concurrent=10)
-    env = child_environment(settings, QBO_RATE_PER_MINUTE="100000", QBO_MAX_CONCURRENT="10")
+    # Every caller of a round calls at once: only the concurrency limit stays.
+    qbo.control.set_limits(
+        requests_per_minute=100_000, max_concurrent=10, requests_per_second=100_000
+    )
+    env = child_environment(
+        settings,
+        QBO_RATE_PER_MINUTE="100000",
+        QBO_RATE_PER_SECOND="100000",
+        QBO_MAX_CONCURRENT="10",
+    )
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(PROCESSES + 1)
     results = context.Queue()
