@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from invoicing.models import Order, Product
 from tests.browser.conftest import launch_chromium, new_page
+from tests.conftest import store_connection
 
 from .conftest import make_customer
 
@@ -51,11 +52,14 @@ def test_creates_an_order_with_live_totals(page, company):
     assert [line.description for line in order.lines.all()] == ["", "Setup"]
     assert order.customer.display_name == "Globex Corporation"
 
-    # The status card polls until the push settles.
+    # The status card polls until the push settles (and links into the connected realm).
+    store_connection(company, realm_id="9130", environment="local")
     Order.objects.filter(pk=order.pk).update(
         push_status=Order.PushStatus.SYNCED, qbo_invoice_id="146", qbo_doc_number="1001"
     )
-    expect(page.get_by_role("link", name="Open in QuickBooks")).to_be_visible()
+    link = page.get_by_role("link", name="Open in QuickBooks")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href").endswith("/ui/companies/9130/invoices/146")
 
 
 def test_errors_keep_every_line_typed(page, company):
