@@ -79,10 +79,12 @@ def upsert_customers(company_id: int, objects: Iterable[dict]) -> int:
     return len(rows)
 
 
-def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str], merged_into: str = "") -> int:
-    """QBO deleted (or merged away) these customers: keep the rows, flag them."""
+def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str]) -> int:
+    """QBO deleted (or merged away) these customers: keep the rows, flag them. Where a merge
+    sent them is left alone: only Merge webhooks say that (qbsync.sync.apply_merges), and a
+    tombstone seen again in a later, overlapping sync mustn't erase it."""
     return Customer.objects.filter(company_id=company_id, qbo_id__in=list(qbo_ids)).update(
-        deleted_in_qbo=True, active=False, merged_into_qbo_id=merged_into, synced_at=timezone.now()
+        deleted_in_qbo=True, active=False, synced_at=timezone.now()
     )
 
 

@@ -188,3 +188,9 @@ def test_shuffled_and_duplicated_webhook_events_converge(client, synced, qbo, co
     customers[0].refresh_from_db()
     assert customers[0].merged_into_qbo_id == customers[2].qbo_id
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+    # The next catch-up sees the tombstone again (CDC overlaps): the merge stays recorded.
+    qbo.control.advance_clock(60)
+    sync.sync_company(company.pk)
+    customers[0].refresh_from_db()
+    assert customers[0].merged_into_qbo_id == customers[2].qbo_id
