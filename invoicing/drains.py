@@ -13,7 +13,6 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import QuickBooksConnection
@@ -69,7 +68,7 @@ def drain(company_id: int, busy_retries: int = 0) -> None:
         # Another drain is running. This doorbell stays rung (the bell key says one is
         # queued, so later rings are skipped): come back shortly rather than vanish, soon
         # at first (the running drain may be about to finish), then every few seconds.
-        delay = min(LOCKED_RETRY, 0.25 * 2**busy_retries)
+        delay = min(LOCKED_RETRY, 0.25 * 2 ** min(busy_retries, 5))
         ring(company_id, countdown=delay, busy_retries=busy_retries + 1)
         return
     try:
@@ -168,8 +167,5 @@ def sweep() -> None:
         .distinct()
     ):
         resume_waiting(company_id)
-    due = Order.objects.filter(push_status=Status.PENDING).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
-    for company_id in due.values_list("company_id", flat=True).distinct():
+    for company_id in push.due().values_list("company_id", flat=True).distinct():
         ring(company_id)

@@ -65,11 +65,13 @@ def backoff(attempts: int) -> float:
 # --- claiming and settling ------------------------------------------------------------------
 
 
-def due(company_id: int):
+def due(company_id: int | None = None):
+    """Pending orders whose retry time has come (of one company, or of all)."""
     now = timezone.now()
-    return Order.objects.filter(company_id=company_id, push_status=Status.PENDING).filter(
+    orders = Order.objects.filter(push_status=Status.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
+    return orders if company_id is None else orders.filter(company_id=company_id)
 
 
 def claim_due(company_id: int, limit: int) -> list[Order]:
@@ -103,23 +105,24 @@ def claim_due(company_id: int, limit: int) -> list[Order]:
     )
 
 
+def _ours(order: Order):
+    """The order's row while our claim holds (claimed_at is the fencing token)."""
+    return Order.objects.filter(
+        pk=order.pk, push_status=Status.IN_FLIGHT, claimed_at=order.claimed_at
+    )
+
+
 def _settle(order: Order, **fields) -> bool:
-    """Write the outcome if our claim still holds (claimed_at is the fencing token)."""
+    """Write the outcome if our claim still holds."""
     fields.setdefault("claimed_at", None)
     fields["updated_at"] = timezone.now()
-    return bool(
-        Order.objects.filter(
-            pk=order.pk, push_status=Status.IN_FLIGHT, claimed_at=order.claimed_at
-        ).update(**fields)
-    )
+    return bool(_ours(order).update(**fields))
 
 
 def renew_claim(order: Order) -> None:
     """Extend our lease just before a write to QBO; raise LostClaim if it was taken."""
     now = timezone.now()
-    if not Order.objects.filter(
-        pk=order.pk, push_status=Status.IN_FLIGHT, claimed_at=order.claimed_at
-    ).update(claimed_at=now):
+    if not _ours(order).update(claimed_at=now):
         raise LostClaim(order.pk)
     order.claimed_at = now
 
@@ -278,6 +281,19 @@ class Attempts:
     def succeeded(self) -> None:
         self.transient_in_a_row = 0
 
+    def failed(self, order: Order, exc: Exception) -> None:
+        """Sort one order's failure (call it from an except block): QuickBooks' refusal fails
+        the order; a transient error or our own bug hands it back for later; what concerns
+        the whole company (RateLimited, ReconnectNeeded, LostClaim) goes up to the drain."""
+        if isinstance(exc, Rejected):
+            fail(order, exc)
+        elif isinstance(exc, Unavailable):
+            self.unavailable(order, exc)
+        elif isinstance(exc, QuickBooksError | LostClaim):
+            raise exc
+        else:
+            self.crashed(order, exc)
+
     def unavailable(self, order: Order, exc: Unavailable) -> None:
         release(order, exc, backoff(order.push_attempts))
         self.transient_in_a_row += 1
@@ -304,16 +320,8 @@ def push_one(ctx: references.PushContext, order: Order, attempts: Attempts) -> N
         renew_claim(order)
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
         result = ctx.qb.create_object("Invoice", dumps(payload), request_id=order.request_id)
-    except Rejected as exc:
-        fail(order, exc)
-        return
-    except Unavailable as exc:
-        attempts.unavailable(order, exc)
-        return
-    except (QuickBooksError, LostClaim):
-        raise
     except Exception as exc:
-        attempts.crashed(order, exc)
+        attempts.failed(order, exc)
         return
     record_synced(order, result["Invoice"])
     attempts.succeeded()
@@ -330,14 +338,8 @@ def _prepare_batch(ctx, orders: list[Order], attempts: Attempts) -> dict[str, tu
             # A bId per order (≤ 10 characters with a requestid).
             ready[f"o{order.pk}"[:10]] = (order, build_invoice(ctx, order))
             attempts.succeeded()
-        except Rejected as exc:
-            fail(order, exc)
-        except Unavailable as exc:
-            attempts.unavailable(order, exc)
-        except (QuickBooksError, LostClaim):
-            raise
         except Exception as exc:
-            attempts.crashed(order, exc)
+            attempts.failed(order, exc)
     return ready
 
 
@@ -371,9 +373,9 @@ def push_batch(ctx: references.PushContext, orders: list[Order], attempts: Attem
         else:  # throttled or a system fault for this item only: try it again later
             release_all([order], error)
     for order, _ in ready.values():  # no answer for these: treat as ambiguous
-        release(
-            order, Unavailable("QuickBooks did not answer for this invoice", status=200), backoff(1)
-        )
+        # The batch was answered (HTTP 200), so nothing can still commit: look up, no wait.
+        unanswered = Unavailable("QuickBooks did not answer for this invoice", status=200)
+        release(order, unanswered, backoff(1))
 
 
 def push_claimed(ctx: references.PushContext, orders: list[Order]) -> None:
@@ -392,6 +394,4 @@ def push_claimed(ctx: references.PushContext, orders: list[Order]) -> None:
 
 
 def still_ours(order: Order) -> bool:
-    return Order.objects.filter(
-        pk=order.pk, push_status=Status.IN_FLIGHT, claimed_at=order.claimed_at
-    ).exists()
+    return _ours(order).exists()

@@ -239,7 +239,7 @@ def default_item_id(ctx: PushContext) -> str:
 def ensure_items(ctx: PushContext, order: Order) -> dict[int, str]:
     """QBO item ids for each order line (by line pk)."""
     ids = {}
-    for line in order.lines.select_related("product"):
+    for line in order.lines.all():  # prefetched with their products by push.claim_due
         ids[line.pk] = (
             product_item_id(ctx, line.product) if line.product_id else default_item_id(ctx)
         )
