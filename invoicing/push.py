@@ -155,7 +155,15 @@ def _may_have_reached_qbo(exc: QuickBooksError) -> bool:
 
 def release(order: Order, exc: QuickBooksError, delay: float) -> None:
     """Back to pending, to be tried again after `delay` seconds (looking it up first if the
-    attempt may have created the invoice)."""
+    attempt may have created the invoice).
+
+    After a timeout or a dropped connection the request may still be running at Intuit and
+    create the invoice later: a lookup before then would find nothing and the retry would
+    make a second one (a batch's requestid, unlike an order's, changes with its contents).
+    So such an order waits until the request can no longer commit.
+    """
+    if isinstance(exc, Unavailable) and exc.maybe_committed:
+        delay = max(delay, settings.QBO_AMBIGUOUS_SETTLE)
     _settle(
         order,
         push_status=Status.PENDING,

@@ -222,6 +222,9 @@ QBO_SYNC_INTERVAL_MINUTES = env.int("QBO_SYNC_INTERVAL_MINUTES", default=15)
 # Retry delays for a failed push: exponential from BASE seconds, capped (with full jitter).
 QBO_PUSH_BACKOFF_BASE = env.float("QBO_PUSH_BACKOFF_BASE", default=2.0)
 QBO_PUSH_BACKOFF_CAP = env.float("QBO_PUSH_BACKOFF_CAP", default=300.0)
+# After a timeout or a dropped connection the request may still be running at Intuit (which
+# gives up on a request after 120 s): the order is looked up and retried only after that.
+QBO_AMBIGUOUS_SETTLE = env.float("QBO_AMBIGUOUS_SETTLE", default=120.0)
 if PRODUCTION:
     # The defaults above are the local sandbox's published values: never in production.
     for _name in (

@@ -154,6 +154,7 @@ def test_chaos_run_loses_and_duplicates_nothing(connected, qbo, settings, tmp_pa
         QBO_READ_TIMEOUT="2",
         QBO_PUSH_BACKOFF_BASE="0.2",
         QBO_PUSH_BACKOFF_CAP="5",
+        QBO_AMBIGUOUS_SETTLE="3",  # above the injected latency (0.3 s)
         CELERY_TASK_TIME_LIMIT="60",
     )
     workers = Workers(env, tmp_path)

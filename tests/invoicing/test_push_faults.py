@@ -22,6 +22,7 @@ def fast_retries(settings):
     settings.QBO_CONNECT_TIMEOUT = 0.5
     settings.QBO_PUSH_BACKOFF_BASE = 0.05
     settings.QBO_PUSH_BACKOFF_CAP = 0.5
+    settings.QBO_AMBIGUOUS_SETTLE = 1.5  # the injected latency (1 s) plus a margin
 
 
 def _race_two_workers(company_id: int) -> None:

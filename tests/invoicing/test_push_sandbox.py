@@ -292,3 +292,32 @@ def test_the_sweeper_takes_back_a_dead_workers_claim(client, synced, qbo, compan
     order.refresh_from_db()
     assert order.push_status == "synced"
     assert len(invoices_for(qbo, synced.realm_id, order)) == 1
+
+
+def test_a_timed_out_push_waits_until_the_request_can_no_longer_commit(
+    client, synced, qbo, company, settings
+):
+    """A request that timed out may still create the invoice at Intuit: a lookup and retry
+    before then would find nothing and make a second one."""
+    from datetime import timedelta
+
+    settings.QBO_READ_TIMEOUT = 0.5
+    settings.QBO_AMBIGUOUS_SETTLE = 1.5
+    order = _one_order(client, company)
+    qbo.control.add_fault(
+        r"/v3/company/.*/invoice$", "latency", count=1, seconds=1.0, method="POST"
+    )
+    drains.drain(company.pk)
+    order.refresh_from_db()
+    assert (order.push_status, order.needs_lookup) == ("pending", True)
+    assert order.next_attempt_at >= timezone.now() + timedelta(seconds=1)
+
+    drains.drain(company.pk)  # too early: the order waits
+    order.refresh_from_db()
+    assert order.push_status == "pending"
+
+    time.sleep(max(0, (order.next_attempt_at - timezone.now()).total_seconds()) + 0.1)
+    drains.drain(company.pk)
+    order.refresh_from_db()
+    assert order.push_status == "synced"
+    assert len(invoices_for(qbo, synced.realm_id, order)) == 1
