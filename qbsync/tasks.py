@@ -30,12 +30,12 @@ def _debounce_key(company_id: int) -> str:
     return f"qbo:webhook:soon:{company_id}"
 
 
-def schedule_webhook_sync(company_id: int) -> None:
+def schedule_webhook_sync(company_id: int, countdown: float = WEBHOOK_DEBOUNCE) -> None:
     """Coalesce a burst of webhook deliveries into one sync a moment later."""
     if not cache.add(_debounce_key(company_id), 1, timeout=60):
         return
     try:
-        process_webhook_events.apply_async((company_id,), countdown=WEBHOOK_DEBOUNCE)
+        process_webhook_events.apply_async((company_id,), countdown=countdown)
     except Exception:  # broker down: the scheduled catch-up repairs it
         cache.delete(_debounce_key(company_id))
         logger.warning("could not queue webhook processing for company %s", company_id)
@@ -49,8 +49,7 @@ def process_webhook_events(company_id: int) -> None:
         sync.process_webhooks(company_id)
     except sync.SyncBusy:
         # A sync is running; its CDC may predate these events, so come back after it.
-        if cache.add(_debounce_key(company_id), 1, timeout=60):
-            process_webhook_events.apply_async((company_id,), countdown=BUSY_RETRY)
+        schedule_webhook_sync(company_id, countdown=BUSY_RETRY)
     except QuickBooksError as exc:
         logger.warning("webhook sync for company %s failed: %s", company_id, exc.text)
 
