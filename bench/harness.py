@@ -20,10 +20,12 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from qbo_sandbox.config import DEFAULT_CONTROL_KEY  # noqa: E402
+
 CLIENT_ID = "qbsync-bench-client"
 CLIENT_SECRET = "qbsync-bench-secret"  # noqa: S105 - a local benchmark's throwaway value
 REDIRECT_URI = "http://localhost:8000/settings/quickbooks/callback/"
-CONTROL_KEY = "sandbox-control"
+CONTROL_KEY = DEFAULT_CONTROL_KEY
 
 
 def free_port() -> int:
@@ -48,6 +50,9 @@ def sandbox_process(*flags: str):
         CLIENT_SECRET,
         "--redirect-uri",
         REDIRECT_URI,
+        # No webhooks unless asked for: seeded customers would otherwise go to the app's URL.
+        "--webhook-url",
+        "",
         *flags,
     ]
     process = subprocess.Popen(

@@ -11,61 +11,21 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
+from harness import sandbox_process
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from qbo_sandbox.config import (  # noqa: E402
+from qbo_sandbox.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_CONTROL_KEY,
     DEFAULT_REDIRECT_URIS,
 )
-from qbo_sandbox.control import ControlClient  # noqa: E402
-from qbo_sandbox.testing import authorize  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def sandbox_process():
-    port = free_port()
-    process = subprocess.Popen(
-        # No webhooks: 100,000 seeded customers would otherwise be sent to the app's URL.
-        [sys.executable, "-m", "qbo_sandbox", "--port", str(port), "--webhook-url", ""],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/.well-known/openid_configuration/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit("the sandbox did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from qbo_sandbox.control import ControlClient
+from qbo_sandbox.testing import authorize
 
 
 def access_token(url: str, realm: str) -> str:
@@ -140,7 +100,9 @@ def main() -> None:
     if args.url:
         run(args.url.rstrip("/"), args.customers, args.pages)
         return
-    with sandbox_process() as url:
+    # The sandbox's default app credentials, so --url also works with `make run`'s sandbox.
+    defaults = ("--client-id", DEFAULT_CLIENT_ID, "--client-secret", DEFAULT_CLIENT_SECRET)
+    with sandbox_process(*defaults, "--redirect-uri", DEFAULT_REDIRECT_URIS[0]) as url:
         run(url, args.customers, args.pages)
 
 
