@@ -87,3 +87,23 @@ def test_no_more_than_the_per_second_rate(settings):
         with throttle.request_slot("realm-s", max_wait=5):
             pass
     assert time.monotonic() - started >= 2.0  # 3 + 3 + 1 requests span two full seconds
+
+
+def test_a_pause_does_not_bank_per_second_tokens(settings):
+    """Callers waiting out a Retry-After pause still start at most N a second after it."""
+    settings.QBO_RATE_PER_SECOND = 3
+    throttle.pause("realm-p", 1.0)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def call():
+        with throttle.request_slot("realm-p", max_wait=10), lock:
+            starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    starts.sort()
+    assert starts[3] - starts[0] >= 0.9  # the fourth waited for the next second
