@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request
 
 from . import errors, mutations
 from .control_api import C, ControlError, company_of, guarded, request_json
+from .delivery import Chaos
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -57,7 +58,7 @@ def flush(app: SandboxApp, request: Request) -> dict:
 def chaos(app: SandboxApp, request: Request) -> dict:
     if request.method == "POST":
         body = request_json(request)
-        percent = {kind: float(body.get(kind) or 0) for kind in ("drop", "duplicate", "reorder")}
+        percent = {kind: float(body.get(kind) or 0) for kind in Chaos.KINDS}
         return app.webhooks.set_chaos(**percent)
     return app.webhooks.status()["chaos"]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import pages
 from .config import WEBHOOK_FORMATS
+from .delivery import Chaos
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -34,7 +35,7 @@ def act(app: SandboxApp, action: str, form: dict) -> str:
         )
         return "Saved webhook settings"
     if action == "webhooks_chaos":
-        percent = {kind: float(form.get(kind) or 0) for kind in ("drop", "duplicate", "reorder")}
+        percent = {kind: float(form.get(kind) or 0) for kind in Chaos.KINDS}
         dispatcher.set_chaos(**percent)
         return "Set delivery chaos"
     raise ValueError(f"unknown action {action}")

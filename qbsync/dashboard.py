@@ -151,7 +151,6 @@ def _live_context(request, now: datetime) -> dict:
         "statuses": statuses,
         "customers": next(s.rows for s in statuses if s.entity == "Customer"),
         "poll_every": _polling(connection, statuses),
-        "health_connection": connection,
         "connected": connected,
         "getting_started": not connected or counts["total"] == 0,
     }

@@ -150,9 +150,7 @@ def request_slot(realm_id: str, *, batch: bool = False, max_wait: float = 10.0) 
         # The per-second and batch budgets come after the slot (which waits out any
         # Retry-After pause), so callers can't bank them during a pause and then start all
         # at once. Their tokens are spent even if the call never starts: the safe direction.
-        _wait_for(
-            f"{realm_id}:second", lease, settings.QBO_RATE_PER_SECOND, 10**6, deadline, 1000
-        )
+        _wait_for(f"{realm_id}:second", lease, settings.QBO_RATE_PER_SECOND, 10**6, deadline, 1000)
         _release(f"{realm_id}:second", lease)
         if batch:
             _wait_for(f"{realm_id}:batch", lease, settings.QBO_BATCH_PER_MINUTE, 10**6, deadline)

@@ -121,3 +121,9 @@ class Hooked:
     @property
     def control(self):
         return self.sandbox.control
+
+
+def unpaced(sandbox) -> None:
+    """Lift the 10 requests/second limit, for a test that fires many quick calls on purpose
+    (about something other than pacing)."""
+    sandbox.control.set_limits(requests_per_second=1000)

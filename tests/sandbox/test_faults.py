@@ -12,7 +12,7 @@ from quickbooks.exceptions import QuickbooksException, SevereException
 from quickbooks.objects import Customer
 
 from qbo_sandbox.testing import SandboxServer
-from tests.sandbox.helpers import new_auth_client
+from tests.sandbox.helpers import new_auth_client, unpaced
 
 
 def test_status_500_is_a_json_system_fault(sandbox, api, qb):
@@ -85,9 +85,7 @@ def test_faults_match_the_method(sandbox, api):
 
 
 def test_percentage_faults_are_reproducible(sandbox, api):
-    sandbox.control.set_limits(
-        requests_per_second=1000
-    )  # Many quick calls, not about pacing: lift the 10/s limit
+    unpaced(sandbox)
 
     def pattern() -> list[int]:
         sandbox.control.clear_faults()  # also re-seeds the generator

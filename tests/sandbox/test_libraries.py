@@ -12,14 +12,12 @@ from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.payment import PaymentLine
 
 from qbo_sandbox.testing import authorize
-from tests.sandbox.helpers import new_auth_client, quickbooks_for
+from tests.sandbox.helpers import new_auth_client, quickbooks_for, unpaced
 
 
 def test_connect_then_work_with_every_object_through_the_real_libraries(sandbox, monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    sandbox.control.set_limits(
-        requests_per_second=1000
-    )  # Many quick calls, not about pacing: lift the 10/s limit
+    unpaced(sandbox)
     auth_client = new_auth_client(sandbox)
     url = auth_client.get_authorization_url([Scopes.ACCOUNTING])
     callback = parse_qs(urlparse(authorize(requests.Session(), url)).query)

@@ -9,7 +9,7 @@ from quickbooks.exceptions import ValidationException
 from quickbooks.objects import Customer
 
 from qbo_sandbox.query import parse
-from tests.sandbox.helpers import Api
+from tests.sandbox.helpers import Api, unpaced
 
 
 def _ids(api: Api, text: str) -> list[str]:
@@ -174,9 +174,7 @@ def test_python_quickbooks_surfaces_query_errors(qb):
 )
 @given(start=st.integers(1, 35), size=st.integers(1, 12))
 def test_pages_are_slices_of_the_full_ordered_list(sandbox, api, start, size):
-    sandbox.control.set_limits(
-        requests_per_second=1000
-    )  # Many quick calls, not about pacing: lift the 10/s limit
+    unpaced(sandbox)
     everything = _ids(api, "SELECT * FROM Customer MAXRESULTS 1000")
     page = _ids(api, f"SELECT * FROM Customer STARTPOSITION {start} MAXRESULTS {size}")
     assert page == everything[start - 1 : start - 1 + size]

@@ -14,7 +14,7 @@ import requests
 
 from qbo_sandbox.control import ControlError
 from qbo_sandbox.testing import SandboxServer
-from tests.sandbox.helpers import Api, connect, edit_customer_in_ui, ui_post
+from tests.sandbox.helpers import Api, connect, edit_customer_in_ui, ui_post, unpaced
 from tests.sandbox.webhook_receiver import WebhookReceiver
 
 
@@ -200,9 +200,7 @@ def test_a_reordered_delivery_arrives_after_the_next_one(hooked):
 
 
 def test_chaos_percentages_are_seeded_and_repeatable(hooked):
-    hooked.control.set_limits(
-        requests_per_second=1000
-    )  # Many quick calls, not about pacing: lift the 10/s limit
+    unpaced(hooked)
 
     def pattern(run: int) -> list[bool]:
         hooked.control.set_webhook_chaos(drop=50)  # restarts the seeded RNG

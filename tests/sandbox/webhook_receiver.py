@@ -74,10 +74,6 @@ class WebhookReceiver:
                 self._cond.wait(remaining)
             return list(self.received)
 
-    def events(self) -> list[dict]:
-        """Every CloudEvent received so far, in arrival order."""
-        return [event for received in self.wait_for(0) for event in received.json()]
-
     def __enter__(self) -> WebhookReceiver:
         self._thread.start()
         return self
