@@ -159,11 +159,16 @@ def _finish(cursor: SyncCursor, error: QuickBooksError | None = None) -> None:
 
 
 def sync_company(company_id: int, *, full: bool = False) -> int:
-    """Pull what changed in QBO (everything, if full or first time). Returns rows applied."""
+    """Pull what changed in QBO (everything, if full or first time). Returns rows applied.
+
+    Webhook events received before it started are then settled: it has read what they
+    announced, and it records their merges (whichever sync it is: webhook, catch-up or full).
+    """
     lock = f"qbo:sync:lock:{company_id}"
     # No longer than the task may run: a killed sync must not block the company for long.
     if not cache.add(lock, 1, timeout=settings.CELERY_TASK_TIME_LIMIT + 30):
         raise SyncBusy(company_id)
+    started = timezone.now()
     rows = 0
     cursors = _cursors(company_id)
     finished: list[SyncCursor] = []
@@ -204,6 +209,7 @@ def sync_company(company_id: int, *, full: bool = False) -> int:
     finally:
         cache.delete(lock)
     logger.info("company %s synced: %s row(s)", company_id, rows)
+    _settle_webhook_events(company_id, received_before=started)
     return rows
 
 
@@ -244,13 +250,12 @@ def apply_merges(company_id: int, *, received_before: datetime) -> int:
     return count
 
 
-def process_webhooks(company_id: int) -> None:
-    """Events say what changed, not how: re-read QBO (CDC), then record merges."""
-    started = timezone.now()
-    sync_company(company_id)
-    apply_merges(company_id, received_before=started)
+def _settle_webhook_events(company_id: int, *, received_before: datetime) -> None:
+    """Events say what changed, not how: once a sync has re-read QBO, record their merges
+    and mark them processed."""
+    apply_merges(company_id, received_before=received_before)
     WebhookEvent.objects.filter(
-        company_id=company_id, status=WebhookEvent.Status.PENDING, received_at__lte=started
+        company_id=company_id, status=WebhookEvent.Status.PENDING, received_at__lte=received_before
     ).update(status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now())
 
 

@@ -46,7 +46,7 @@ def process_webhook_events(company_id: int) -> None:
     """Process a company's stored webhook events (one debounced run for a burst)."""
     cache.delete(_debounce_key(company_id))
     try:
-        sync.process_webhooks(company_id)
+        sync.sync_company(company_id)  # settles the events it has read
     except sync.SyncBusy:
         # A sync is running; its CDC may predate these events, so come back after it.
         schedule_webhook_sync(company_id, countdown=BUSY_RETRY)

@@ -194,3 +194,40 @@ def test_shuffled_and_duplicated_webhook_events_converge(client, synced, qbo, co
     sync.sync_company(company.pk)
     customers[0].refresh_from_db()
     assert customers[0].merged_into_qbo_id == customers[2].qbo_id
+
+
+def test_the_catch_up_records_a_merge_whose_webhook_run_never_came(
+    client, synced, qbo, company, settings
+):
+    """The webhook's own run was lost (broker down, a failed sync): the scheduled catch-up
+    reads the deletion and records where the customer went."""
+    realm = synced.realm_id
+    gone, survivor = list(Customer.objects.filter(company=company, active=True, raw__Job=False))[:2]
+    qbo.control.merge_customers(realm, gone.qbo_id, survivor.qbo_id)
+    body = json.dumps(
+        [
+            {
+                "specversion": "1.0",
+                "id": "evt-merge-lost-run",
+                "source": "intuit.test",
+                "type": "qbo.customer.merged.v1",
+                "time": "2026-11-26T10:00:00Z",
+                "intuitentityid": survivor.qbo_id,
+                "intuitaccountid": realm,
+                "data": {"deletedid": gone.qbo_id},
+            }
+        ]
+    ).encode()
+    response = client.post(
+        "/quickbooks/webhooks/",
+        body,
+        content_type="application/json",
+        HTTP_INTUIT_SIGNATURE=_sign(body, settings.QBO_WEBHOOK_VERIFIER_TOKEN),
+    )
+    assert response.status_code == 200  # stored; its processing message is never run
+
+    sync.sync_company(company.pk)  # the scheduled catch-up
+
+    gone.refresh_from_db()
+    assert (gone.deleted_in_qbo, gone.merged_into_qbo_id) == (True, survivor.qbo_id)
+    assert WebhookEvent.objects.get().status == "processed"
