@@ -280,3 +280,38 @@ def test_inviting_the_same_address_twice_at_once_leaves_one_open_link(user, comp
     assert errors == []
     assert Invitation.objects.filter(revoked_at__isnull=True).count() == 1
     assert Invitation.objects.count() == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_join_submits_at_once_make_one_account(user, company):
+    import threading
+
+    from django.db import connection
+
+    invitation, _ = invitations.create_invitation(
+        company=company, email="dan@example.com", role="member", invited_by=user
+    )
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def join_once():
+        try:
+            barrier.wait()
+            invitations.accept_as_new_user(invitation, full_name="Dan", password=PASSWORD)
+            outcomes.append("joined")
+        except invitations.InvitationUnavailable:
+            outcomes.append("used")
+        except Exception as exc:  # any other failure is the finding
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=join_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["joined", "used"]
+    assert User.objects.filter(email="dan@example.com").count() == 1
