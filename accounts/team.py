@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import invitations
+from accounts.decorators import company_required
 from accounts.forms import AcceptInvitationForm, InvitationForm
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership, User
@@ -39,11 +40,9 @@ def _invitation_form(request, data=None) -> InvitationForm | None:
     return InvitationForm(data, company=request.company, roles=roles) if roles else None
 
 
-@login_required
+@company_required
 @require_GET
 def team(request):
-    if request.company is None:
-        return render(request, "invoicing/no_company.html", status=403)
     return _team_page(request, _invitation_form(request))
 
 

@@ -7,9 +7,9 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import company_required
 from customers.models import Customer
 from invoicing.models import Order
-from invoicing.views import company_required
 from payments.models import Payment
 
 PER_PAGE = 25

@@ -3,7 +3,6 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import company_required
 from invoicing import services
 from invoicing.forms import (
     InvoicingSettingsForm,
@@ -28,19 +28,6 @@ from qbsync.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejecte
 PER_PAGE = 25
 # The push is still moving: the status fragment keeps polling.
 UNSETTLED = (Order.PushStatus.PENDING, Order.PushStatus.IN_FLIGHT, Order.PushStatus.WAITING)
-
-
-def company_required(view):
-    """Signed in and working in a company; anyone without one gets a page saying so."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.company is None:
-            return render(request, "invoicing/no_company.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def manager_required(view):
