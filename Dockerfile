@@ -1,4 +1,4 @@
-# One image for web, worker, beat and the dev-profile QBO sandbox.
+# One image for web, worker and beat; the local QBO sandbox builds its own image.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,7 +14,6 @@ COPY accounts ./accounts
 COPY customers ./customers
 COPY invoicing ./invoicing
 COPY payments ./payments
-COPY qbo_sandbox ./qbo_sandbox
 RUN pip install --no-cache-dir -c requirements.lock .
 
 COPY manage.py gunicorn.conf.py ./

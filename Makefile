@@ -7,9 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test lint format migrate clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock qbo_sandbox/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	# The app with its dev tools, and the local QuickBooks sandbox (its own distribution, in
+	# qbo_sandbox/) with what its tests use; production installs only the app.
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock \
+		-e './qbo_sandbox[test]' -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)

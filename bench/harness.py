@@ -98,9 +98,10 @@ def setup_django(sandbox_url: str, **env: str) -> None:
 
 def connect_company(sandbox_url: str, name: str, realm_id: str):
     """A new Company connected to a sandbox realm through the consent page and our OAuth code."""
+    from qbo_sandbox.testing import authorize
+
     from accounts import tokens
     from accounts.models import Company, QuickBooksConnection
-    from qbo_sandbox.testing import authorize
     from qbsync import oauth
 
     # A fresh sandbox reuses realm ids; earlier runs' connections in this database let go.

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
 from harness import sandbox_process
-
 from qbo_sandbox.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,

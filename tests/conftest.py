@@ -201,7 +201,6 @@ def connect_through_consent(client, server, realm_id=None, approve=True):
     from urllib.parse import urlsplit
 
     import requests
-
     from qbo_sandbox.testing import authorize
 
     start = client.post("/settings/quickbooks/connect/")

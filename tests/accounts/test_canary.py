@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from qbo_sandbox.testing import authorize
 from quickbooks.objects.customer import Customer
 
 from accounts import tokens, vault
 from accounts.models import QuickBooksConnection
-from qbo_sandbox.testing import authorize
 from qbsync.client import open_client
 from qbsync.errors import QuickBooksError
 from qbsync.models import QBOCall

@@ -2,12 +2,12 @@
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
+from qbo_sandbox.samples import SAMPLES  # Intuit's recorded payloads, with their sources
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
 
@@ -17,8 +17,7 @@ from qbsync.errors import RateLimited, ReconnectNeeded, Rejected, StaleObject, U
 from qbsync.models import QBOCall
 
 pytestmark = pytest.mark.django_db
-# In-repo copies of ../shared/qbo-samples (a clean clone has nothing outside the repo).
-SAMPLES = Path(__file__).resolve().parents[1] / "sandbox" / "samples"
+
 BASE = "https://sandbox-quickbooks.api.intuit.com/v3/company/9341453050"
 TOKEN_URL = oauth.INTUIT_ENDPOINTS["sandbox"]["token_endpoint"]
 

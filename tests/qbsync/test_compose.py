@@ -9,7 +9,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "beat", "sandbox"]
+APP_SERVICES = ["migrate", "web", "worker", "beat"]
 
 
 def _module_exists(dotted: str) -> bool:
@@ -17,7 +17,7 @@ def _module_exists(dotted: str) -> bool:
 
 
 def test_services_present():
-    assert {"postgres", "redis", *APP_SERVICES} <= set(SERVICES)
+    assert {"postgres", "redis", "sandbox", *APP_SERVICES} <= set(SERVICES)
 
 
 def test_app_services_share_one_image_built_from_the_dockerfile():
@@ -26,6 +26,16 @@ def test_app_services_share_one_image_built_from_the_dockerfile():
         assert service["build"] == "."
         assert service["image"] == "qbsync:latest"
     assert (ROOT / "Dockerfile").exists()
+
+
+def test_the_sandbox_is_its_own_image_and_not_in_the_apps():
+    sandbox = SERVICES["sandbox"]
+    assert sandbox["build"] == "./qbo_sandbox" and sandbox["image"] == "qbo-sandbox:latest"
+    assert (ROOT / "qbo_sandbox" / "Dockerfile").exists()
+    copied = [
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")
+    ]
+    assert not any("qbo_sandbox" in line for line in copied)
 
 
 def test_dockerfile_copies_paths_that_exist():
@@ -46,10 +56,7 @@ def test_each_command_refers_to_real_code():
         ),
         "worker": lambda c: c[:3] == ["celery", "-A", "qbsync"] and _module_exists("qbsync.celery"),
         "beat": lambda c: c[:3] == ["celery", "-A", "qbsync"] and "beat" in c,
-        "sandbox": lambda c: (
-            c[:3] == ["python", "-m", "qbo_sandbox"]
-            and (ROOT / "qbo_sandbox" / "__main__.py").exists()
-        ),
+        "sandbox": lambda c: c[0] == "qbo-sandbox" and "--webhook-url" in c,
     }
     for name, check in checks.items():
         command = [str(part) for part in SERVICES[name]["command"]]

@@ -5,18 +5,17 @@ import hashlib
 import hmac
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from django.test import Client
+from qbo_sandbox.samples import SAMPLES  # Intuit's recorded payloads, with their sources
 
 from accounts.models import QuickBooksConnection
 from qbsync import webhooks
 from qbsync.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
-# In-repo copies of ../shared/qbo-samples (a clean clone has nothing outside the repo).
-SAMPLES = Path(__file__).resolve().parents[1] / "sandbox" / "samples"
+
 URL = "/quickbooks/webhooks/"
 VERIFIER = "qbsync-local-verifier"
 

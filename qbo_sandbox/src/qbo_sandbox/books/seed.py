@@ -1,0 +1,307 @@
+"""Deterministic seed data: a new company looks like Intuit's sample company, and the
+control API can add any number of generated customers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from qbo_sandbox.books import mutations
+from qbo_sandbox.books.clock import company_date, meta_time
+from qbo_sandbox.books.seed_data import (
+    ACCOUNTS,
+    CITIES,
+    CUSTOMERS,
+    EMPLOYEES,
+    FIRST_NAMES,
+    INVOICES,
+    ITEMS,
+    LAST_NAMES,
+    PAYMENT_METHODS,
+    PAYMENTS,
+    TAX_CODES,
+    TERMS,
+    VENDORS,
+)
+from qbo_sandbox.books.store import Company, SandboxState, fold
+from qbo_sandbox.books.wire import money
+
+SOURCE = "seed"
+
+
+def create_company(
+    state: SandboxState,
+    name: str | None = None,
+    *,
+    country: str = "US",
+    custom_txn_numbers: bool = False,
+    seed: bool = True,
+) -> Company:
+    company = state.add_company(name or f"Sandbox Company_{country}_{state.realm_counter + 1}")
+    mutations.insert_fixed(
+        state, company, "CompanyInfo", _company_info(company, country), ident="1"
+    )
+    mutations.insert_fixed(
+        state, company, "Preferences", _preferences(custom_txn_numbers), ident="1"
+    )
+    if seed:
+        seed_sample_data(state, company)
+    return company
+
+
+def _company_info(company: Company, country: str) -> dict:
+    address = {
+        "Id": "1",
+        "Line1": "123 Sierra Way",
+        "Line2": "Suite 100",
+        "Country": "USA",
+        "City": "San Pablo",
+        "CountrySubDivisionCode": "CA",
+        "PostalCode": "87999",
+        "Lat": "36.6788345",
+        "Long": "-116.0133469",
+    }
+    flags = [
+        ("NeoEnabled", "true"),
+        ("IndustryType", "Landscaping Services"),
+        ("CompanyType", "Other/None"),
+        ("SubscriptionStatus", "SUBSCRIBED"),
+        ("OfferingSku", "QuickBooks Online Plus"),
+        ("PayrollFeature", "false"),
+        ("AccountantFeature", "false"),
+        ("IsQbdtMigrated", "false"),
+    ]
+    return {
+        "CompanyName": company.name,
+        "LegalName": company.name,
+        "CompanyAddr": address,
+        "CustomerCommunicationAddr": address,
+        "LegalAddr": address,
+        "PrimaryPhone": {"FreeFormNumber": "(650) 944-4444"},
+        "CompanyStartDate": meta_time(company.created)[:10],
+        "FiscalYearStartMonth": "January",
+        "Country": country,
+        "Email": {"Address": "noreply@quickbooks.com"},
+        "WebAddr": {"URI": "http://www.example.com"},
+        "SupportedLanguages": "en",
+        "NameValue": [{"Name": key, "Value": value} for key, value in flags],
+    }
+
+
+def _preferences(custom_txn_numbers: bool) -> dict:
+    return {
+        "AccountingInfoPrefs": {
+            "TrackDepartments": False,
+            "ClassTrackingPerTxn": False,
+            "CustomerTerminology": "Customers",
+        },
+        "ProductAndServicesPrefs": {
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
+            "QuantityOnHand": True,
+        },
+        "SalesFormsPrefs": {
+            "CustomTxnNumbers": custom_txn_numbers,
+            "AllowDeposit": True,
+            "AllowDiscount": True,
+            "AllowShipping": False,
+            "AutoApplyCredit": True,
+            "AutoApplyPayments": True,
+            "DefaultTerms": {"value": "3"},
+            "AllowEstimates": True,
+        },
+        "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
+        "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True},
+        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
+        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+        "OtherPrefs": {
+            "NameValue": [
+                {
+                    "Name": "SalesFormsPrefs.DefaultCustomerMessage",
+                    "Value": "Thank you for your business and have a great day!",
+                }
+            ]
+        },
+    }
+
+
+def seed_sample_data(state: SandboxState, company: Company) -> None:
+    """Accounts, lists, names, then invoices and payments, all through the mutation path."""
+    seeder = _Seeder(state, company)
+    seeder.lists()
+    seeder.names()
+    seeder.transactions()
+
+
+class _Seeder:
+    """Creates the sample objects and remembers their Ids by name for later references."""
+
+    def __init__(self, state: SandboxState, company: Company) -> None:
+        self.state = state
+        self.company = company
+        self.ids: dict[tuple[str, str], str] = {}
+
+    def add(self, entity: str, key: str, payload: dict) -> str:
+        created = mutations.create(self.state, self.company, entity, payload, source=SOURCE)
+        self.ids[(entity, key)] = created["Id"]
+        return created["Id"]
+
+    def ref(self, entity: str, key: str) -> dict:
+        return {"value": self.ids[(entity, key)]}
+
+    def lists(self) -> None:
+        for name, account_type, subtype in ACCOUNTS:
+            account = {"Name": name, "AccountType": account_type, "AccountSubType": subtype}
+            self.add("Account", name, account)
+        for name, days in TERMS:
+            self.add("Term", name, {"Name": name, "DueDays": days})
+        for name, kind in PAYMENT_METHODS:
+            self.add("PaymentMethod", name, {"Name": name, "Type": kind})
+        for ident, name, description in TAX_CODES:
+            tax_code = {
+                "Name": name,
+                "Description": description,
+                "Active": True,
+                "Taxable": True,
+                "TaxGroup": True,
+            }
+            mutations.insert_fixed(self.state, self.company, "TaxCode", tax_code, ident=ident)
+        for row in ITEMS:
+            self.add("Item", row[0], self.item(*row))
+
+    def item(
+        self, name: str, kind: str, price: str, income: str, description: str, qty: str | None
+    ) -> dict:
+        item = {
+            "Name": name,
+            "Type": kind,
+            "UnitPrice": price,
+            "Description": description,
+            "IncomeAccountRef": self.ref("Account", income),
+            "Taxable": kind == "Inventory",
+        }
+        if qty is not None:
+            item.update(
+                QtyOnHand=qty,
+                AssetAccountRef=self.ref("Account", "Inventory Asset"),
+                ExpenseAccountRef=self.ref("Account", "Cost of Goods Sold"),
+            )
+        return item
+
+    def names(self) -> None:
+        for row in CUSTOMERS:
+            self.add("Customer", row[0], self.customer(*row))
+        for name in VENDORS:
+            self.add("Vendor", name, {"DisplayName": name, "CompanyName": name})
+        for given, family in EMPLOYEES:
+            self.add("Employee", given, {"GivenName": given, "FamilyName": family})
+
+    def customer(
+        self,
+        display: str,
+        given: str,
+        family: str,
+        company_name: str,
+        email: str,
+        phone: str,
+        street: str,
+        city: str,
+        postal: str,
+        parent: str | None,
+    ) -> dict:
+        customer = {
+            "DisplayName": display,
+            "GivenName": given,
+            "FamilyName": family,
+            "CompanyName": company_name,
+            "PrimaryPhone": {"FreeFormNumber": phone},
+            "Taxable": True,
+            "DefaultTaxCodeRef": {"value": "2"},
+        }
+        if email:
+            customer["PrimaryEmailAddr"] = {"Address": email}
+        if street:
+            address = {
+                "Line1": street,
+                "City": city,
+                "CountrySubDivisionCode": "CA",
+                "PostalCode": postal,
+            }
+            customer.update(BillAddr=address, ShipAddr=dict(address))
+        if parent:
+            customer.update(ParentRef=self.ref("Customer", parent), BillWithParent=True)
+        return customer
+
+    def transactions(self) -> None:
+        today = company_date(self.state.clock.now())
+        invoice_ids = []
+        for customer, lines, days_ago, term in INVOICES:
+            invoice = {
+                "CustomerRef": self.ref("Customer", customer),
+                "Line": [self.sales_line(*line) for line in lines],
+                "TxnDate": (today - timedelta(days=days_ago)).isoformat(),
+                "SalesTermRef": self.ref("Term", term),
+            }
+            invoice_ids.append(self.add("Invoice", f"{customer}:{days_ago}", invoice))
+        for customer, total, applied, method in PAYMENTS:
+            lines = [
+                {
+                    "Amount": amount,
+                    "LinkedTxn": [{"TxnId": invoice_ids[index], "TxnType": "Invoice"}],
+                }
+                for index, amount in applied
+            ]
+            payment = {
+                "CustomerRef": self.ref("Customer", customer),
+                "TotalAmt": total,
+                "PaymentMethodRef": self.ref("PaymentMethod", method),
+                "Line": lines,
+            }
+            self.add("Payment", f"{customer}:{total}", payment)
+
+    def sales_line(self, item: str, qty: str, price: str) -> dict:
+        amount = money(Decimal(qty) * Decimal(price))
+        detail = {"ItemRef": self.ref("Item", item), "Qty": qty, "UnitPrice": price}
+        return {
+            "DetailType": "SalesItemLineDetail",
+            "Amount": str(amount),
+            "SalesItemLineDetail": detail,
+        }
+
+
+def generated_customer(number: int) -> dict:
+    """The n-th generated customer: deterministic, realistic and unique by its number."""
+    first = FIRST_NAMES[number % len(FIRST_NAMES)]
+    last = LAST_NAMES[(number // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    city, postal = CITIES[number % len(CITIES)]
+    return {
+        "DisplayName": f"{first} {last} {number:06d}",
+        "GivenName": first,
+        "FamilyName": last,
+        "PrimaryEmailAddr": {"Address": f"{first}.{last}.{number}@example.com".lower()},
+        "PrimaryPhone": {"FreeFormNumber": f"(650) 555-{number % 10000:04d}"},
+        "BillAddr": {
+            "Line1": f"{100 + number % 900} Main St.",
+            "City": city,
+            "CountrySubDivisionCode": "CA",
+            "PostalCode": postal,
+        },
+    }
+
+
+def seed_customers(
+    state: SandboxState, company: Company, count: int, *, source: str = "control"
+) -> list[str]:
+    """Add `count` generated customers in batches (one lock hold and commit per batch)."""
+    ids: list[str] = []
+    number = company.counters["Customer"]
+    while len(ids) < count:
+        batch = []
+        while len(batch) < min(5000, count - len(ids)):
+            number += 1
+            payload = generated_customer(number)
+            if fold(payload["DisplayName"]) not in company.names["names"]:
+                batch.append(payload)
+        ids.extend(mutations.create_many(state, company, "Customer", batch, source=source))
+    return ids

@@ -1,0 +1,335 @@
+"""Invoice: lines, totals, numbering, terms, stock, and the void/delete rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from qbo_sandbox.books import errors
+from qbo_sandbox.books.store import UnitOfWork
+from qbo_sandbox.books.wire import money
+from qbo_sandbox.entities.base import (
+    USD,
+    EntityType,
+    date_of,
+    decimal_of,
+    ref_value,
+    resolve_ref,
+    stamp_addresses,
+    today,
+)
+from qbo_sandbox.entities.ledger import applied_to, refresh_customers, unlink_invoice
+
+SALES = "SalesItemLineDetail"
+DISCOUNT = "DiscountLineDetail"
+SUBTOTAL = "SubTotalLineDetail"
+LINE_DETAILS = (SALES, "GroupLineDetail", "DescriptionOnly", DISCOUNT)
+SALES_DETAIL_KEYS = (
+    "ItemRef",
+    "ClassRef",
+    "UnitPrice",
+    "Qty",
+    "ItemAccountRef",
+    "TaxCodeRef",
+    "ServiceDate",
+    "DiscountRate",
+    "DiscountAmt",
+    "MarkupInfo",
+)
+DOC_NUMBER_MAX = 21
+_TRAILING_DIGITS = re.compile(r"(\d+)$")
+
+
+class InvoiceType(EntityType):
+    name = "Invoice"
+    kind = "transaction"
+    voidable = True
+    read_only = frozenset(
+        {
+            "TotalAmt",
+            "Balance",
+            "HomeBalance",
+            "HomeTotalAmt",
+            "LinkedTxn",
+            "DeliveryInfo",
+            "InvoiceLink",
+        }
+    )
+    fields = (
+        "DocNumber",
+        "TxnDate",
+        "DueDate",
+        "ShipDate",
+        "CustomerRef",
+        "Line",
+        "TotalAmt",
+        "Balance",
+        "Deposit",
+        "PrivateNote",
+        "CustomerMemo",
+        "BillEmail",
+        "BillAddr",
+        "ShipAddr",
+        "SalesTermRef",
+        "TxnTaxDetail",
+        "LinkedTxn",
+        "EmailStatus",
+        "PrintStatus",
+        "CurrencyRef",
+        "ApplyTaxAfterDiscount",
+        "AllowOnlinePayment",
+        "AllowIPNPayment",
+        "CustomField",
+        "DepartmentRef",
+        "ClassRef",
+        "TrackingNum",
+        "DeliveryInfo",
+    )
+
+    def build(
+        self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
+    ) -> dict:
+        if existing is not None and existing.get("_voided"):
+            raise errors.business_rule("A voided transaction cannot be modified.")
+        customer_ref = resolve_ref(work, data, "CustomerRef", "Customer", required=True)
+        customer = work.get("Customer", customer_ref["value"]) or {}
+        lines = build_lines(work, data.get("Line") or [])
+        tax = dict(data.get("TxnTaxDetail") or {})
+        tax["TotalTax"] = money(decimal_of(tax, "TotalTax", "TxnTaxDetail.TotalTax") or Decimal(0))
+        total = money(
+            _sum(lines, SALES, "GroupLineDetail") - _sum(lines, DISCOUNT) + tax["TotalTax"]
+        )
+        applied = applied_to(work, existing["Id"]) if existing else Decimal(0)
+        if total < applied:
+            raise errors.business_rule(
+                "The invoice total cannot be less than the payments applied."
+            )
+        txn_date = date_of(data, "TxnDate", today(work))
+        obj = {**_defaults(customer), **data, "CustomerRef": customer_ref, "Line": lines}
+        obj.update(
+            TxnTaxDetail=tax, TotalAmt=total, Balance=money(total - applied), TxnDate=txn_date
+        )
+        obj["LinkedTxn"] = existing.get("LinkedTxn", []) if existing else []
+        obj["Deposit"] = decimal_of(obj, "Deposit") or Decimal(0)
+        stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr")
+        _apply_terms(work, obj, customer, date.fromisoformat(txn_date))
+        _number(work, obj, data, existing, options)
+        return obj
+
+    def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
+        refresh_customers(work, [_customer_id(old), _customer_id(new)])
+        _move_stock(work, old, new)
+
+    def on_delete(self, work: UnitOfWork, obj: dict) -> None:
+        unlink_invoice(work, obj["Id"])
+
+    def void(self, work: UnitOfWork, obj: dict) -> dict:
+        # A voided invoice keeps its lines; its amounts drop to 0 and the memo says so.
+        unlink_invoice(work, obj["Id"])
+        links = [link for link in obj.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
+        tax = {**obj.get("TxnTaxDetail", {}), "TotalTax": Decimal(0)}
+        return {
+            **obj,
+            "TotalAmt": Decimal(0),
+            "Balance": Decimal(0),
+            "PrivateNote": "Voided",
+            "LinkedTxn": links,
+            "TxnTaxDetail": tax,
+            "_voided": True,
+        }
+
+    def render(self, obj: dict) -> dict:
+        """QBO adds a SubTotalLineDetail line after the sales lines on every read."""
+        lines = obj["Line"]
+        sales = [line for line in lines if line.get("DetailType") != DISCOUNT]
+        discounts = [line for line in lines if line.get("DetailType") == DISCOUNT]
+        subtotal = {
+            "Amount": _sum(lines, SALES, "GroupLineDetail"),
+            "DetailType": SUBTOTAL,
+            SUBTOTAL: {},
+        }
+        out = {k: v for k, v in obj.items() if not k.startswith("_")}
+        out["Line"] = [*sales, subtotal, *discounts]
+        return out
+
+
+def _defaults(customer: dict) -> dict:
+    defaults = {
+        "CurrencyRef": dict(USD),
+        "ApplyTaxAfterDiscount": False,
+        "PrintStatus": "NotSet",
+        "EmailStatus": "NotSet",
+        "AllowIPNPayment": False,
+        "AllowOnlinePayment": False,
+        "AllowOnlineCreditCardPayment": False,
+        "AllowOnlineACHPayment": False,
+    }
+    for source, target in (("BillAddr", "BillAddr"), ("ShipAddr", "ShipAddr")):
+        if customer.get(source):
+            defaults[target] = dict(customer[source])
+    if customer.get("PrimaryEmailAddr"):
+        defaults["BillEmail"] = dict(customer["PrimaryEmailAddr"])
+    return defaults
+
+
+def _sum(lines: list[dict], *detail_types: str) -> Decimal:
+    return sum((line["Amount"] for line in lines if line["DetailType"] in detail_types), Decimal(0))
+
+
+def build_lines(work: UnitOfWork, raw_lines: list[dict]) -> list[dict]:
+    """Validate lines (SubTotal lines from a read are ignored) and number them."""
+    raw = [line for line in raw_lines if line.get("DetailType") != SUBTOTAL]
+    if not raw:
+        raise errors.required_param("Line")
+    used_ids = {str(line["Id"]) for line in raw if line.get("Id")}
+    next_id = max((int(i) for i in used_ids if i.isdigit()), default=0)
+    lines, sales_total = [], Decimal(0)
+    for number, line in enumerate(raw, start=1):
+        built = _line(work, line, sales_total)
+        if built["DetailType"] in (SALES, "GroupLineDetail"):
+            sales_total += built["Amount"]
+        if not line.get("Id"):
+            next_id += 1
+        built = {
+            "Id": str(line.get("Id") or next_id),
+            "LineNum": line.get("LineNum") or number,
+            **built,
+        }
+        lines.append(built)
+    return lines
+
+
+def _line(work: UnitOfWork, line: dict, sales_total: Decimal) -> dict:
+    detail_type = line.get("DetailType")
+    if detail_type not in LINE_DETAILS:
+        raise errors.invalid_property(f"Line.DetailType:{detail_type}")
+    amount = decimal_of(line, "Amount", "Line.Amount")
+    out: dict = {}
+    if line.get("Description"):
+        out["Description"] = line["Description"]
+    if detail_type == SALES:
+        if amount is None:
+            raise errors.required_param("Line.Amount")
+        out[SALES] = _sales_detail(work, dict(line.get(SALES) or {}), amount)
+    elif detail_type == DISCOUNT:
+        detail = dict(line.get(DISCOUNT) or {})
+        percent = decimal_of(detail, "DiscountPercent", "DiscountLineDetail.DiscountPercent")
+        if detail.get("PercentBased") and percent is not None:
+            amount = sales_total * percent / 100
+        out[DISCOUNT] = detail
+    else:
+        out[detail_type] = dict(line.get(detail_type) or {})
+    if line.get("LinkedTxn"):
+        out["LinkedTxn"] = line["LinkedTxn"]
+    return {**out, "Amount": money(amount or Decimal(0)), "DetailType": detail_type}
+
+
+def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
+    qty = decimal_of(detail, "Qty", "Line.SalesItemLineDetail.Qty")
+    price = decimal_of(detail, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
+    # QBO checks Amount = UnitPrice x Qty when both are given (6070); Qty 0 means "not given".
+    if qty and price is not None and money(qty * price) != money(amount):
+        raise errors.amount_mismatch(format(amount.normalize(), "f"))
+    out = {key: detail[key] for key in SALES_DETAIL_KEYS if key in detail}
+    if qty is not None:
+        out["Qty"] = qty
+    if price is not None:
+        out["UnitPrice"] = price
+    item_ref = resolve_ref(work, detail, "ItemRef", "Item")
+    if item_ref is not None:
+        out["ItemRef"] = item_ref
+        item = work.get("Item", item_ref["value"]) or {}
+        if item.get("IncomeAccountRef"):
+            out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
+    out["TaxCodeRef"] = resolve_ref(work, detail, "TaxCodeRef", "TaxCode") or {"value": "NON"}
+    return out
+
+
+def _apply_terms(work: UnitOfWork, obj: dict, customer: dict, txn_date: date) -> None:
+    """DueDate: given, else TxnDate + the term's days (invoice, customer, company default)."""
+    term_ref = resolve_ref(work, obj, "SalesTermRef", "Term")
+    if term_ref is None:
+        prefs = (work.get("Preferences", "1") or {}).get("SalesFormsPrefs", {})
+        default = customer.get("SalesTermRef") or prefs.get("DefaultTerms")
+        term_ref = resolve_ref(work, {"SalesTermRef": default}, "SalesTermRef", "Term")
+    if term_ref is not None:
+        obj["SalesTermRef"] = term_ref
+    if obj.get("DueDate"):
+        obj["DueDate"] = date_of(obj, "DueDate")
+        return
+    term = work.get("Term", term_ref["value"]) if term_ref else None
+    days = int(term.get("DueDays", 0)) if term else 0
+    obj["DueDate"] = (txn_date + timedelta(days=days)).isoformat()
+
+
+def _number(
+    work: UnitOfWork, obj: dict, data: dict, existing: dict | None, options: frozenset
+) -> None:
+    """DocNumber: auto-assigned when omitted and custom numbers are off, or on AUTO_GENERATE."""
+    prefs = (work.get("Preferences", "1") or {}).get("SalesFormsPrefs", {})
+    given = data.get("DocNumber")
+    if given == "AUTO_GENERATE" or (
+        given is None and existing is None and not prefs.get("CustomTxnNumbers")
+    ):
+        obj["DocNumber"] = _next_doc_number(work)
+        return
+    if given is None:
+        if existing is not None and existing.get("DocNumber"):
+            obj["DocNumber"] = existing["DocNumber"]
+        return
+    number = str(given)
+    if len(number) > DOC_NUMBER_MAX:
+        raise errors.length_exceeded("DocNumber", DOC_NUMBER_MAX, len(number))
+    own_id = existing["Id"] if existing else None
+    if "allowduplicatedocnum" not in options:
+        for other in work.values("Invoice"):
+            if other.get("DocNumber") == number and other["Id"] != own_id:
+                raise errors.duplicate_doc_number(number, "Invoice", other["Id"])
+    obj["DocNumber"] = number
+
+
+def _next_doc_number(work: UnitOfWork) -> str:
+    """The next number after the last one entered, keeping its prefix (AT101 -> AT102)."""
+    used = {inv.get("DocNumber") for inv in work.values("Invoice")}
+    last = next(
+        (
+            inv["DocNumber"]
+            for inv in sorted(work.values("Invoice"), key=lambda inv: int(inv["Id"]), reverse=True)
+            if inv.get("DocNumber") and _TRAILING_DIGITS.search(inv["DocNumber"])
+        ),
+        "1000",
+    )
+    digits = _TRAILING_DIGITS.search(last)
+    prefix, value, width = last[: digits.start()], int(digits.group(1)), len(digits.group(1))
+    candidate = last
+    while candidate in used or candidate == last:
+        value += 1
+        candidate = f"{prefix}{value:0{width}d}"
+    return candidate
+
+
+def _customer_id(invoice: dict | None) -> str | None:
+    return ref_value(invoice.get("CustomerRef")) if invoice else None
+
+
+def _stock(work: UnitOfWork, invoice: dict | None) -> dict[str, Decimal]:
+    sold: dict[str, Decimal] = {}
+    if invoice is None or invoice.get("_voided"):
+        return sold
+    for line in invoice["Line"]:
+        detail = line.get(SALES) or {}
+        item_id = ref_value(detail.get("ItemRef"))
+        if item_id and (work.get("Item", item_id) or {}).get("Type") == "Inventory":
+            sold[item_id] = sold.get(item_id, Decimal(0)) + (detail.get("Qty") or Decimal(1))
+    return sold
+
+
+def _move_stock(work: UnitOfWork, old: dict | None, new: dict | None) -> None:
+    """Selling an Inventory item lowers its QtyOnHand; deleting or voiding restores it."""
+    before, after = _stock(work, old), _stock(work, new)
+    for item_id in before.keys() | after.keys():
+        delta = after.get(item_id, Decimal(0)) - before.get(item_id, Decimal(0))
+        item = work.get("Item", item_id)
+        if delta and item is not None:
+            work.put("Item", {**item, "QtyOnHand": item.get("QtyOnHand", Decimal(0)) - delta})

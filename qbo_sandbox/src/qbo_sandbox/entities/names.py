@@ -1,0 +1,156 @@
+"""Customer, Vendor and Employee: names that share one DisplayName namespace."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from qbo_sandbox.books import errors
+from qbo_sandbox.books.store import UnitOfWork
+from qbo_sandbox.entities.base import (
+    USD,
+    EntityType,
+    active_name,
+    base_name,
+    boolean_of,
+    check_name_characters,
+    resolve_ref,
+    stamp_addresses,
+)
+
+NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+_PERSON_FIELDS = (
+    *NAME_PARTS,
+    "DisplayName",
+    "PrintOnCheckName",
+    "CompanyName",
+    "FullyQualifiedName",
+    "Active",
+    "PrimaryEmailAddr",
+    "PrimaryPhone",
+    "AlternatePhone",
+    "Mobile",
+    "Fax",
+    "WebAddr",
+    "BillAddr",
+    "ShipAddr",
+    "Notes",
+    "Balance",
+    "CurrencyRef",
+)
+
+
+def display_name_from(data: dict) -> str:
+    """QBO derives DisplayName from the name parts (or CompanyName) when it is missing."""
+    if data.get("DisplayName"):
+        return str(data["DisplayName"])
+    parts = [str(data[key]) for key in NAME_PARTS if data.get(key)]
+    if parts:
+        return " ".join(parts)
+    return str(data.get("CompanyName") or "")
+
+
+class NameType(EntityType):
+    kind = "name"
+    label = ""
+    read_only = frozenset({"FullyQualifiedName", "Balance", "BalanceWithJobs", "Level", "Job"})
+
+    def build(
+        self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
+    ) -> dict:
+        own_id = existing["Id"] if existing else None
+        name = display_name_from(data)
+        if not name.strip():
+            raise errors.required_param("DisplayName")
+        check_name_characters(base_name(name), "DisplayName")
+        active = boolean_of(data, "Active", True)
+        display = active_name(work, self.name, name, active, own_id, self.label)
+        obj = {**self.defaults(), **data, "DisplayName": display, "Active": active}
+        obj.setdefault("PrintOnCheckName", base_name(display))
+        obj["FullyQualifiedName"] = display
+        return self.finish(work, obj, existing)
+
+    def defaults(self) -> dict:
+        return {"CurrencyRef": dict(USD)}
+
+    def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr")
+        balance = existing.get("Balance", Decimal(0)) if existing else Decimal(0)
+        return {**obj, "Balance": balance}
+
+
+class CustomerType(NameType):
+    name = "Customer"
+    label = "customer"
+    fields = (
+        *_PERSON_FIELDS,
+        "Taxable",
+        "Job",
+        "BillWithParent",
+        "ParentRef",
+        "Level",
+        "BalanceWithJobs",
+        "PreferredDeliveryMethod",
+        "DefaultTaxCodeRef",
+        "SalesTermRef",
+        "PaymentMethodRef",
+        "ResaleNum",
+        "IsProject",
+        "V4IDPseudonym",
+    )
+
+    def defaults(self) -> dict:
+        return {
+            "Taxable": True,
+            "Job": False,
+            "BillWithParent": False,
+            "CurrencyRef": dict(USD),
+            "PreferredDeliveryMethod": "Print",
+        }
+
+    def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        obj = super().finish(work, obj, existing)
+        obj["BalanceWithJobs"] = existing.get("BalanceWithJobs", obj["Balance"]) if existing else 0
+        for key, entity in (("SalesTermRef", "Term"), ("PaymentMethodRef", "PaymentMethod")):
+            if key in obj:
+                obj[key] = resolve_ref(work, obj, key, entity)
+        if "DefaultTaxCodeRef" in obj:
+            obj["DefaultTaxCodeRef"] = {"value": str(obj["DefaultTaxCodeRef"].get("value", ""))}
+        parent = resolve_ref(work, obj, "ParentRef", "Customer")
+        if parent is None:
+            obj.pop("ParentRef", None)
+            return obj
+        if existing is not None and parent["value"] == existing["Id"]:
+            raise errors.business_rule("A customer cannot be its own parent.")
+        parent_obj = work.get("Customer", parent["value"]) or {}
+        return {
+            **obj,
+            "ParentRef": parent,
+            "Job": True,
+            "Level": int(parent_obj.get("Level", 0)) + 1,
+            "FullyQualifiedName": f"{parent_obj.get('FullyQualifiedName')}:{obj['DisplayName']}",
+        }
+
+
+class VendorType(NameType):
+    name = "Vendor"
+    label = "vendor"
+    fields = (*_PERSON_FIELDS, "Vendor1099", "AcctNum", "TaxIdentifier", "TermRef")
+
+    def defaults(self) -> dict:
+        return {"Vendor1099": False, "CurrencyRef": dict(USD)}
+
+
+class EmployeeType(NameType):
+    name = "Employee"
+    label = "employee"
+    fields = (*_PERSON_FIELDS, "EmployeeNumber", "SSN", "HiredDate", "ReleasedDate", "BillableTime")
+
+    def defaults(self) -> dict:
+        return {"BillableTime": False}
+
+    def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        stamp_addresses(work, obj, existing, "PrimaryAddr")
+        obj.pop("Balance", None)
+        obj.pop("CurrencyRef", None)
+        obj.pop("FullyQualifiedName", None)
+        return obj

@@ -1,0 +1,169 @@
+"""Payment: applying money to invoices, unapplied credit, void and delete."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from qbo_sandbox.books import errors
+from qbo_sandbox.books.store import UnitOfWork
+from qbo_sandbox.books.wire import money
+from qbo_sandbox.entities.base import (
+    USD,
+    EntityType,
+    date_of,
+    decimal_of,
+    ref_value,
+    resolve_ref,
+    today,
+)
+from qbo_sandbox.entities.ledger import invoice_links, refresh_customers, refresh_invoice
+
+_NAME_VALUE = "{http://schema.intuit.com/finance/v3}NameValue"
+
+
+def _line_ex(invoice: dict, open_balance: Decimal) -> dict:
+    """Read-only LineEx, in the JAXB shape QBO serialises it in (see payment.json)."""
+    pairs = [("txnId", invoice["Id"]), ("txnOpenBalance", f"{money(open_balance):.2f}")]
+    if invoice.get("DocNumber"):
+        pairs.append(("txnReferenceNumber", invoice["DocNumber"]))
+    return {
+        "any": [
+            {
+                "name": _NAME_VALUE,
+                "nil": False,
+                "value": {"Name": name, "Value": value},
+                "declaredType": "com.intuit.schema.finance.v3.NameValue",
+                "scope": "javax.xml.bind.JAXBElement$GlobalScope",
+                "globalScope": True,
+                "typeSubstituted": False,
+            }
+            for name, value in pairs
+        ]
+    }
+
+
+class PaymentType(EntityType):
+    name = "Payment"
+    kind = "transaction"
+    voidable = True
+    read_only = frozenset({"UnappliedAmt"})
+    fields = (
+        "TxnDate",
+        "CustomerRef",
+        "TotalAmt",
+        "UnappliedAmt",
+        "Line",
+        "PaymentRefNum",
+        "PaymentMethodRef",
+        "DepositToAccountRef",
+        "ARAccountRef",
+        "PrivateNote",
+        "CurrencyRef",
+        "ProcessPayment",
+        "TxnSource",
+    )
+
+    def build(
+        self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
+    ) -> dict:
+        if existing is not None and existing.get("_voided"):
+            raise errors.business_rule("A voided transaction cannot be modified.")
+        customer_ref = resolve_ref(work, data, "CustomerRef", "Customer", required=True)
+        total = decimal_of(data, "TotalAmt")
+        if total is None:
+            raise errors.required_param("TotalAmt")
+        if total < 0:
+            raise errors.business_rule("The payment amount cannot be negative.")
+        current = dict(invoice_links(existing)) if existing else {}
+        lines = self.apply_lines(work, data.get("Line") or [], customer_ref["value"], current)
+        applied = sum((line["Amount"] for line in lines), Decimal(0))
+        if applied > total:
+            raise errors.business_rule(
+                "The amounts applied to transactions cannot exceed the payment's TotalAmt."
+            )
+        obj = {"ProcessPayment": False, "CurrencyRef": dict(USD), **data}
+        obj.update(
+            CustomerRef=customer_ref,
+            TotalAmt=money(total),
+            Line=lines,
+            UnappliedAmt=money(total - applied),
+            TxnDate=date_of(data, "TxnDate", today(work)),
+        )
+        obj["DepositToAccountRef"] = resolve_ref(
+            work, obj, "DepositToAccountRef", "Account", named=False
+        ) or _undeposited_funds(work)
+        for key, entity in (("PaymentMethodRef", "PaymentMethod"), ("ARAccountRef", "Account")):
+            if key in obj:
+                obj[key] = resolve_ref(work, obj, key, entity)
+        return {key: value for key, value in obj.items() if value is not None}
+
+    def apply_lines(
+        self, work: UnitOfWork, raw: list[dict], customer_id: str, current: dict[str, Decimal]
+    ) -> list[dict]:
+        lines: list[dict] = []
+        taken: dict[str, Decimal] = {}
+        for line in raw:
+            amount = decimal_of(line, "Amount", "Line.Amount")
+            links = line.get("LinkedTxn") or []
+            if amount is None:
+                raise errors.required_param("Line.Amount")
+            if not links:
+                raise errors.required_param("Line.LinkedTxn")
+            invoice = self.linked_invoice(work, links[0], customer_id)
+            ident = invoice["Id"]
+            open_balance = invoice["Balance"] + current.get(ident, Decimal(0)) - taken.get(ident, 0)
+            if amount < 0 or money(amount) > open_balance:
+                # Unverified: QBO's exact code for over-application is not documented.
+                raise errors.business_rule(
+                    f"The amount applied to Invoice {ident} ({money(amount)}) is more than its "
+                    f"open balance ({money(open_balance)})."
+                )
+            taken[ident] = taken.get(ident, Decimal(0)) + money(amount)
+            lines.append(
+                {
+                    "Amount": money(amount),
+                    "LineEx": _line_ex(invoice, open_balance),
+                    "LinkedTxn": [{"TxnId": ident, "TxnType": "Invoice"}],
+                }
+            )
+        return lines
+
+    def linked_invoice(self, work: UnitOfWork, link: dict, customer_id: str) -> dict:
+        kind, ident = link.get("TxnType"), str(link.get("TxnId", ""))
+        if kind != "Invoice":
+            raise errors.business_rule(f"Linking a payment to a {kind} is not supported.")
+        invoice = work.get("Invoice", ident)
+        if invoice is None or invoice.get("_voided"):
+            raise errors.object_not_found("Invoice", ident)
+        if ref_value(invoice.get("CustomerRef")) != customer_id:
+            raise errors.business_rule(
+                f"Invoice {ident} belongs to another customer than this payment."
+            )
+        return invoice
+
+    def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
+        invoices = {ident for p in (old, new) if p for ident, _ in invoice_links(p)}
+        for ident in sorted(invoices, key=int):
+            refresh_invoice(work, ident)
+        refresh_customers(work, [ref_value(p.get("CustomerRef")) for p in (old, new) if p])
+
+    def void(self, work: UnitOfWork, obj: dict) -> dict:
+        lines = [{**line, "Amount": Decimal(0)} for line in obj.get("Line", [])]
+        return {
+            **obj,
+            "TotalAmt": Decimal(0),
+            "UnappliedAmt": Decimal(0),
+            "Line": lines,
+            "PrivateNote": "Voided",
+            "_voided": True,
+        }
+
+    def render(self, obj: dict) -> dict:
+        return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def _undeposited_funds(work: UnitOfWork) -> dict | None:
+    for account in work.values("Account"):
+        if account.get("AccountSubType") == "UndepositedFunds" and account.get("Active", True):
+            return {"value": account["Id"]}
+    return None

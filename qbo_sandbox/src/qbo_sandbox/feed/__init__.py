@@ -1,0 +1,1 @@
+"""What changed: Change Data Capture and signed webhooks with Intuit's delivery rules."""

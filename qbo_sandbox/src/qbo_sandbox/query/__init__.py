@@ -1,0 +1,1 @@
+"""QBO's query language: the parser and running a query against a company."""

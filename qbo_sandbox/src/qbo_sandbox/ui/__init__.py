@@ -1,0 +1,1 @@
+"""The demo UI: companies, customers, invoices, payments, fault switches and webhooks."""
