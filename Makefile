@@ -28,6 +28,8 @@ run: install
 
 test: install
 	$(BIN)/pytest
+	# The QuickBooks app in a project that isn't qbsync (examples/minimal/).
+	cd examples/minimal && $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .

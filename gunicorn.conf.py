@@ -9,7 +9,7 @@ accesslog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "qbsync.logredact.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "qbo.logredact.RedactSecretsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.admin_scope import CompanyScopedAdminMixin, SuperuserOnlyAdminMixin
-from accounts.models import Company, Membership, QuickBooksConnection, User
+from accounts.admin_scope import SuperuserOnlyAdminMixin
+from accounts.models import Company, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -41,44 +41,3 @@ class MembershipAdmin(SuperuserOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["user__email", "company__name"]
     list_select_related = ["user", "company"]
     raw_id_fields = ["user", "company"]
-
-
-@admin.register(QuickBooksConnection)
-class QuickBooksConnectionAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
-    """Read-only: connecting happens on the settings page. Tokens are never shown."""
-
-    list_display = [
-        "company",
-        "qbo_company_name",
-        "realm_id",
-        "environment",
-        "status",
-        "access_expires_at",
-        "last_refreshed_at",
-    ]
-    list_filter = ["status", "environment"]
-    search_fields = ["company__name", "qbo_company_name", "realm_id"]
-    list_select_related = ["company"]
-    exclude = ["access_token_encrypted", "refresh_token_encrypted"]
-    readonly_fields = [
-        "company",
-        "realm_id",
-        "environment",
-        "qbo_company_name",
-        "country",
-        "status",
-        "access_expires_at",
-        "refresh_expires_at",
-        "refresh_hard_expires_at",
-        "token_version",
-        "connected_by",
-        "connected_at",
-        "last_refreshed_at",
-        "last_error",
-        "last_error_tid",
-        "hard_expiry_warned_at",
-        "updated_at",
-    ]
-
-    def has_add_permission(self, request):
-        return False

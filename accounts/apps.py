@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and companies"
 
     def ready(self) -> None:
-        from accounts import checks  # noqa: F401 - registers the system checks
+        from accounts import notifications
+
+        notifications.connect_signals()

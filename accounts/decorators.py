@@ -14,7 +14,7 @@ def company_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.company is None:
-            return render(request, "dashboard/no_company.html", status=403)
+            return render(request, "accounts/no_company.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -1,4 +1,5 @@
-"""Telling a company's owners and admins about their QuickBooks connection."""
+"""Telling a company's owners and admins about their QuickBooks connection (the core's
+connection signals, received here)."""
 
 import logging
 
@@ -6,7 +7,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from accounts.models import Membership, QuickBooksConnection
+from accounts.models import Membership
+from qbo.models import QuickBooksConnection
+from qbo.signals import connection_expiring, connection_needs_reconnect
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def _send(company_id: int, subject: str, body: str) -> None:
 def notify_needs_reauth(company_id: int) -> None:
     """Email owners and admins: QuickBooks must be reconnected; syncing is paused."""
     conn = QuickBooksConnection.objects.select_related("company").get(company_id=company_id)
-    path = settings.SITE_URL.rstrip("/") + reverse("accounts:quickbooks_settings")
+    path = settings.SITE_URL.rstrip("/") + reverse("qbo:settings")
     _send(
         company_id,
         f"Reconnect QuickBooks for {conn.company.name}",
@@ -54,3 +57,16 @@ def notify_hard_expiry(company_id: int) -> None:
         f"Intuit ends every QuickBooks connection after five years. Yours ends on {when}. "
         "Reconnect QuickBooks on the settings page before then to keep syncing.\n",
     )
+
+
+def _on_needs_reconnect(sender, *, company_id: int, **kwargs) -> None:
+    notify_needs_reauth(company_id)
+
+
+def _on_expiring(sender, *, company_id: int, **kwargs) -> None:
+    notify_hard_expiry(company_id)
+
+
+def connect_signals() -> None:
+    connection_needs_reconnect.connect(_on_needs_reconnect, dispatch_uid="accounts.needs_reauth")
+    connection_expiring.connect(_on_expiring, dispatch_uid="accounts.hard_expiry")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import signup, team, views
+from accounts import signup, team
 from accounts.forms import (
     ChangePasswordForm,
     EmailAuthenticationForm,
@@ -62,11 +62,4 @@ urlpatterns = [
     path("invitations/<str:token>/", team.accept, name="invitation_accept"),
     path("companies/switch/", team.switch_company, name="switch_company"),
     path("companies/new/", signup.new_company, name="new_company"),
-    path("settings/quickbooks/", views.quickbooks_settings, name="quickbooks_settings"),
-    path("settings/quickbooks/connect/", views.connect, name="quickbooks_connect"),
-    path("settings/quickbooks/callback/", views.callback, name="quickbooks_callback"),
-    path("settings/quickbooks/disconnect/", views.disconnect, name="quickbooks_disconnect"),
-    path("settings/quickbooks/sync/", views.sync_now, name="quickbooks_sync"),
-    path("settings/quickbooks/sync-status/", views.sync_status, name="quickbooks_sync_status"),
-    path("quickbooks/disconnected/", views.disconnected, name="quickbooks_disconnected"),
 ]

@@ -47,10 +47,10 @@ from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.admin_scope import CompanyScopedAdminMixin  # noqa: E402
 from accounts.models import Company, Membership, User  # noqa: E402
 from customers.admin import CustomerAdmin  # noqa: E402
 from customers.models import Customer  # noqa: E402
+from qbo.admin_base import CompanyScopedAdminMixin  # noqa: E402
 
 BENCH_PREFIX = "Admin bench"
 FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David"]

@@ -100,9 +100,9 @@ def connect_company(sandbox_url: str, name: str, realm_id: str):
     """A new Company connected to a sandbox realm through the consent page and our OAuth code."""
     from qbo_sandbox.testing import authorize
 
-    from accounts import tokens
-    from accounts.models import Company, QuickBooksConnection
-    from qbsync import oauth
+    from accounts.models import Company
+    from qbo import oauth, tokens
+    from qbo.models import QuickBooksConnection
 
     # A fresh sandbox reuses realm ids; earlier runs' connections in this database let go.
     QuickBooksConnection.objects.filter(realm_id=realm_id).update(status="disconnected")

@@ -35,9 +35,9 @@ class StatementCounter:
 
 
 def ours(company) -> int:
-    from qbsync.client import open_client
-    from qbsync.models import SyncCursor
-    from qbsync.sync import full_import
+    from qbo.client import open_client
+    from qbo.models import SyncCursor
+    from qbo.sync import full_import
 
     cursor, _ = SyncCursor.objects.get_or_create(company=company, entity="Customer")
     with open_client(company) as qb:
@@ -49,7 +49,7 @@ def naive(company) -> int:
 
     from customers.models import Customer
     from customers.sync import customer_fields
-    from qbsync.client import open_client
+    from qbo.client import open_client
 
     rows, start = 0, 1
     with open_client(company) as qb:
@@ -74,8 +74,7 @@ def run_variant(variant: str, url: str, realm: str) -> dict:
     setup_django(url, QBO_RATE_PER_MINUTE="100000")
     from django.db import connection
 
-    from accounts.models import QuickBooksConnection
-    from qbsync.models import QBOCall
+    from qbo.models import QBOCall, QuickBooksConnection
 
     company = connect_company(url, f"bench {variant}", realm)
     baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

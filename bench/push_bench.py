@@ -61,7 +61,7 @@ def sandbox_invoices(sandbox, realm: str) -> list[dict]:
 def qbsync_run(url: str, realm: str, count: int, batch: bool) -> dict:
     from invoicing import drains, push
     from invoicing.models import Order
-    from qbsync import sync
+    from qbo import sync
 
     company = connect_company(url, f"push {'batch' if batch else 'single'}", realm)
     sync.sync_company(company.pk)
@@ -89,7 +89,7 @@ def naive_run(url: str, realm: str, count: int) -> dict:
     from quickbooks.objects.invoice import Invoice
     from quickbooks.objects.item import Item
 
-    from accounts import tokens
+    from qbo import tokens
 
     os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the stock session refuses plain http
     company = connect_company(url, "push naive", realm)

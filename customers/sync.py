@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from customers.models import Customer
-from qbsync.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
+from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
     "display_name",
@@ -81,7 +81,7 @@ def upsert_customers(company_id: int, objects: Iterable[dict]) -> int:
 
 def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str]) -> int:
     """QBO deleted (or merged away) these customers: keep the rows, flag them. Where a merge
-    sent them is left alone: only Merge webhooks say that (qbsync.sync.apply_merges), and a
+    sent them is left alone: only Merge webhooks say that (record_merge, below), and a
     tombstone seen again in a later, overlapping sync mustn't erase it."""
     return Customer.objects.filter(company_id=company_id, qbo_id__in=list(qbo_ids)).update(
         deleted_in_qbo=True, active=False, synced_at=timezone.now()
@@ -100,3 +100,16 @@ def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> in
     return Customer.objects.filter(
         company_id=company_id, deleted_in_qbo=False, synced_at__lt=since
     ).update(deleted_in_qbo=True, active=False)
+
+
+def record_merge(company_id: int, merged_id: str, survivor_id: str) -> int:
+    """QuickBooks merged customer `merged_id` into `survivor_id` (a Merge webhook said so).
+    Recorded only once the mirror confirms it: the merged-away row deleted, the survivor live."""
+    survivor = Customer.objects.filter(
+        company_id=company_id, qbo_id=survivor_id, deleted_in_qbo=False
+    )
+    if not survivor.exists():
+        return 0
+    return Customer.objects.filter(
+        company_id=company_id, qbo_id=merged_id, deleted_in_qbo=True
+    ).update(merged_into_qbo_id=survivor_id)

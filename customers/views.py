@@ -1,5 +1,6 @@
 """The company's QuickBooks customers: a searchable list and one customer with their orders
-and payments. Every query is scoped to request.company."""
+and payments (through the relations those apps point at customers). Every query is scoped
+to request.company."""
 
 from django import forms
 from django.core.paginator import Paginator
@@ -9,8 +10,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import company_required
 from customers.models import Customer
-from invoicing.models import Order
-from payments.models import Payment
 
 PER_PAGE = 25
 # The detail page shows the latest few; the orders page has them all.
@@ -73,14 +72,13 @@ def customer_list(request):
 @require_GET
 def customer_detail(request, pk: int):
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
-    orders = Order.objects.filter(company=request.company, customer=customer)
-    # By the QuickBooks id: a payment synced before its customer has no customer row yet.
-    payments = Payment.objects.filter(company=request.company, customer_qbo_id=customer.qbo_id)
-    recent_orders = list(orders[: RECENT + 1])
+    # The apps built on customers point at them (Order.customer, Payment.customer): their
+    # rows are read through those relations, so this app needn't import them.
+    recent_orders = list(customer.orders.all()[: RECENT + 1])
     context = {
         "customer": customer,
         "orders": recent_orders[:RECENT],
         "more_orders": len(recent_orders) > RECENT,
-        "payments": payments.prefetch_related("applications__order")[:RECENT],
+        "payments": customer.payments.prefetch_related("applications__order")[:RECENT],
     }
     return render(request, "customers/customer_detail.html", context)

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
-from accounts.admin_scope import CompanyScopedAdminMixin
 from invoicing import services
 from invoicing.models import Order, OrderLine, Product
+from qbo.admin_base import CompanyScopedAdminMixin
 
 ORDER_FIELDS = [
     "company",

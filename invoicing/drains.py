@@ -10,21 +10,22 @@ back claims whose worker died, so lost messages and killed workers lose nothing.
 
 import logging
 import time
-import uuid
 
+from celery import current_app
 from django.core.cache import cache
 from django.utils import timezone
 
-from accounts.models import QuickBooksConnection
-from accounts.vault import TokenDecryptError
 from invoicing import push, references
 from invoicing.models import Order
-from qbsync.client import open_client
-from qbsync.errors import RateLimited, ReconnectNeeded, Unavailable
+from qbo.client import open_client
+from qbo.errors import RateLimited, ReconnectNeeded, Unavailable
+from qbo.models import QuickBooksConnection
 
 logger = logging.getLogger(__name__)
 
 Status = Order.PushStatus
+# The doorbell, by name: invoicing.tasks (which calls drain) is the one that imports this.
+PUSH_TASK = "invoicing.tasks.push_company"
 DRAIN_SLICE = 30.0
 LOCKED_RETRY = 5.0
 
@@ -45,13 +46,11 @@ def ring(
     company_id: int, countdown: float = 0, *, force: bool = False, busy_retries: int = 0
 ) -> None:
     """Ask a worker to drain the company (normally at most one doorbell queued per company)."""
-    from invoicing.tasks import push_company
-
     added = cache.add(_bell_key(company_id), 1, timeout=_lease_seconds())
     if not (added or force or countdown):
         return  # a doorbell for this company is already queued
     try:
-        push_company.apply_async((company_id, busy_retries), countdown=countdown or None)
+        current_app.send_task(PUSH_TASK, (company_id, busy_retries), countdown=countdown or None)
     except Exception:  # the broker is down: the row is the ledger and the sweeper re-rings
         cache.delete(_bell_key(company_id))
         logger.warning(
@@ -64,7 +63,7 @@ def drain(company_id: int, busy_retries: int = 0) -> None:
     lock = _lock_key(company_id)
     # The lock's TTL is short (a killed drain mustn't block its company for long); the drain
     # renews it as it goes. Should two drains ever overlap, the claims keep them apart.
-    if not cache.add(lock, uuid.uuid4().hex, timeout=_lease_seconds()):
+    if not cache.add(lock, 1, timeout=_lease_seconds()):
         # Another drain is running. This doorbell stays rung (the bell key says one is
         # queued, so later rings are skipped): come back shortly rather than vanish, soon
         # at first (the running drain may be about to finish), then every few seconds.
@@ -100,18 +99,11 @@ def drain_slice(company_id: int) -> None:
                     # Another worker holds some of these now; hand back the ones still ours.
                     push.release_all(orders, Unavailable("Another worker took over"))
                     return
-    except ReconnectNeeded as exc:
+    except ReconnectNeeded as exc:  # a lost grant, or tokens that can't be decrypted
         parked = push.park_waiting(
             company_id, f"Waiting for QuickBooks to be reconnected: {exc.text}"
         )
         logger.info("company %s needs reconnecting; %s order(s) wait", company_id, parked)
-    except TokenDecryptError:
-        logger.exception("company %s: stored QuickBooks tokens can't be decrypted", company_id)
-        from accounts.tokens import mark_needs_reauth
-
-        conn = QuickBooksConnection.objects.get(company_id=company_id)
-        mark_needs_reauth(conn.pk, "The stored QuickBooks tokens could not be decrypted.")
-        push.park_waiting(company_id, "Waiting for QuickBooks to be reconnected.")
     except (RateLimited, Unavailable) as exc:
         logger.info("company %s push deferred: %s", company_id, exc.text)
 
@@ -132,6 +124,11 @@ def _schedule_next(company_id: int) -> None:
         delay = (upcoming - timezone.now()).total_seconds()
         if delay <= 300:  # later ones are the sweeper's: a short countdown is safe on Redis
             ring(company_id, countdown=max(1.0, delay))
+
+
+def on_connected(sender, *, company_id: int, **kwargs) -> None:
+    """A company (re)connected QuickBooks (the core's signal): its waiting orders resume."""
+    resume_waiting(company_id)
 
 
 def resume_waiting(company_id: int) -> int:

@@ -19,17 +19,18 @@ import logging
 import random
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from invoicing import references
 from invoicing.models import Order, OrderLine
+from invoicing.signals import order_failed, order_synced
 from invoicing.sync import TaxRule, has_marker, order_fields_from_invoice, order_to_invoice
-from qbsync.client import error_for, first_error
-from qbsync.errors import QuickBooksError, RateLimited, Rejected, Unavailable
-from qbsync.qbojson import dumps, select
+from qbo.client import error_for, first_error
+from qbo.conf import qbo_settings
+from qbo.errors import QuickBooksError, RateLimited, Rejected, Unavailable
+from qbo.idempotency import derived_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +47,18 @@ class LostClaim(Exception):
 
 def claim_lease() -> timedelta:
     """How long a claim lasts without renewal: two bounded calls and a margin."""
-    return timedelta(seconds=2 * (settings.QBO_CONNECT_TIMEOUT + settings.QBO_READ_TIMEOUT) + 20)
+    return timedelta(seconds=2 * (qbo_settings.CONNECT_TIMEOUT + qbo_settings.READ_TIMEOUT) + 20)
 
 
 def request_id_for(order: Order) -> str:
-    return references.derived_request_id(
+    return derived_request_id(
         "invoice", order.company_id, order.pk, order.push_generation, order.created_at.isoformat()
     )
 
 
 def backoff(attempts: int) -> float:
     """Exponential backoff with full jitter (the cap stays far below the visibility timeout)."""
-    base, cap = settings.QBO_PUSH_BACKOFF_BASE, settings.QBO_PUSH_BACKOFF_CAP
+    base, cap = qbo_settings.PUSH_BACKOFF_BASE, qbo_settings.PUSH_BACKOFF_CAP
     ceiling = min(cap, base * 2 ** max(0, attempts - 1))
     return max(min(1.0, base), random.uniform(0, ceiling))  # noqa: S311 - jitter, not security
 
@@ -146,6 +147,7 @@ def record_synced(order: Order, invoice: dict) -> None:
     )
     if updated:
         logger.info("order %s synced as invoice %s", order.pk, fields["qbo_invoice_id"])
+        _announce(order_synced, order, invoice_id=fields["qbo_invoice_id"])
 
 
 def _may_have_reached_qbo(exc: QuickBooksError) -> bool:
@@ -163,7 +165,7 @@ def release(order: Order, exc: QuickBooksError, delay: float) -> None:
     So such an order waits until the request can no longer commit.
     """
     if isinstance(exc, Unavailable) and exc.maybe_committed:
-        delay = max(delay, settings.QBO_AMBIGUOUS_SETTLE)
+        delay = max(delay, qbo_settings.AMBIGUOUS_SETTLE)
     _settle(
         order,
         push_status=Status.PENDING,
@@ -187,13 +189,21 @@ def release_all(orders: list[Order], exc: QuickBooksError) -> None:
 def fail(order: Order, exc: QuickBooksError) -> None:
     """QuickBooks refused the invoice: stop and show the user QBO's words."""
     logger.info("order %s failed: %s (code %s)", order.pk, exc.text, exc.code)
-    _settle(
+    failed = _settle(
         order,
         push_status=Status.FAILED,
         next_attempt_at=None,
         last_error=exc.text[:2000],
         last_error_code=exc.code[:20],
         last_error_tid=exc.intuit_tid[:100],
+    )
+    if failed:
+        _announce(order_failed, order, error=exc.text, code=exc.code, intuit_tid=exc.intuit_tid)
+
+
+def _announce(signal, order: Order, **details) -> None:
+    transaction.on_commit(
+        lambda: signal.send(Order, company_id=order.company_id, order_id=order.pk, **details)
     )
 
 
@@ -221,16 +231,9 @@ def park_waiting(company_id: int, reason: str) -> int:
 def _invoices_where(ctx: references.PushContext, where: dict) -> list[dict]:
     """Every invoice matching `where`, page by page (asked once per round of claims)."""
     key = repr(sorted(where.items()))
-    if key in ctx.invoice_searches:
-        return ctx.invoice_searches[key]
-    found, start = [], 1
-    while True:
-        page = ctx.query(select("Invoice", where, start=start, max_results=1000), "Invoice")
-        found.extend(page)
-        if len(page) < 1000:
-            ctx.invoice_searches[key] = found
-            return found
-        start += 1000
+    if key not in ctx.invoice_searches:
+        ctx.invoice_searches[key] = ctx.qb.query_all("Invoice", where)
+    return ctx.invoice_searches[key]
 
 
 def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
@@ -327,11 +330,11 @@ def push_one(ctx: references.PushContext, order: Order, attempts: Attempts) -> N
         payload = build_invoice(ctx, order)
         renew_claim(order)
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
-        result = ctx.qb.create_object("Invoice", dumps(payload), request_id=order.request_id)
+        invoice = ctx.qb.create("Invoice", payload, request_id=order.request_id)
     except Exception as exc:
         attempts.failed(order, exc)
         return
-    record_synced(order, result["Invoice"])
+    record_synced(order, invoice)
     attempts.succeeded()
 
 
@@ -358,17 +361,12 @@ def push_batch(ctx: references.PushContext, orders: list[Order], attempts: Attem
         return
     for order, _ in ready.values():
         renew_claim(order)
-    body = {
-        "BatchItemRequest": [
-            {"bId": bid, "operation": "create", "Invoice": payload}
-            for bid, (_, payload) in ready.items()
-        ]
-    }
-    batch_id = references.derived_request_id(*(o.request_id for o, _ in ready.values()))[:36]
-    # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/batch
-    url = f"{ctx.qb.api_url}/company/{ctx.qb.company_id}/batch"
-    result = ctx.qb.post(url, dumps(body), request_id=batch_id)
-    for item in result.get("BatchItemResponse", []):
+    items = [
+        {"bId": bid, "operation": "create", "Invoice": payload}
+        for bid, (_, payload) in ready.items()
+    ]
+    batch_id = derived_request_id(*(o.request_id for o, _ in ready.values()))
+    for item in ctx.qb.batch(items, request_id=batch_id):
         order, _ = ready.pop(str(item.get("bId")), (None, None))
         if order is None:
             continue

@@ -1,40 +1,29 @@
 """The QBO customer and items an invoice refers to: found, or created exactly once.
 
-Customer rule (deterministic): the mirrored QBO id if the order has one; else a QBO customer
-with the order's email; else one with the order's DisplayName; else a new customer. If QBO
-answers 6240 (the name is taken — by a customer created meanwhile, or by a vendor or an
-employee, which share DisplayName's namespace), use the customer of that name if there is
-one; otherwise the new customer is named "<name> (customer)", and if that is taken by a
-non-customer too, the order fails with a message saying so.
+The customer is the order's mirrored one; a new customer typed on the order is found or
+created by customers.services (its rule is written there). Items: the product's linked QBO
+item, else one found by name, else a new Service item.
 """
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
 
-from accounts.models import QuickBooksConnection
 from customers.models import Customer
-from customers.sync import upsert_customers
+from customers.services import DUPLICATE_NAME, find_or_create_customer
 from invoicing.models import InvoicingSettings, Order, Product
-from qbsync.client import QBOClient
-from qbsync.errors import Rejected
-from qbsync.qbojson import dumps, select
+from qbo.client import QBOClient
+from qbo.errors import Rejected
+from qbo.idempotency import derived_request_id
+from qbo.models import QuickBooksConnection
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_NAME = "6240"
 PREFERENCES_TTL = 300
-NAMESPACE = uuid.UUID("6f1d9a64-7c0e-4f9b-9a57-0b5b2f4a1c11")
 # QBO names may not contain a colon (the sub-customer separator), tabs or newlines.
 _NAME_TRANSLATION = str.maketrans({":": "-", "\t": " ", "\n": " ", "\r": " "})
-
-
-def derived_request_id(*parts: object) -> str:
-    """A requestid derived from what is being created, so every retry sends the same one."""
-    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
 
 
 def clean_name(name: str) -> str:
@@ -58,10 +47,6 @@ class PushContext:
     # come after every earlier attempt of the orders it answers for (push_claimed clears it).
     invoice_searches: dict[str, list[dict]] = field(default_factory=dict)
 
-    def query(self, sql: str, entity: str) -> list[dict]:
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
-        return self.qb.query(sql).get("QueryResponse", {}).get(entity, [])
-
 
 def load_context(qb: QBOClient, company_id: int) -> PushContext:
     """Invoicing settings, the company's country and the sales-form preferences."""
@@ -83,9 +68,7 @@ def _sales_preferences(qb: QBOClient, company_id: int) -> tuple[bool, str]:
     key = f"qbo:prefs:sales:{company_id}"
     cached = cache.get(key)
     if cached is None:
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
-        prefs = qb.query("SELECT * FROM Preferences").get("QueryResponse", {})
-        found = (prefs.get("Preferences") or [{}])[0]
+        found = qb.preferences()
         sales = found.get("SalesFormsPrefs") or {}
         currency = ((found.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
         cached = (bool(sales.get("CustomTxnNumbers")), str(currency or ""))
@@ -94,47 +77,6 @@ def _sales_preferences(qb: QBOClient, company_id: int) -> tuple[bool, str]:
 
 
 # --- customers ------------------------------------------------------------------------------
-
-
-def _find_customer(ctx: PushContext, *, email: str, name: str) -> dict | None:
-    if email:
-        sql = select("Customer", {"PrimaryEmailAddr": email})
-        if found := ctx.query(sql, "Customer"):
-            return found[0]
-    if name:
-        sql = select("Customer", {"DisplayName": name})
-        if found := ctx.query(sql, "Customer"):
-            return found[0]
-    return None
-
-
-def _create_customer(ctx: PushContext, order: Order, name: str, email: str) -> dict:
-    body: dict = {"DisplayName": name}
-    if email:
-        body["PrimaryEmailAddr"] = {"Address": email}
-    # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#create-a-customer
-    result = ctx.qb.create_object(
-        "Customer",
-        dumps(body),
-        request_id=derived_request_id(order.request_id, "customer", name),
-    )
-    return result["Customer"]
-
-
-def _create_customer_resolving_clash(ctx: PushContext, order: Order, name: str, email: str):
-    for candidate in (name, f"{name} (customer)"):
-        try:
-            return _create_customer(ctx, order, candidate, email)
-        except Rejected as exc:
-            if exc.code != DUPLICATE_NAME:
-                raise
-            if found := _find_customer(ctx, email="", name=candidate):
-                return found  # a customer of that name exists (maybe created a moment ago)
-    raise Rejected(
-        f'"{name}" and "{name} (customer)" are both used by vendors or employees in '
-        "QuickBooks. Rename the customer on the order, then retry.",
-        code=DUPLICATE_NAME,
-    )
 
 
 def ensure_customer(ctx: PushContext, order: Order) -> str:
@@ -152,11 +94,9 @@ def ensure_customer(ctx: PushContext, order: Order) -> str:
     if known:
         order.customer = Customer.objects.get(pk=known)
     else:
-        data = _find_customer(ctx, email=email, name=name) or _create_customer_resolving_clash(
-            ctx, order, name, email
+        order.customer = find_or_create_customer(
+            ctx.qb, ctx.company_id, name=name, email=email, request_id=order.request_id
         )
-        upsert_customers(ctx.company_id, [data])
-        order.customer = Customer.objects.get(company_id=ctx.company_id, qbo_id=str(data["Id"]))
         ctx.customers_by_key[(name.lower(), email.lower())] = order.customer.pk
     Order.objects.filter(pk=order.pk).update(customer=order.customer)
     return order.customer.qbo_id
@@ -168,9 +108,7 @@ def ensure_customer(ctx: PushContext, order: Order) -> str:
 def _income_account_id(ctx: PushContext) -> str:
     settings = ctx.settings
     if not settings.income_account_id:
-        accounts = ctx.query(
-            select("Account", {"AccountType": "Income"}, max_results=100), "Account"
-        )
+        accounts = ctx.qb.query_page("Account", {"AccountType": "Income"}, size=100)
         if not accounts:
             raise Rejected("QuickBooks has no income account; choose one in Invoicing settings.")
         preferred = next((a for a in accounts if "Services" in a.get("Name", "")), accounts[0])
@@ -181,9 +119,8 @@ def _income_account_id(ctx: PushContext) -> str:
 
 
 def _find_or_create_item(ctx: PushContext, name: str, request_id: str, extra: dict) -> dict:
-    sql = select("Item", {"Name": name})
-    if found := ctx.query(sql, "Item"):
-        return found[0]
+    if found := ctx.qb.find("Item", {"Name": name}):
+        return found
     body = {
         "Name": name,
         "Type": "Service",
@@ -192,10 +129,10 @@ def _find_or_create_item(ctx: PushContext, name: str, request_id: str, extra: di
     }
     try:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/item#create-an-item
-        return ctx.qb.create_object("Item", dumps(body), request_id=request_id)["Item"]
+        return ctx.qb.create("Item", body, request_id=request_id)
     except Rejected as exc:
-        if exc.code == DUPLICATE_NAME and (found := ctx.query(sql, "Item")):
-            return found[0]
+        if exc.code == DUPLICATE_NAME and (found := ctx.qb.find("Item", {"Name": name})):
+            return found
         raise
 
 

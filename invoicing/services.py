@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import BigIntegerField, F, Max
 from django.db.models.functions import Cast
@@ -17,8 +16,9 @@ from accounts.models import Company, User
 from customers.models import Customer
 from invoicing import drains
 from invoicing.models import MAX_AMOUNT, Order, OrderLine, Product
-from qbsync.client import open_client
-from qbsync.qbojson import select
+from qbo.client import open_client
+from qbo.conf import qbo_settings
+from qbo.environments import app_url
 
 logger = logging.getLogger(__name__)
 
@@ -157,32 +157,24 @@ def _ring_push(company_id: int) -> None:
     transaction.on_commit(lambda: drains.ring(company_id))
 
 
-def push_order(order_id: int) -> None:
-    """Push the order (and whatever else its company has due) to QuickBooks."""
-    company_id = Order.objects.values_list("company_id", flat=True).filter(pk=order_id).first()
-    if company_id is not None:
-        drains.drain(company_id)
-
-
 def invoice_pdf(order: Order) -> bytes:
     """The invoice as QuickBooks renders it."""
     with open_client(order.company_id) as qb:
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#get-an-invoice-as-pdf
-        return qb.download_pdf("Invoice", order.qbo_invoice_id)
+        return qb.pdf("Invoice", order.qbo_invoice_id)
 
 
 def qbo_setting_choices(company: Company) -> dict[str, list[tuple[str, str]]]:
     """Items, income accounts, terms and tax codes from the company's QuickBooks."""
     queries = {
-        "items": ("Item", select("Item", max_results=1000)),
-        "accounts": ("Account", select("Account", {"AccountType": "Income"}, max_results=1000)),
-        "terms": ("Term", select("Term", max_results=1000)),
-        "tax_codes": ("TaxCode", select("TaxCode", max_results=1000)),
+        "items": ("Item", None),
+        "accounts": ("Account", {"AccountType": "Income"}),
+        "terms": ("Term", None),
+        "tax_codes": ("TaxCode", None),
     }
     choices: dict[str, list[tuple[str, str]]] = {}
     with open_client(company) as qb:
-        for key, (entity, sql) in queries.items():
-            rows = qb.query(sql).get("QueryResponse", {}).get(entity, [])
+        for key, (entity, where) in queries.items():
+            rows = qb.query_page(entity, where)
             choices[key] = sorted(
                 ((str(row["Id"]), str(row.get("Name", row["Id"]))) for row in rows),
                 key=lambda pair: pair[1].lower(),
@@ -196,12 +188,11 @@ def invoice_url(order: Order, realm_id: str, environment: str = "") -> str:
     `environment` is the connection's (it outlives a change of QBO_ENVIRONMENT); without a
     connection, the configured one. No link to the local sandbox without a realm.
     """
-    environment = environment or settings.QBO_ENVIRONMENT
-    if environment == "production":
-        return f"https://qbo.intuit.com/app/invoice?txnId={order.qbo_invoice_id}"
-    if environment == "sandbox":
-        return f"https://app.sandbox.qbo.intuit.com/app/invoice?txnId={order.qbo_invoice_id}"
-    if not realm_id:
-        return ""
-    base = settings.QBO_LOCAL_SANDBOX_PUBLIC_URL.rstrip("/")
-    return f"{base}/ui/companies/{realm_id}/invoices/{order.qbo_invoice_id}"
+    environment = environment or qbo_settings.ENVIRONMENT
+    invoice_id = order.qbo_invoice_id
+    return app_url(
+        environment,
+        realm_id,
+        app_path=f"invoice?txnId={invoice_id}",
+        local_path=f"invoices/{invoice_id}",
+    )

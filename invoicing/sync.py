@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from invoicing.models import Order
-from qbsync.qbojson import decimal
+from invoicing.signals import order_paid
+from qbo.qbojson import decimal
 
 # Written into every invoice's PrivateNote; finds the invoice again after an ambiguous push.
 MARKER = re.compile(r"\[qbsync:(\d+):(\d+)\]")
@@ -128,8 +130,10 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
     by_id = {str(o["Id"]): o for o in objects}
     orders = list(Order.objects.filter(company_id=company_id, qbo_invoice_id__in=list(by_id)))
     now = timezone.now()
+    paid = []
     for order in orders:
         invoice = by_id[order.qbo_invoice_id]
+        was = order.payment_status
         if invoice.get("status") == "Deleted":
             order.last_error = "The invoice was deleted in QuickBooks."
         else:
@@ -141,9 +145,22 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
             if voided:
                 order.payment_status = Order.PaymentStatus.UNPAID
             order.last_error = "The invoice was voided in QuickBooks." if voided else ""
+        if order.payment_status != was and order.payment_status != Order.PaymentStatus.UNPAID:
+            paid.append(order)
         order.updated_at = now
     Order.objects.bulk_update(orders, INVOICE_FIELDS)
+    for order in paid:
+        _announce_paid(order)
     return len(orders)
+
+
+def _announce_paid(order: Order) -> None:
+    status = order.payment_status
+    transaction.on_commit(
+        lambda: order_paid.send(
+            Order, company_id=order.company_id, order_id=order.pk, payment_status=status
+        )
+    )
 
 
 def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:

@@ -2,13 +2,7 @@
 
 from celery import shared_task
 
-from invoicing import drains, services
-
-
-@shared_task(name="invoicing.tasks.push_order")
-def push_order(order_id: int) -> None:
-    """Push one order to QuickBooks as an invoice (the row says what to do)."""
-    services.push_order(order_id)
+from invoicing import drains
 
 
 @shared_task(name="invoicing.tasks.push_company")

@@ -23,11 +23,11 @@ from invoicing.forms import (
     orderable_customers,
 )
 from invoicing.models import InvoicingSettings, Order, Product
-from qbsync.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
+from qbo.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
 
 PER_PAGE = 25
 # The push is still moving: the status fragment keeps polling.
-UNSETTLED = (Order.PushStatus.PENDING, Order.PushStatus.IN_FLIGHT, Order.PushStatus.WAITING)
+STILL_MOVING = (Order.PushStatus.PENDING, Order.PushStatus.IN_FLIGHT, Order.PushStatus.WAITING)
 
 
 def manager_required(view):
@@ -178,7 +178,7 @@ def order_push_status(request, pk: int):
 
 
 def _push_status_context(request, order: Order) -> dict:
-    context = {"order": order, "polling": order.push_status in UNSETTLED, "invoice_link": ""}
+    context = {"order": order, "polling": order.push_status in STILL_MOVING, "invoice_link": ""}
     if order.push_status == Order.PushStatus.SYNCED and order.qbo_invoice_id:
         # The connection model may be absent (not connected, or disconnected since).
         connection = getattr(request.company, "quickbooks_connection", None)

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from customers.admin import CompanyFilter, MirrorAdmin, open_in_quickbooks, quickbooks_url
 from payments.models import Payment, PaymentApplication
+from qbo.admin_base import CompanyFilter, MirrorAdmin, open_in_quickbooks, quickbooks_url
 
 DETAILS = [
     "company",

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from invoicing.models import MONEY
 
 
 class Payment(models.Model):

@@ -3,12 +3,13 @@
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from customers.models import Customer
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
-from qbsync.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
+from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
     "customer",
@@ -124,3 +125,16 @@ def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> in
     return Payment.objects.filter(
         company_id=company_id, deleted_in_qbo=False, synced_at__lt=since
     ).update(deleted_in_qbo=True)
+
+
+def link_customers(sender, *, company_id: int, entity: str, **kwargs) -> None:
+    """Customers just synced (the core's entity_synced): payments that arrived before their
+    customer's row get it now."""
+    if entity != "Customer":
+        return
+    mirrored = Customer.objects.filter(
+        company_id=company_id, qbo_id=OuterRef("customer_qbo_id")
+    ).values("pk")[:1]
+    Payment.objects.filter(company_id=company_id, customer__isnull=True).exclude(
+        customer_qbo_id=""
+    ).filter(Exists(mirrored)).update(customer_id=Subquery(mirrored))

@@ -73,11 +73,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "qbsync",
+    "qbo",
     "accounts",
     "customers",
     "invoicing",
     "payments",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -198,7 +199,13 @@ if env.bool("USE_X_FORWARDED_PROTO", default=PRODUCTION):
 X_FRAME_OPTIONS = "DENY"
 
 # --- QuickBooks Online --------------------------------------------------------------------
-# local: the bundled qbo_sandbox; sandbox: Intuit's sandbox; production: live QuickBooks.
+# The core app (qbo/) reads these as QBO_<NAME>, each with its default in qbo/conf.py
+# (docs/quickbooks-app.md has the table); here they come from the environment.
+# Whose QuickBooks it is: a Company, managed by its owners and admins.
+QBO_COMPANY_MODEL = "accounts.Company"
+QBO_CAN_MANAGE = "accounts.tenancy.can_manage_quickbooks"
+QBO_USER_COMPANIES = "accounts.admin_scope.user_company_ids"
+# local: the qbo-sandbox emulator; sandbox: Intuit's sandbox; production: live QuickBooks.
 QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="local")
 QBO_LOCAL_SANDBOX_URL = env.str("QBO_LOCAL_SANDBOX_URL", default="http://127.0.0.1:8001")
 # The consent page is opened by the user's browser, which may see the sandbox elsewhere.
@@ -294,15 +301,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
     },
     "keep-connections-alive": {
-        "task": "accounts.tasks.keep_connections_alive",
+        "task": "qbo.tasks.keep_connections_alive",
         "schedule": crontab(minute=17, hour="*/6"),
     },
     "catch-up-sync": {
-        "task": "qbsync.tasks.catch_up_all_companies",
+        "task": "qbo.tasks.catch_up_all_companies",
         "schedule": QBO_SYNC_INTERVAL_MINUTES * 60.0,
     },
     "daily-full-reconcile": {
-        "task": "qbsync.tasks.reconcile_all_companies",
+        "task": "qbo.tasks.reconcile_all_companies",
         "schedule": crontab(minute=30, hour=3),
     },
 }
@@ -312,7 +319,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "qbsync.logredact.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "qbo.logredact.RedactSecretsFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"},
     },
@@ -323,7 +330,7 @@ LOGGING = {
             "filters": ["redact_secrets"],
         },
         "mail_admins": {
-            "class": "qbsync.logredact.RedactingAdminEmailHandler",
+            "class": "qbo.logredact.RedactingAdminEmailHandler",
             "level": "ERROR",
             "filters": ["redact_secrets"],
             "include_html": False,

@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from qbsync import dashboard, views
+from qbsync import views
 
 urlpatterns = [
-    path("", dashboard.home, name="home"),
-    path("dashboard/sync/", dashboard.sync_card, name="dashboard_sync"),
+    path("", include("dashboard.urls")),
     path("healthz", views.healthz, name="healthz"),
-    path("quickbooks/webhooks/", views.quickbooks_webhook, name="quickbooks_webhook"),
+    path("", include("qbo.urls")),
     path("", include("accounts.urls")),
     path("", include("invoicing.urls")),
     path("", include("customers.urls")),

@@ -1,15 +1,13 @@
-"""Project-level views: the health check and the webhook receiver."""
+"""Project-level views: the health check."""
 
 import logging
 import os
 
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from qbsync import webhooks
 from qbsync.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -48,22 +46,3 @@ def healthz(request):
     body = {"status": "ok" if healthy else "unavailable"}
     body.update({name: "ok" if ok else "down" for name, ok in checks.items()})
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-@csrf_exempt  # Intuit signs the body instead; there is no session to forge
-@require_POST
-def quickbooks_webhook(request):
-    """Verify, store, enqueue, 200 — quickly, and without calling QuickBooks."""
-    from qbsync.tasks import schedule_webhook_sync
-
-    body = request.body
-    if not webhooks.verify_signature(body, request.headers.get(webhooks.SIGNATURE_HEADER)):
-        return HttpResponse("invalid intuit-signature", status=401, content_type="text/plain")
-    try:
-        events = webhooks.parse_events(body)
-    except webhooks.MalformedPayload as exc:
-        logger.warning("malformed webhook payload: %s", exc)
-        return HttpResponse("malformed payload", status=400, content_type="text/plain")
-    for company_id in webhooks.store_events(events):
-        schedule_webhook_sync(company_id)
-    return HttpResponse(status=200)

@@ -6,12 +6,19 @@ CI (QBSYNC_CI=1) a missing service fails them instead, so nothing is silently le
 """
 
 import os
-import shutil
 
 import pytest
 from django.conf import settings
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.support import (
+    CHROMIUM,
+    connect_through_consent,
+    point_settings_at,
+    start_sandbox,
+    store_connection,
+)
+
+pytest_plugins = ["tests.admin_fixtures"]
 
 
 def _missing_service(item: pytest.Item) -> str | None:
@@ -49,37 +56,6 @@ def company(user):
     return company
 
 
-def store_connection(
-    company,
-    *,
-    realm_id="9341453050",
-    environment="sandbox",
-    access=None,
-    refresh=None,
-    expires_in=3600,
-    status="connected",
-):
-    """A QuickBooks connection with tokens stored through the token service (encrypted)."""
-    from accounts import tokens
-    from accounts.models import QuickBooksConnection
-    from qbsync.oauth import TokenSet
-
-    conn = QuickBooksConnection.objects.create(
-        company=company, realm_id=realm_id, environment=environment, status=status
-    )
-    tokens.store_tokens(
-        conn,
-        TokenSet(
-            access_token=access or f"access-{company.pk}-initial",
-            refresh_token=refresh or f"refresh-{company.pk}-initial",
-            expires_in=expires_in,
-            refresh_expires_in=8726400,
-            hard_expires_in=None,
-        ),
-    )
-    return conn
-
-
 @pytest.fixture
 def intuit_sandbox_settings(settings):
     """Point the app at Intuit's published sandbox endpoints (faked at the wire by responses)."""
@@ -111,7 +87,7 @@ def _isolated_cache():
 def _clear_cache() -> None:
     from django.core.cache import cache
 
-    from qbsync import throttle
+    from qbo import throttle
 
     throttle.clear()
     if settings.REDIS_URL:
@@ -161,31 +137,6 @@ def published_tasks():
 
 # --- the local QBO sandbox, in-process over real HTTP ----------------------------------------
 
-TEST_CLIENT_ID = "qbsync-test-client"
-TEST_CLIENT_SECRET = "qbsync-test-client-secret"
-TEST_REDIRECT_URI = "http://testserver/settings/quickbooks/callback/"
-TEST_VERIFIER = "qbsync-test-verifier-token"
-
-
-def point_settings_at(settings, server) -> None:
-    settings.QBO_ENVIRONMENT = "local"
-    settings.QBO_LOCAL_SANDBOX_URL = server.url
-    settings.QBO_LOCAL_SANDBOX_PUBLIC_URL = server.url
-    settings.QBO_CLIENT_ID = TEST_CLIENT_ID
-    settings.QBO_CLIENT_SECRET = TEST_CLIENT_SECRET
-    settings.QBO_REDIRECT_URI = TEST_REDIRECT_URI
-    settings.QBO_WEBHOOK_VERIFIER_TOKEN = TEST_VERIFIER
-
-
-def start_sandbox(**options):
-    from qbo_sandbox.testing import SandboxServer
-
-    options.setdefault("client_id", TEST_CLIENT_ID)
-    options.setdefault("client_secret", TEST_CLIENT_SECRET)
-    options.setdefault("redirect_uris", [TEST_REDIRECT_URI])
-    options.setdefault("verifier_token", TEST_VERIFIER)
-    return SandboxServer(**options).start()
-
 
 @pytest.fixture
 def qbo(settings):
@@ -196,21 +147,6 @@ def qbo(settings):
     server.stop()
 
 
-def connect_through_consent(client, server, realm_id=None, approve=True):
-    """What a user does: Connect, the sandbox's consent page, back to our callback."""
-    from urllib.parse import urlsplit
-
-    import requests
-    from qbo_sandbox.testing import authorize
-
-    start = client.post("/settings/quickbooks/connect/")
-    assert start.status_code == 302, start.content
-    location = authorize(requests.Session(), start["Location"], realm_id=realm_id, approve=approve)
-    callback = urlsplit(location)
-    assert callback.path == "/settings/quickbooks/callback/"
-    return client.get(f"{callback.path}?{callback.query}")
-
-
 @pytest.fixture
 def sandbox_realm(qbo) -> str:
     return next(iter(qbo.state.companies))
@@ -219,7 +155,7 @@ def sandbox_realm(qbo) -> str:
 @pytest.fixture
 def connected(client, user, company, qbo, sandbox_realm):
     """Alice's company connected to the sandbox's first company through the real flow."""
-    from accounts.models import QuickBooksConnection
+    from qbo.models import QuickBooksConnection
 
     client.force_login(user)
     response = connect_through_consent(client, qbo, realm_id=sandbox_realm)

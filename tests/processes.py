@@ -51,8 +51,8 @@ def refresh_worker(env, connection_id, rounds, threads, start_barrier, barrier, 
     from django.db import connection
     from quickbooks.objects.company_info import CompanyInfo
 
-    from accounts import tokens
-    from qbsync.client import open_client
+    from qbo import tokens
+    from qbo.client import open_client
 
     def one_caller(round_no: int) -> None:
         try:
@@ -67,7 +67,7 @@ def refresh_worker(env, connection_id, rounds, threads, start_barrier, barrier, 
             connection.close()
 
     def token_company(pk):
-        from accounts.models import QuickBooksConnection
+        from qbo.models import QuickBooksConnection
 
         return QuickBooksConnection.objects.values_list("company_id", flat=True).get(pk=pk)
 

@@ -3,6 +3,9 @@
 Staff see only their own companies' rows (accounts.admin_scope), but Django still asks for
 model permissions before it shows a page. Change on orders is for the "Push again" action,
 change on products for editing them; everything synced from QuickBooks is view-only.
+
+(The QuickBooks core's view permissions join the group in 0005, where its models moved to
+the qbo app: this migration no longer names the old qbsync app, which is gone.)
 """
 
 from django.contrib.auth.management import create_permissions
@@ -17,9 +20,6 @@ PERMISSIONS = [
     ("invoicing", "change_order"),
     ("invoicing", "view_product"),
     ("invoicing", "change_product"),
-    ("qbsync", "view_webhookevent"),
-    ("qbsync", "view_synccursor"),
-    ("qbsync", "view_qbocall"),
 ]
 
 
@@ -53,7 +53,6 @@ class Migration(migrations.Migration):
         ("customers", "0001_initial"),
         ("invoicing", "0001_initial"),
         ("payments", "0001_initial"),
-        ("qbsync", "0002_synccursor_webhookevent"),
     ]
 
     operations = [migrations.RunPython(create_group, delete_group)]

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from tests.conftest import CHROMIUM
+from tests.support import CHROMIUM
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

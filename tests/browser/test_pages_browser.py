@@ -12,8 +12,8 @@ from accounts import invitations
 from accounts.models import Company, Membership, User
 from customers.models import Customer
 from invoicing.models import Order, OrderLine, Product
-from qbsync.models import QBOCall, SyncCursor
-from tests.conftest import store_connection
+from qbo.models import QBOCall, SyncCursor
+from tests.support import store_connection
 
 from .conftest import PHONE, new_page
 

@@ -6,10 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Company, Membership
 from customers.models import Customer
-from customers.paginators import CappedPaginator
-from tests.conftest import store_connection
-
-from .conftest import make_customer
+from qbo.paginators import CappedPaginator
+from tests.support import make_customer, store_connection
 
 pytestmark = pytest.mark.django_db
 

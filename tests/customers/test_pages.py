@@ -8,8 +8,7 @@ from django.test import Client
 
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
-
-from .conftest import make_customer
+from tests.support import make_customer
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
-from customers.paginators import CappedCount, CappedPaginator
-
-from .conftest import make_customer
+from qbo.paginators import CappedCount, CappedPaginator
+from tests.support import make_customer
 
 pytestmark = pytest.mark.django_db
 

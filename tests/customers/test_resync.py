@@ -4,8 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from customers.models import Customer
-
-from .conftest import make_customer
+from tests.support import make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +86,7 @@ def test_resync_cannot_reach_another_companys_customers(admin_client, other_comp
 
 
 def test_resync_refuses_more_rows_than_one_request_should_read(staff_client, company, monkeypatch):
-    monkeypatch.setattr("customers.admin.RESYNC_LIMIT", 1)
+    monkeypatch.setattr("qbo.admin_base.RESYNC_LIMIT", 1)
     first, second = make_customer(company, "First"), make_customer(company, "Second")
     response = resync(staff_client, first, second)
     assert "Choose at most 1 rows to resync at once." in response.text

@@ -1,4 +1,3 @@
-import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -8,6 +7,7 @@ from django.utils import timezone
 from invoicing import services
 from invoicing.models import Order, Product
 from invoicing.services import NewLine
+from tests.support import order_post
 
 from .conftest import make_customer
 
@@ -97,31 +97,6 @@ def test_refuses_another_companys_customer_or_product(company, other_company, us
 
 
 # --- The page -----------------------------------------------------------------------------
-
-
-def order_post(*lines: dict, **fields) -> dict:
-    data = {
-        "form_token": str(uuid.uuid4()),  # a fresh new-order page each time
-        "customer": "",
-        "customer_search": "",
-        "new_customer_name": "",
-        "new_customer_email": "",
-        "order_date": "2026-03-02",
-        "due_date": "",
-        "memo": "",
-        "currency": "USD",
-        "lines-TOTAL_FORMS": str(len(lines)),
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "200",
-    }
-    data.update(fields)
-    for index, values in enumerate(lines):
-        values = {"description": "", "quantity": "1", "unit_price": "", "taxable": "on", **values}
-        for name, value in values.items():
-            if value is not None:
-                data[f"lines-{index}-{name}"] = value
-    return data
 
 
 def test_new_order_page_defaults_to_today_and_usd(owner_client):

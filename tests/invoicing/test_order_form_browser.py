@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from invoicing.models import Order, Product
 from tests.browser.conftest import launch_chromium, new_page
-from tests.conftest import store_connection
+from tests.support import store_connection
 
 from .conftest import make_customer
 

@@ -58,7 +58,7 @@ def test_concurrent_orders_get_distinct_sequential_numbers(company):
 def test_a_form_submitted_twice_at_once_makes_one_order(user, company):
     from django.test import Client
 
-    from tests.invoicing.test_create_order import order_post
+    from tests.support import order_post
 
     data = order_post({"description": "Repair", "unit_price": "80"}, new_customer_name="Initech")
     barrier = threading.Barrier(2)

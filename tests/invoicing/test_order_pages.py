@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import QuickBooksConnection
 from invoicing import services
 from invoicing.models import Order
+from qbo.models import QuickBooksConnection
 
 from .conftest import make_customer, make_order
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from customers.models import Customer
 from invoicing import drains, push
 from invoicing.models import InvoicingSettings, Order, Product
-from qbsync import sync
-from tests.invoicing.test_create_order import order_post
+from qbo import sync
+from tests.support import order_post
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_an_order_made_on_the_page_becomes_exactly_one_invoice(
 
 def test_custom_transaction_numbers_use_the_order_number(client, user, company, qbo):
     realm = qbo.control.create_company(name="Numbered Ltd", custom_txn_numbers=True)
-    from tests.conftest import connect_through_consent
+    from tests.support import connect_through_consent
 
     client.force_login(user)
     connect_through_consent(client, qbo, realm_id=realm)
@@ -148,7 +148,7 @@ def test_validation_fault_shows_qbos_message_and_retry_succeeds(client, synced, 
 
 def test_non_us_company_without_a_tax_code_fails_before_calling_qbo(client, user, company, qbo):
     realm = qbo.control.create_company(name="Maple Ltd", country="CA")
-    from tests.conftest import connect_through_consent
+    from tests.support import connect_through_consent
 
     client.force_login(user)
     connect_through_consent(client, qbo, realm_id=realm)
@@ -203,7 +203,7 @@ def test_needs_reauth_parks_orders_and_reconnect_resumes_them(
     page = client.get(f"/orders/{order.pk}/")
     assert "reconnect" in page.text.lower()
 
-    from tests.conftest import connect_through_consent
+    from tests.support import connect_through_consent
 
     with django_capture_on_commit_callbacks(execute=True):
         connect_through_consent(client, qbo, realm_id=synced.realm_id)

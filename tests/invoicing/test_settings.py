@@ -4,7 +4,7 @@ from accounts.models import Membership
 from invoicing.forms import InvoicingSettingsForm
 from invoicing.models import InvoicingSettings
 from invoicing.views import describe_error
-from qbsync.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
+from qbo.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,8 @@ from decimal import Decimal
 import pytest
 
 from payments.models import Payment
-from tests.customers import conftest as customers
 
-# The customers tests' companies, customers and admin clients.
-other_company = customers.other_company
-staff_user = customers.staff_user
-staff_client = customers.staff_client
-superuser_client = customers.superuser_client
-globex = customers.globex
-initech = customers.initech
+# Companies, customers and admin clients: tests/admin_fixtures.py.
 
 
 def make_payment(company, qbo_id: str, **fields) -> Payment:

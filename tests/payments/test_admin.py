@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
-from tests.conftest import store_connection
+from tests.support import store_connection
 
 from .conftest import make_payment
 
