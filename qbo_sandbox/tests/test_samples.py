@@ -362,7 +362,11 @@ def test_cdc_deleted_customer(sandbox, realm, api):
 @covers("cdc_response.xml")
 def test_cdc_paid_and_deleted_invoices(sandbox, realm, api):
     since = _since(sandbox)
-    line = {"Amount": 629.1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}
+    line = {
+        "Amount": 629.1,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+    }
     paid = api.post("invoice", {"CustomerRef": {"value": "1"}, "Line": [line]}).json()["Invoice"]
     link = [{"TxnId": paid["Id"], "TxnType": "Invoice"}]
     payment = {

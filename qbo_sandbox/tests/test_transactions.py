@@ -84,7 +84,15 @@ def test_invoice_line_amount_must_equal_qty_times_price(qb):
 def test_invoice_needs_a_customer_and_a_line(api):
     no_customer = api.post(
         "invoice",
-        {"Line": [{"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}]},
+        {
+            "Line": [
+                {
+                    "Amount": 10,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+                }
+            ]
+        },
     )
     assert no_customer.json()["Fault"]["Error"][0]["Detail"].endswith(
         "CustomerRef is missing in the request"

@@ -20,7 +20,7 @@ from qbo_sandbox.api.responses import entity_response, fault_response, json_body
 from qbo_sandbox.books import errors, mutations, wire
 from qbo_sandbox.books.clock import response_time
 from qbo_sandbox.books.store import Company
-from qbo_sandbox.entities import entity_type
+from qbo_sandbox.entities import entity_type, schema
 from qbo_sandbox.entities.base import EntityType
 from qbo_sandbox.feed import cdc
 from qbo_sandbox.oauth.tokens import ACCOUNTING, AuthFailure
@@ -125,6 +125,8 @@ def read(app: SandboxApp, request: Request, company: Company, values: dict) -> R
     etype = _etype(values["entity"])
     # CompanyInfo is read as /companyinfo/{realmId}; its own Id is "1".
     ident = "1" if etype.kind == "singleton" else values["ident"]
+    if not schema.is_id(ident):
+        raise errors.invalid_id(values["ident"])
     obj = company.get(etype.name, ident)
     if obj is None:
         raise errors.object_not_found(etype.name, values["ident"])
@@ -161,7 +163,10 @@ def write(app: SandboxApp, request: Request, company: Company, etype: EntityType
 
 
 def _payload(request: Request) -> dict:
-    return wire.request_object(request.get_data(as_text=True))
+    text = request.get_data(as_text=True)
+    if not text.strip():
+        raise errors.empty_body()
+    return wire.request_object(text)
 
 
 def query(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
@@ -175,6 +180,8 @@ def invoice_pdf(app: SandboxApp, request: Request, company: Company, values: dic
     etype = _etype(values["entity"])
     if etype.name != "Invoice":
         raise errors.unsupported_operation(f"Operation PDF is not supported for {etype.name}.")
+    if not schema.is_id(values["ident"]):
+        raise errors.invalid_id(values["ident"])
     invoice = company.get("Invoice", values["ident"])
     if invoice is None:
         raise errors.object_not_found("Invoice", values["ident"])

@@ -86,16 +86,21 @@ def boolean_of(data: dict, key: str, default: bool) -> bool:
     return bool(value)
 
 
+# xs:date as QBO binds it: YYYY-MM-DD, optionally with a zone or a time (it keeps the date).
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2}|T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?$")
+
+
 def date_of(data: dict, key: str, default: date | None = None) -> str | None:
     value = data.get(key)
     if value is None:
         return default.isoformat() if default else None
+    match = _DATE.match(str(value).strip())
     try:
-        return date.fromisoformat(str(value)[:10]).isoformat()
+        if match is None:
+            raise ValueError(value)
+        return date.fromisoformat(match.group(1)).isoformat()
     except ValueError:
-        raise errors.QBOError(
-            "2010", "Request has invalid or unsupported property", f"Invalid date {key}: {value}"
-        ) from None
+        raise errors.invalid_date(key, value) from None
 
 
 def today(work: UnitOfWork) -> date:
@@ -117,16 +122,20 @@ def resolve_ref(
     *,
     required: bool = False,
     named: bool = True,
+    element: str | None = None,
 ) -> dict | None:
     """Check a reference points at an active object; return it as {value, name}
-    (or as sent when `named` is False: QBO echoes some refs, e.g. DepositToAccountRef)."""
+    (or as sent when `named` is False: QBO echoes some refs, e.g. DepositToAccountRef).
+    A value that is not a number is 2030 Invalid ID, naming the reference's `value`."""
     ident = ref_value(data.get(key))
     if ident is None:
         if required:
-            raise errors.required_param(key)
+            raise errors.required_param(element or key)
         return None
     if entity == "TaxCode" and ident in PSEUDO_TAX_CODES:
         return {"value": ident}
+    if not ident.strip().isdigit():
+        raise errors.invalid_id(ident, f"{element or key}.value")
     target = work.get(entity, ident)
     if target is None or target.get("Active") is False or target.get("_voided"):
         raise errors.object_not_found(entity, ident)

@@ -12,6 +12,7 @@ from qbo_sandbox.books.wire import money
 from qbo_sandbox.entities.base import (
     USD,
     EntityType,
+    clean,
     date_of,
     decimal_of,
     ref_value,
@@ -211,7 +212,11 @@ def _line(work: UnitOfWork, line: dict, sales_total: Decimal) -> dict:
     if detail_type == SALES:
         if amount is None:
             raise errors.required_param("Line.Amount")
-        out[SALES] = _sales_detail(work, dict(line.get(SALES) or {}), amount)
+        detail = clean(dict(line.get(SALES) or {}))
+        # An empty detail "reads as absent" to QBO; one without ItemRef is refused too.
+        if not detail:
+            raise errors.required_param(f"Line.{SALES}")
+        out[SALES] = _sales_detail(work, detail, amount)
     elif detail_type == DISCOUNT:
         detail = dict(line.get(DISCOUNT) or {})
         percent = decimal_of(detail, "DiscountPercent", "DiscountLineDetail.DiscountPercent")
@@ -236,13 +241,17 @@ def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
         out["Qty"] = qty
     if price is not None:
         out["UnitPrice"] = price
-    item_ref = resolve_ref(work, detail, "ItemRef", "Item")
-    if item_ref is not None:
-        out["ItemRef"] = item_ref
-        item = work.get("Item", item_ref["value"]) or {}
-        if item.get("IncomeAccountRef"):
-            out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
-    out["TaxCodeRef"] = resolve_ref(work, detail, "TaxCodeRef", "TaxCode") or {"value": "NON"}
+    item_ref = resolve_ref(
+        work, detail, "ItemRef", "Item", required=True, element=f"Line.{SALES}.ItemRef"
+    )
+    out["ItemRef"] = item_ref
+    item = work.get("Item", item_ref["value"]) or {}
+    if item.get("IncomeAccountRef"):
+        out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
+    tax_code = resolve_ref(
+        work, detail, "TaxCodeRef", "TaxCode", element=f"Line.{SALES}.TaxCodeRef"
+    )
+    out["TaxCodeRef"] = tax_code or {"value": "NON"}
     return out
 
 
