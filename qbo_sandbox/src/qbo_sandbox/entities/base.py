@@ -28,6 +28,7 @@ class EntityType:
     fields: tuple[str, ...] = ()  # known top-level properties (query validation)
     creatable = True
     voidable = False
+    query_total = False  # row queries also carry totalCount (= rows returned)
 
     def build(
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
@@ -192,8 +193,9 @@ def active_name(
 
 # --- addresses ---------------------------------------------------------------------------
 def stamp_addresses(work: UnitOfWork, obj: dict, existing: dict | None, *keys: str) -> None:
-    """QBO gives every stored address an Id (kept on update) and geocodes it; the Intuit
-    sandbox's geocoder answers "INVALID", which is what its sample data shows."""
+    """QBO gives every stored address an Id (kept on update). It geocodes later, out of band:
+    a create's answer has no Lat/Long (nango_customer_create.json, nango_vendor_create.json),
+    so the sandbox adds none; addresses copied from a customer keep the customer's."""
     for key in keys:
         address = obj.get(key)
         if not isinstance(address, dict) or not address:
@@ -202,12 +204,14 @@ def stamp_addresses(work: UnitOfWork, obj: dict, existing: dict | None, *keys: s
         if not address.get("Id"):
             previous = (existing or {}).get(key) or {}
             address["Id"] = previous.get("Id") or work.company.next_id("PhysicalAddress")
-        address.setdefault("Lat", "INVALID")
-        address.setdefault("Long", "INVALID")
         obj[key] = address
 
 
 # --- stamps ------------------------------------------------------------------------------
+# The user QBO names in MetaData.LastModifiedByRef of transactions (an Intuit user id).
+MODIFIED_BY = {"value": "9341450000000001"}
+
+
 def stamp_new(obj: dict, ident: str, now: datetime) -> dict:
     stamp = meta_time(now)
     meta = {"CreateTime": stamp, "LastUpdatedTime": stamp}
