@@ -78,6 +78,8 @@ def _post_token(sandbox, data: dict) -> requests.Response:
 
 def test_every_sample_is_covered_or_explained():
     names = {p.name for p in SAMPLES.iterdir() if p.suffix in (".json", ".xml")}
+    # The recorded request/answer exchanges are replayed by test_fidelity.py.
+    names = {name for name in names if not name.startswith("nango_")}
     assert names == COVERED | NOT_PRODUCIBLE.keys()
 
 

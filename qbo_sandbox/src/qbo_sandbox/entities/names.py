@@ -153,6 +153,11 @@ class VendorType(NameType):
         # nango_vendor_create.json: BillRate and CostRate 0 though not sent.
         return {"Vendor1099": False, "CurrencyRef": dict(USD), "BillRate": 0, "CostRate": 0}
 
+    def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        obj = super().finish(work, obj, existing)
+        obj.pop("FullyQualifiedName", None)  # vendors have none (nango_vendor_create.json)
+        return obj
+
 
 class EmployeeType(NameType):
     name = "Employee"
