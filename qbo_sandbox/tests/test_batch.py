@@ -11,12 +11,17 @@ import pytest
 import requests
 from quickbooks.batch import BatchManager, batch_create, batch_delete, batch_update
 from quickbooks.objects import Customer, Invoice
+from quickbooks.objects.base import Ref
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 
 from qbo_sandbox.testing import SandboxServer
 from sandbox_support import Api, connect
 
-LINE = {"Amount": 30, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}
+LINE = {
+    "Amount": 30,
+    "DetailType": "SalesItemLineDetail",
+    "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+}
 
 
 def _invoice(customer_id: str = "1", **fields) -> dict:
@@ -63,6 +68,8 @@ def test_batch_update_and_delete_through_python_quickbooks(qb, api):
         line = SalesItemLine()
         line.Amount = amount
         line.SalesItemLineDetail = SalesItemLineDetail()
+        line.SalesItemLineDetail.ItemRef = Ref()
+        line.SalesItemLineDetail.ItemRef.value = "1"
         invoice = Invoice()
         invoice.CustomerRef, invoice.Line = customer.to_ref(), [line]
         invoices.append(invoice.save(qb=qb))
@@ -82,7 +89,10 @@ def test_every_operation_in_one_batch_with_faults_kept_per_item(api):
     first = api.post("invoice", _invoice()).json()["Invoice"]
     second = api.post("invoice", _invoice()).json()["Invoice"]
     third = api.post("invoice", _invoice()).json()["Invoice"]
-    bad_line = {**LINE, "SalesItemLineDetail": {"Qty": 2, "UnitPrice": 10}}
+    bad_line = {
+        **LINE,
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 2, "UnitPrice": 10},
+    }
     items = [
         {"bId": "c1", "operation": "create", "Customer": {"DisplayName": "Batch Made"}},
         {"bId": "c2", "operation": "create", "Invoice": {"CustomerRef": {"value": "1"}}},
@@ -92,7 +102,7 @@ def test_every_operation_in_one_batch_with_faults_kept_per_item(api):
         {
             "bId": "s1",
             "operation": "update",
-            "Invoice": {"Id": third["Id"], "SyncToken": "0", "sparse": True, "Memo": "x"},
+            "Invoice": {"Id": third["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "x"},
         },
         {"bId": "v1", "operation": "update", "optionsData": "void", "Invoice": third},
         {"bId": "d1", "operation": "delete", "Invoice": {"Id": second["Id"], "SyncToken": "0"}},

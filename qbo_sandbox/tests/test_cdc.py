@@ -15,7 +15,13 @@ from qbo_sandbox.books.clock import COMPANY_TZ
 
 INVOICE = {
     "CustomerRef": {"value": "1"},
-    "Line": [{"Amount": 25, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}],
+    "Line": [
+        {
+            "Amount": 25,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+        }
+    ],
 }
 
 

@@ -111,6 +111,7 @@ def test_request_log_records_each_call_with_its_intuit_tid(sandbox, realm, api):
         "realm": realm,
         "time": entry["time"],
         "fault": None,
+        "latency": 0.0,
     }
     assert sandbox.control.request_log(realm=realm, limit=1) == [entry]
     sandbox.control.clear_request_log()

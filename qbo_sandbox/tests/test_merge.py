@@ -9,7 +9,11 @@ import requests
 
 from qbo_sandbox.control import ControlError
 
-LINE = {"Amount": 70, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}
+LINE = {
+    "Amount": 70,
+    "DetailType": "SalesItemLineDetail",
+    "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+}
 
 
 def _customer_with_invoice(api, name: str) -> tuple[dict, dict]:

@@ -15,6 +15,13 @@ from sandbox_support import Api
 # Newer QBO responses carry these too (multi-currency, online-payment flags, terms, e-mail,
 # income account on lines); the older samples predate or omit them.
 ENTITY_EXTRAS = {
+    "LastModifiedByRef",
+    "IsProject",
+    "DefaultTaxCodeRef",
+    "DeferredRevenue",
+    "FreeFormAddress",
+    "ShipFromAddr",
+    "CustomExtensions",
     "CurrencyRef",
     "AllowIPNPayment",
     "AllowOnlinePayment",
@@ -71,6 +78,8 @@ def _post_token(sandbox, data: dict) -> requests.Response:
 
 def test_every_sample_is_covered_or_explained():
     names = {p.name for p in SAMPLES.iterdir() if p.suffix in (".json", ".xml")}
+    # The recorded request/answer exchanges are replayed by test_fidelity.py.
+    names = {name for name in names if not name.startswith("nango_")}
     assert names == COVERED | NOT_PRODUCIBLE.keys()
 
 
@@ -149,7 +158,7 @@ def _sample_customer_input(bare: dict, name: str) -> dict:
     body = {key: bare[key] for key in keep if key in bare}
     for key in ("BillAddr", "ShipAddr"):
         if key in bare:
-            body[key] = {k: v for k, v in bare[key].items() if k not in ("Id", "Lat", "Long")}
+            body[key] = {k: v for k, v in bare[key].items() if k != "Id"}
     return {**body, "DisplayName": name}
 
 
@@ -159,19 +168,19 @@ def test_customer_read(api):
     created = api.post("customer", _sample_customer_input(bare, "Shape Sanctuary")).json()
     read = api.get(f"customer/{created['Customer']['Id']}").json()
     assert read.keys() == {"Customer", "time"}
-    assert_same_shape(bare, read["Customer"], extra={"CurrencyRef"})
+    assert_same_shape(bare, read["Customer"], extra=ENTITY_EXTRAS)
 
 
 @covers("customer_create_response.json", "query_response_customer.json")
 def test_customer_create_and_query(api):
     expected = sample("customer_create_response.json")
     created = api.post("customer", _sample_customer_input(expected["Customer"], "Shape Two"))
-    assert_same_shape(expected, created.json(), extra={"time"})
+    assert_same_shape(expected, created.json(), extra={"time", *ENTITY_EXTRAS})
     found = api.query(f"SELECT * FROM Customer WHERE Id = '{created.json()['Customer']['Id']}'")
     assert_same_shape(
         sample("query_response_customer.json"),
         found.json(),
-        extra={"time", "startPosition", "maxResults"},
+        extra={"time", "startPosition", "maxResults", *ENTITY_EXTRAS},
     )
 
 
@@ -200,6 +209,8 @@ def test_deactivated_customer(api):
         "Country": "USA",
         "CountrySubDivisionCode": "CA",
         "PostalCode": "95060",
+        "Lat": "INVALID",
+        "Long": "INVALID",
     }
     created = api.post("customer", {**fields, "BillAddr": address, "ShipAddr": address}).json()
     body = {"Id": created["Customer"]["Id"], "SyncToken": "0", "sparse": True, "Active": False}
@@ -208,7 +219,7 @@ def test_deactivated_customer(api):
     assert deactivated["Customer"]["FullyQualifiedName"] == element.findtext(
         "{http://schema.intuit.com/finance/v3}FullyQualifiedName"
     ).replace("Thrifty Meats", "Thrifty Meats Shape")
-    assert_same_keys(xml_shape(root), deactivated, extra={"CurrencyRef"})
+    assert_same_keys(xml_shape(root), deactivated, extra=ENTITY_EXTRAS)
 
 
 def _invoice_input(bare: dict, customer_id: str = "1") -> dict:
@@ -229,6 +240,9 @@ def test_invoice_read(api):
     bare = sample("invoice.json")
     created = api.post("invoice", _invoice_input(bare)).json()["Invoice"]
     read = api.get(f"invoice/{created['Id']}").json()
+    # Intuit's documentation sample shows "Deposit": 0; recorded answers carry no Deposit
+    # unless one was taken (every nango_invoice_* sample, qbo_api create/invoice.yml).
+    bare.pop("Deposit")
     assert_same_shape(bare, read["Invoice"], extra=ENTITY_EXTRAS)
 
 
@@ -258,7 +272,7 @@ def test_item_read(api):
     }
     body.update(Name="Concrete Shape", IncomeAccountRef={"value": "3"})
     created = api.post("item", body).json()["Item"]
-    assert_same_shape(bare, api.get(f"item/{created['Id']}").json()["Item"])
+    assert_same_shape(bare, api.get(f"item/{created['Id']}").json()["Item"], ENTITY_EXTRAS)
 
 
 @covers("payment.json", "fault_business_validation_6000_error.json")
@@ -362,7 +376,11 @@ def test_cdc_deleted_customer(sandbox, realm, api):
 @covers("cdc_response.xml")
 def test_cdc_paid_and_deleted_invoices(sandbox, realm, api):
     since = _since(sandbox)
-    line = {"Amount": 629.1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}
+    line = {
+        "Amount": 629.1,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+    }
     paid = api.post("invoice", {"CustomerRef": {"value": "1"}, "Line": [line]}).json()["Invoice"]
     link = [{"TxnId": paid["Id"], "TxnType": "Invoice"}]
     payment = {

@@ -84,7 +84,15 @@ def test_invoice_line_amount_must_equal_qty_times_price(qb):
 def test_invoice_needs_a_customer_and_a_line(api):
     no_customer = api.post(
         "invoice",
-        {"Line": [{"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}]},
+        {
+            "Line": [
+                {
+                    "Amount": 10,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+                }
+            ]
+        },
     )
     assert no_customer.json()["Fault"]["Error"][0]["Detail"].endswith(
         "CustomerRef is missing in the request"
@@ -214,10 +222,20 @@ def test_delete_with_a_stale_sync_token_is_5010(qb):
 def test_voided_invoice_keeps_lines_with_zero_total_and_balance(qb):
     customer = _customer(qb)
     invoice = _invoice(qb, customer, _line(qb, 40, 2, 20))
-    voided = Invoice.from_json(invoice.void(qb=qb)["Invoice"])
+    raw = invoice.void(qb=qb)["Invoice"]
+    voided = Invoice.from_json(raw)
     assert voided.TotalAmt == 0 and voided.Balance == 0
     assert voided.PrivateNote == "Voided"
-    assert voided.Line[0].Amount == Decimal("40")
+    # Lines kept, amounts and quantities zeroed (qbo_api void/invoice.yml; Intuit's example).
+    assert [line.DetailType for line in voided.Line] == [
+        "SalesItemLineDetail",
+        "SubTotalLineDetail",
+    ]
+    assert [line.Amount for line in voided.Line] == [0, 0]
+    detail = voided.Line[0].SalesItemLineDetail
+    assert detail.ItemRef.name == "Services" and detail.Qty == 0
+    assert "UnitPrice" not in raw["Line"][0]["SalesItemLineDetail"]
+    assert voided.LinkedTxn == [] and voided.TxnTaxDetail.TotalTax == 0
     assert voided.SyncToken == "1"
     assert Customer.get(customer.Id, qb=qb).Balance == 0
 

@@ -19,7 +19,11 @@ from webhook_receiver import WebhookReceiver
 
 
 def _invoice_for(customer_id: str) -> dict:
-    line = {"Amount": 40, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}
+    line = {
+        "Amount": 40,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+    }
     return {"CustomerRef": {"value": customer_id}, "Line": [line]}
 
 

@@ -60,6 +60,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--max-concurrent", type=int, default=10)
     add("--batch-requests-per-minute", type=int, default=40)
     add("--requests-per-second", type=int, default=10)
+    add(
+        "--latency-scale",
+        type=float,
+        default=1.0,
+        help="multiply Intuit-like answer times (1: as Intuit, 0.1: ten times faster)",
+    )
+    add("--no-latency", action="store_true", help="answer at once (same as --latency-scale 0)")
     add("--data", default=None, help="JSON file to load state from and save it to")
     add("--seed", type=int, default=0, help="generated customers to add to a new first company")
     return parser.parse_args(argv)
@@ -86,6 +93,7 @@ def build(args: argparse.Namespace) -> tuple[SandboxApp, bool]:
         data_path=args.data,
         seed_customers=args.seed,
         default_company=False,
+        latency_scale=0.0 if args.no_latency else args.latency_scale,
     )
     state = SandboxState(token_mode=config.token_mode)
     loaded = bool(config.data_path) and persist.load(state, config.data_path)

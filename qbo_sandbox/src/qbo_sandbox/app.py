@@ -14,6 +14,7 @@ from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from qbo_sandbox.api import gateway as api
+from qbo_sandbox.api.latency import LatencyModel
 from qbo_sandbox.api.throttle import Throttle
 from qbo_sandbox.books import errors, seed, wire
 from qbo_sandbox.books.clock import response_time
@@ -49,6 +50,7 @@ class SandboxApp:
         self.log = RequestLog()
         self.signing_key = SigningKey()
         self.shutdown_event = threading.Event()
+        self.latency = LatencyModel(config.latency_scale)
         # Every committed change, from any source, reaches the webhook dispatcher.
         self.webhooks = Dispatcher(config, self.state)
         self.state.listeners.append(self.webhooks.notice)
@@ -106,6 +108,7 @@ class SandboxApp:
                 return failure.get_response()
             return self.handlers[endpoint](self, request, **values)
         entry = self.log.start(self._log_entry(request, tid, values))
+        request.environ["sandbox.log_entry"] = entry
         fault = self.faults.match(request.method, request.path)
         entry["fault"] = fault.kind if fault else None
         if failure is not None:
@@ -128,6 +131,7 @@ class SandboxApp:
             "realm": values.get("realm"),
             "time": response_time(self.state.clock.now()),
             "fault": None,
+            "latency": 0.0,
         }
 
     def run(

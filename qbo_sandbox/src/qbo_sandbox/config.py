@@ -44,11 +44,14 @@ class SandboxConfig:
     seed_customers: int = 0
     default_company: bool = True
     fault_seed: int = 1234
+    latency_scale: float = 0.0  # Intuit-like answer times (api/latency.py); 0: answer at once
 
     def __post_init__(self) -> None:
         if self.token_mode not in TOKEN_MODES:
             raise ValueError(f"token_mode must be one of {TOKEN_MODES}")
         if self.webhook_format not in WEBHOOK_FORMATS:
             raise ValueError(f"webhook_format must be one of {WEBHOOK_FORMATS}")
+        if self.latency_scale < 0:
+            raise ValueError("latency_scale must be >= 0")
         if self.webhook_window < 0 or self.webhook_retry_scale <= 0:
             raise ValueError("webhook_window must be >= 0 and webhook_retry_scale > 0")

@@ -47,6 +47,7 @@ class SandboxServer:
         webhook_window: float = 5.0,
         webhook_format: str = "cloudevents",
         webhook_retry_scale: float = 1.0,
+        latency: float = 0.0,
         **limits: int,
     ) -> None:
         self.config = SandboxConfig(
@@ -63,6 +64,7 @@ class SandboxServer:
             limits=Limits(**limits),
             default_company=default_company,
             seed_customers=seed_customers,
+            latency_scale=latency,
         )
         self.app = SandboxApp(self.config)
         self._server: BackgroundServer | None = None

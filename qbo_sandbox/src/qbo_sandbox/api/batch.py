@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
+from qbo_sandbox.api import latency
 from qbo_sandbox.api.responses import json_body
 from qbo_sandbox.books import errors, mutations, wire
 from qbo_sandbox.books.store import Company, Reply
@@ -53,6 +54,7 @@ def run(app: SandboxApp, request: Request, company: Company, values: dict) -> Re
             app, company, item_request_id, lambda i=item: _answer(app, company, i, created)
         )
         answers.append({"bId": bid, **answer})
+    latency.note(request.environ, items=len(items))
     return json_body(app, {"BatchItemResponse": answers})
 
 

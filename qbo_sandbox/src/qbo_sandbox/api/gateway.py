@@ -9,18 +9,19 @@ batch live in their own modules.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from qbo_sandbox.api import batch, pdf
+from qbo_sandbox.api import batch, latency, pdf
 from qbo_sandbox.api.responses import entity_response, fault_response, json_body, once
 from qbo_sandbox.books import errors, mutations, wire
 from qbo_sandbox.books.clock import response_time
 from qbo_sandbox.books.store import Company
-from qbo_sandbox.entities import entity_type
+from qbo_sandbox.entities import entity_type, schema
 from qbo_sandbox.entities.base import EntityType
 from qbo_sandbox.feed import cdc
 from qbo_sandbox.oauth.tokens import ACCOUNTING, AuthFailure
@@ -60,9 +61,28 @@ def serve(
         return throttled(app, retry_after)
     try:
         delay()
-        return _run(app, request, app.state.company(realm), endpoint, values)
+        started = time.monotonic()
+        response = _run(app, request, app.state.company(realm), endpoint, values)
+        _model_latency(app, request, endpoint, started)
+        return response
     finally:
         app.throttle.leave(realm)
+
+
+def _model_latency(app: SandboxApp, request: Request, endpoint: str, started: float) -> None:
+    """Answer as late as Intuit would (the work already done counts toward it)."""
+    environ = request.environ
+    seconds = app.latency.draw(
+        latency.kind_of(request.method, endpoint),
+        rows=environ.get("sandbox.rows", 0),
+        items=environ.get("sandbox.items", 0),
+    )
+    entry = environ.get("sandbox.log_entry")
+    if entry is not None:
+        entry["latency"] = round(seconds, 4)
+    remaining = seconds - (time.monotonic() - started)
+    if remaining > 0:
+        app.shutdown_event.wait(remaining)
 
 
 def _gate(app: SandboxApp, request: Request, realm: str) -> Response | None:
@@ -125,6 +145,8 @@ def read(app: SandboxApp, request: Request, company: Company, values: dict) -> R
     etype = _etype(values["entity"])
     # CompanyInfo is read as /companyinfo/{realmId}; its own Id is "1".
     ident = "1" if etype.kind == "singleton" else values["ident"]
+    if not schema.is_id(ident):
+        raise errors.invalid_id(values["ident"])
     obj = company.get(etype.name, ident)
     if obj is None:
         raise errors.object_not_found(etype.name, values["ident"])
@@ -161,20 +183,28 @@ def write(app: SandboxApp, request: Request, company: Company, etype: EntityType
 
 
 def _payload(request: Request) -> dict:
-    return wire.request_object(request.get_data(as_text=True))
+    text = request.get_data(as_text=True)
+    if not text.strip():
+        raise errors.empty_body()
+    return wire.request_object(text)
 
 
 def query(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
     text = request.args.get("query", "")
     if request.method == "POST" and request.get_data():
         text = request.get_data(as_text=True)
-    return json_body(app, {"QueryResponse": querying.run(company, text)})
+    answer = querying.run(company, text)
+    rows = sum(len(value) for value in answer.values() if isinstance(value, list))
+    latency.note(request.environ, rows=rows)
+    return json_body(app, {"QueryResponse": answer})
 
 
 def invoice_pdf(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
     etype = _etype(values["entity"])
     if etype.name != "Invoice":
         raise errors.unsupported_operation(f"Operation PDF is not supported for {etype.name}.")
+    if not schema.is_id(values["ident"]):
+        raise errors.invalid_id(values["ident"])
     invoice = company.get("Invoice", values["ident"])
     if invoice is None:
         raise errors.object_not_found("Invoice", values["ident"])

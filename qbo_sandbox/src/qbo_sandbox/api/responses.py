@@ -15,9 +15,20 @@ if TYPE_CHECKING:
     from qbo_sandbox.app import SandboxApp
 
 
+# What QBO's API answers carry (minimul/qbo_api VCR cassettes, 2020-2022: every 200 answer);
+# its Faults are plain `application/json` without them (spec/vcr/error/400_json.yml).
+ANSWER_HEADERS = {
+    "Cache-Control": "max-age=0, no-cache, no-store, must-revalidate, private",
+    "Expires": "0",
+}
+ANSWER_TYPE = "application/json;charset=utf-8"
+
+
 def json_body(app: SandboxApp, body: dict, status: int = 200) -> Response:
     body = {**body, "time": response_time(app.state.clock.now())}
-    return Response(wire.dumps(body), status=status, mimetype="application/json")
+    return Response(
+        wire.dumps(body), status=status, headers=ANSWER_HEADERS, content_type=ANSWER_TYPE
+    )
 
 
 def fault_response(app: SandboxApp, error: errors.QBOError) -> Response:
@@ -34,7 +45,9 @@ def once(app: SandboxApp, company: Company, key: str, run: Callable[[], Response
     with company.lock:
         reply = company.replies.get(key)
         if reply is not None:
-            return Response(reply.body, reply.status, content_type=reply.content_type)
+            return Response(
+                reply.body, reply.status, headers=ANSWER_HEADERS, content_type=reply.content_type
+            )
         response = run()
         if response.status_code == 200:
             stored = Reply(

@@ -17,7 +17,7 @@ class QBOError(Exception):
         message: str,
         detail: str = "",
         *,
-        element: str = "",
+        element: str | None = "",
         status: int = 400,
         fault_type: str = VALIDATION,
     ) -> None:
@@ -31,7 +31,8 @@ class QBOError(Exception):
 
     def body(self, time: str) -> dict:
         error = {"Message": self.message, "Detail": self.detail, "code": self.code}
-        error["element"] = self.element
+        if self.element is not None:  # QBO leaves `element` out of some Faults (e.g. 2010)
+            error["element"] = self.element
         return {"Fault": {"Error": [error], "type": self.fault_type}, "time": time}
 
 
@@ -109,7 +110,31 @@ def invalid_number(element: str, value: object) -> QBOError:
 
 def invalid_property(detail: str) -> QBOError:
     return QBOError(
-        "2010", "Request has invalid or unsupported property", f"Property Name:{detail}"
+        "2010",
+        "Request has invalid or unsupported property",
+        f"Property Name:{detail}",
+        element=None,
+    )
+
+
+def invalid_id(value: object, element: str | None = None) -> QBOError:
+    """QBO's answer to an Id (or a reference's value) that is not a number."""
+    return QBOError(
+        "2030",
+        "Invalid ID",
+        f"Id should be a valid number. Supplied value:{value}",
+        element=element,
+    )
+
+
+def empty_body() -> QBOError:
+    return QBOError("2310", "Request Body is Empty", "Request Body is Empty", element=None)
+
+
+def invalid_date(key: str, value: object) -> QBOError:
+    return invalid_property(
+        f"Can not construct instance of java.util.Date from String value '{value}': not a "
+        f"valid representation for property {key}\n specified is unsupported or invalid"
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from qbo_sandbox.books import errors
 from qbo_sandbox.books.clock import meta_time
 from qbo_sandbox.books.store import Company, SandboxState, UnitOfWork
-from qbo_sandbox.entities import entity_type
+from qbo_sandbox.entities import entity_type, schema
 from qbo_sandbox.entities.base import (
     COMMON_READ_ONLY,
     EntityType,
@@ -37,6 +37,7 @@ def _input(etype: EntityType, payload: Mapping) -> dict:
     """The writable fields of a request body, with nulls and empty strings dropped."""
     if not isinstance(payload, Mapping):
         raise errors.invalid_property("request body must be a JSON object")
+    schema.check(etype.name, dict(payload))
     skip = COMMON_READ_ONLY | etype.read_only
     return {key: value for key, value in clean(dict(payload)).items() if key not in skip}
 
@@ -45,6 +46,8 @@ def _existing(work: UnitOfWork, etype: EntityType, payload: Mapping) -> dict:
     ident = str(payload.get("Id") or "")
     if not ident:
         raise errors.required_param("Id")
+    if not schema.is_id(ident):
+        raise errors.invalid_id(ident, "Id")
     existing = work.get(etype.name, ident)
     if existing is None:
         raise errors.object_not_found(etype.name, ident)

@@ -89,10 +89,52 @@ def _company_info(company: Company, country: str) -> dict:
 
 
 def _preferences(custom_txn_numbers: bool) -> dict:
+    """Every section and field of a real sandbox company's Preferences (quickbooks-ruby
+    spec/fixtures/preferences.xml, Intuit's sandbox 2019, in JSON form), with the values the
+    sandbox's rules use (tax on, DefaultTerms Net 30, discounts and deposits allowed)."""
+    message = "Thank you for your business and have a great day!"
+
+    def email(subject: str, body: str) -> dict:
+        return {"Subject": f"{subject} from Sandbox Company", "Message": body}
+
+    def flags(prefix: str, names: list[tuple[str, bool]]) -> list[dict]:
+        return [
+            {"Name": f"{prefix}{n}", "Type": "BooleanType", "BooleanValue": v} for n, v in names
+        ]
+
+    other = [
+        ("SalesFormsPrefs.DefaultCustomerMessage", message),
+        ("SalesFormsPrefs.DefaultItem", "1"),
+        ("DTXCopyMemo", "false"),
+        ("UncategorizedAssetAccountId", "7"),
+        ("UncategorizedIncomeAccountId", "1"),
+        ("UncategorizedExpenseAccountId", "17"),
+        ("SFCEnabled", "true"),
+        ("DataPartner", "false"),
+        ("Vendor1099Enabled", "true"),
+        ("TimeTrackingFeatureEnabled", "true"),
+        ("FDPEnabled", "false"),
+        ("ProjectsEnabled", "false"),
+        ("DateFormat", "Month Date Year separated by a slash"),
+        ("DateFormatMnemonic", "MMDDYYYY_SEP_SLASH"),
+        ("NumberFormat", "US Number Format"),
+        ("NumberFormatMnemonic", "US_NB"),
+        ("WarnDuplicateCheckNumber", "true"),
+        ("WarnDuplicateBillNumber", "false"),
+        ("WarnDuplicateJournalNumber", "false"),
+        ("SignoutInactiveMinutes", "60"),
+        ("AccountingInfoPrefs.ShowAccountNumbers", "false"),
+        ("WorkWeekStartDate", "Monday"),
+    ]
     return {
         "AccountingInfoPrefs": {
+            "UseAccountNumbers": False,
             "TrackDepartments": False,
             "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": False,
+            "FirstMonthOfFiscalYear": "January",
+            "TaxYearMonth": "January",
+            "TaxForm": "6",
             "CustomerTerminology": "Customers",
         },
         "ProductAndServicesPrefs": {
@@ -102,27 +144,87 @@ def _preferences(custom_txn_numbers: bool) -> dict:
             "QuantityOnHand": True,
         },
         "SalesFormsPrefs": {
+            "CustomField": [
+                {
+                    "CustomField": flags(
+                        "SalesFormsPrefs.UseSalesCustom",
+                        [("1", False), ("2", False), ("3", False)],
+                    )
+                },
+                {
+                    "CustomField": [
+                        {
+                            "Name": "SalesFormsPrefs.SalesCustomName1",
+                            "Type": "StringType",
+                            "StringValue": "Crew #",
+                        }
+                    ]
+                },
+            ],
             "CustomTxnNumbers": custom_txn_numbers,
+            "EmailCopyToCompany": False,
             "AllowDeposit": True,
             "AllowDiscount": True,
+            "AllowEstimates": True,
+            "ETransactionEnabledStatus": "Enabled",
+            "ETransactionAttachPDF": False,
+            "ETransactionPaymentEnabled": False,
+            "IPNSupportEnabled": False,
+            "AllowServiceDate": False,
             "AllowShipping": False,
             "AutoApplyCredit": True,
             "AutoApplyPayments": True,
+            "UsingPriceLevels": False,
             "DefaultTerms": {"value": "3"},
-            "AllowEstimates": True,
+            "DefaultCustomerMessage": message,
         },
-        "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
-        "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True},
+        "EmailMessagesPrefs": {
+            "InvoiceMessage": email(
+                "Invoice",
+                "Here's your invoice! We appreciate your prompt payment.\n\n"
+                "Thanks for your business!\nSandbox Company",
+            ),
+            "EstimateMessage": email(
+                "Estimate",
+                "Please review the estimate below.  Feel free to contact us if you have any "
+                "questions.\nWe look forward to working with you.\n\nThanks for your business!"
+                "\nSandbox Company",
+            ),
+            "SalesReceiptMessage": email(
+                "Sales Receipt",
+                "Your sales receipt is attached.\nThank you for your business - we appreciate "
+                "it very much.\n\nThanks for your business!\nSandbox Company",
+            ),
+            "StatementMessage": email(
+                "Statement",
+                "Your statement is attached.  Please remit payment at your earliest "
+                "convenience.\nThank you for your business - we appreciate it very much.\n\n"
+                "Thanks for your business!\nSandbox Company",
+            ),
+        },
+        "VendorAndPurchasesPrefs": {
+            "TrackingByCustomer": True,
+            "BillableExpenseTracking": True,
+            "POCustomField": [
+                {
+                    "CustomField": flags(
+                        "PurchasePrefs.UsePurchaseCustom",
+                        [("3", False), ("2", False), ("1", False)],
+                    )
+                }
+            ],
+        },
+        "TimeTrackingPrefs": {
+            "UseServices": True,
+            "BillCustomers": True,
+            "ShowBillRateToAll": False,
+            "WorkWeekStartDate": "Monday",
+            "MarkTimeEntriesBillable": True,
+        },
         "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
         "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
-        "OtherPrefs": {
-            "NameValue": [
-                {
-                    "Name": "SalesFormsPrefs.DefaultCustomerMessage",
-                    "Value": "Thank you for your business and have a great day!",
-                }
-            ]
-        },
+        "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
+        "OtherPrefs": {"NameValue": [{"Name": n, "Value": v} for n, v in other]},
     }
 
 
@@ -227,6 +329,9 @@ class _Seeder:
                 "City": city,
                 "CountrySubDivisionCode": "CA",
                 "PostalCode": postal,
+                # Intuit's sample company's geocoder result (nango_customer_query.json, Id 1)
+                "Lat": "INVALID",
+                "Long": "INVALID",
             }
             customer.update(BillAddr=address, ShipAddr=dict(address))
         if parent:

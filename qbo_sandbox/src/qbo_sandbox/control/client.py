@@ -111,6 +111,13 @@ class ControlClient:
         }
         return self._call("POST", "/limits", body)
 
+    def latency(self) -> dict:
+        return self._call("GET", "/latency")
+
+    def set_latency(self, scale: float) -> dict:
+        """Scale Intuit-like answer times (1: as Intuit, 0: off)."""
+        return self._call("POST", "/latency", {"scale": scale})
+
     def limits(self) -> dict:
         return self._call("GET", "/limits")
 

@@ -35,6 +35,7 @@ RULES = [
     Rule(f"{C}/clock", endpoint="control.clock", methods=["GET", "POST"]),
     Rule(f"{C}/token-mode", endpoint="control.token_mode", methods=["GET", "POST"]),
     Rule(f"{C}/limits", endpoint="control.limits", methods=["GET", "POST"]),
+    Rule(f"{C}/latency", endpoint="control.latency", methods=["GET", "POST"]),
     Rule(f"{C}/faults", endpoint="control.faults", methods=["GET", "POST", "DELETE"]),
     Rule(f"{C}/faults/release", endpoint="control.release", methods=["POST"]),
     Rule(f"{C}/faults/<int:fault_id>", endpoint="control.fault", methods=["DELETE"]),
@@ -102,6 +103,7 @@ def reset(app: SandboxApp, request: Request) -> dict:
     app.state.oauth.mode = app.config.token_mode
     for key, value in vars(app.initial_limits).items():
         setattr(app.config.limits, key, value)
+    app.latency.set_scale(app.config.latency_scale)
     if request_json(request).get("default_company", True):
         app.create_default_company()
     return {"companies": [_describe(c) for c in app.state.all_companies()]}
@@ -212,6 +214,17 @@ def limits(app: SandboxApp, request: Request) -> dict:
     return {key: getattr(current, key) for key in LIMIT_NAMES}
 
 
+def latency(app: SandboxApp, request: Request) -> dict:
+    """The latency model: GET describes it, POST {"scale": s} sets it (0 turns it off)."""
+    if request.method == "POST":
+        scale = request_json(request).get("scale")
+        try:
+            app.latency.set_scale(float(scale))
+        except (TypeError, ValueError):
+            raise ControlError("scale must be a number >= 0") from None
+    return app.latency.describe()
+
+
 def faults(app: SandboxApp, request: Request) -> dict:
     if request.method == "DELETE":
         app.faults.clear()
@@ -270,6 +283,7 @@ HANDLERS = {
         "clock": clock,
         "token_mode": token_mode,
         "limits": limits,
+        "latency": latency,
         "faults": faults,
         "fault": fault,
         "release": release,

@@ -28,6 +28,7 @@ class EntityType:
     fields: tuple[str, ...] = ()  # known top-level properties (query validation)
     creatable = True
     voidable = False
+    query_total = False  # row queries also carry totalCount (= rows returned)
 
     def build(
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
@@ -86,16 +87,21 @@ def boolean_of(data: dict, key: str, default: bool) -> bool:
     return bool(value)
 
 
+# xs:date as QBO binds it: YYYY-MM-DD, optionally with a zone or a time (it keeps the date).
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2}|T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?$")
+
+
 def date_of(data: dict, key: str, default: date | None = None) -> str | None:
     value = data.get(key)
     if value is None:
         return default.isoformat() if default else None
+    match = _DATE.match(str(value).strip())
     try:
-        return date.fromisoformat(str(value)[:10]).isoformat()
+        if match is None:
+            raise ValueError(value)
+        return date.fromisoformat(match.group(1)).isoformat()
     except ValueError:
-        raise errors.QBOError(
-            "2010", "Request has invalid or unsupported property", f"Invalid date {key}: {value}"
-        ) from None
+        raise errors.invalid_date(key, value) from None
 
 
 def today(work: UnitOfWork) -> date:
@@ -117,16 +123,20 @@ def resolve_ref(
     *,
     required: bool = False,
     named: bool = True,
+    element: str | None = None,
 ) -> dict | None:
     """Check a reference points at an active object; return it as {value, name}
-    (or as sent when `named` is False: QBO echoes some refs, e.g. DepositToAccountRef)."""
+    (or as sent when `named` is False: QBO echoes some refs, e.g. DepositToAccountRef).
+    A value that is not a number is 2030 Invalid ID, naming the reference's `value`."""
     ident = ref_value(data.get(key))
     if ident is None:
         if required:
-            raise errors.required_param(key)
+            raise errors.required_param(element or key)
         return None
     if entity == "TaxCode" and ident in PSEUDO_TAX_CODES:
         return {"value": ident}
+    if not ident.strip().isdigit():
+        raise errors.invalid_id(ident, f"{element or key}.value")
     target = work.get(entity, ident)
     if target is None or target.get("Active") is False or target.get("_voided"):
         raise errors.object_not_found(entity, ident)
@@ -183,8 +193,9 @@ def active_name(
 
 # --- addresses ---------------------------------------------------------------------------
 def stamp_addresses(work: UnitOfWork, obj: dict, existing: dict | None, *keys: str) -> None:
-    """QBO gives every stored address an Id (kept on update) and geocodes it; the Intuit
-    sandbox's geocoder answers "INVALID", which is what its sample data shows."""
+    """QBO gives every stored address an Id (kept on update). It geocodes later, out of band:
+    a create's answer has no Lat/Long (nango_customer_create.json, nango_vendor_create.json),
+    so the sandbox adds none; addresses copied from a customer keep the customer's."""
     for key in keys:
         address = obj.get(key)
         if not isinstance(address, dict) or not address:
@@ -193,12 +204,14 @@ def stamp_addresses(work: UnitOfWork, obj: dict, existing: dict | None, *keys: s
         if not address.get("Id"):
             previous = (existing or {}).get(key) or {}
             address["Id"] = previous.get("Id") or work.company.next_id("PhysicalAddress")
-        address.setdefault("Lat", "INVALID")
-        address.setdefault("Long", "INVALID")
         obj[key] = address
 
 
 # --- stamps ------------------------------------------------------------------------------
+# The user QBO names in MetaData.LastModifiedByRef of transactions (an Intuit user id).
+MODIFIED_BY = {"value": "9341450000000001"}
+
+
 def stamp_new(obj: dict, ident: str, now: datetime) -> dict:
     stamp = meta_time(now)
     meta = {"CreateTime": stamp, "LastUpdatedTime": stamp}

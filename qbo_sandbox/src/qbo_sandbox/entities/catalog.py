@@ -83,7 +83,11 @@ class ItemType(EntityType):
         item_type = data.get("Type") or "Service"
         if item_type not in ITEM_TYPES:
             raise errors.invalid_property(f"Type:{item_type} is not a supported item type")
-        obj = {"Taxable": False, "UnitPrice": Decimal(0), **data, "Name": name, "Type": item_type}
+        # nango_item_create.json: PurchaseCost 0 and DeferredRevenue false though not sent.
+        defaults = {"Taxable": False, "UnitPrice": Decimal(0), "PurchaseCost": Decimal(0)}
+        if item_type != "Category":
+            defaults["DeferredRevenue"] = False
+        obj = {**defaults, **data, "Name": name, "Type": item_type}
         obj["Active"] = active
         obj["FullyQualifiedName"] = name
         for key in ("UnitPrice", "PurchaseCost"):

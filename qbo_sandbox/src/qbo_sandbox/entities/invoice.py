@@ -10,8 +10,10 @@ from qbo_sandbox.books import errors
 from qbo_sandbox.books.store import UnitOfWork
 from qbo_sandbox.books.wire import money
 from qbo_sandbox.entities.base import (
+    MODIFIED_BY,
     USD,
     EntityType,
+    clean,
     date_of,
     decimal_of,
     ref_value,
@@ -45,6 +47,7 @@ class InvoiceType(EntityType):
     name = "Invoice"
     kind = "transaction"
     voidable = True
+    query_total = True
     read_only = frozenset(
         {
             "TotalAmt",
@@ -111,8 +114,10 @@ class InvoiceType(EntityType):
             TxnTaxDetail=tax, TotalAmt=total, Balance=money(total - applied), TxnDate=txn_date
         )
         obj["LinkedTxn"] = existing.get("LinkedTxn", []) if existing else []
-        obj["Deposit"] = decimal_of(obj, "Deposit") or Decimal(0)
-        stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr")
+        if "Deposit" in obj:  # QBO answers no Deposit unless one was taken
+            obj["Deposit"] = decimal_of(obj, "Deposit", "Deposit")
+        ship_from(work, obj, existing)
+        stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr", "ShipFromAddr")
         _apply_terms(work, obj, customer, date.fromisoformat(txn_date))
         _number(work, obj, data, existing, options)
         return obj
@@ -125,16 +130,20 @@ class InvoiceType(EntityType):
         unlink_invoice(work, obj["Id"])
 
     def void(self, work: UnitOfWork, obj: dict) -> dict:
-        # A voided invoice keeps its lines; its amounts drop to 0 and the memo says so.
+        # A voided invoice keeps its lines with Amount 0 (and Qty 0, UnitPrice dropped, as in
+        # Intuit's void example), TotalAmt/Balance/TotalTax 0, no links, "Voided" prepended to
+        # the memo (minimul/qbo_api spec/vcr/void/invoice.yml; QBO-TRANSACTIONS.md §2).
         unlink_invoice(work, obj["Id"])
-        links = [link for link in obj.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
         tax = {**obj.get("TxnTaxDetail", {}), "TotalTax": Decimal(0)}
+        tax.pop("TaxLine", None)
+        note = obj.get("PrivateNote")
         return {
             **obj,
+            "Line": [_voided_line(line) for line in obj["Line"]],
             "TotalAmt": Decimal(0),
             "Balance": Decimal(0),
-            "PrivateNote": "Voided",
-            "LinkedTxn": links,
+            "PrivateNote": f"Voided {note}" if note else "Voided",
+            "LinkedTxn": [],
             "TxnTaxDetail": tax,
             "_voided": True,
         }
@@ -151,15 +160,22 @@ class InvoiceType(EntityType):
         }
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
         out["Line"] = [*sales, subtotal, *discounts]
+        # Invoices name the user who last changed them (nango_invoice_create/read/query).
+        out["MetaData"] = {**out["MetaData"], "LastModifiedByRef": dict(MODIFIED_BY)}
         return out
 
 
 def _defaults(customer: dict) -> dict:
+    """What QBO fills in when the request has none: addresses from the customer (documented),
+    PrintStatus NeedToPrint, EmailStatus NotSet, CustomField [] (every recorded invoice) — but
+    never BillEmail or SalesTermRef (nango_invoice_create.json: customer 1 has an e-mail
+    address and the company a default term, the created invoice has neither)."""
     defaults = {
         "CurrencyRef": dict(USD),
         "ApplyTaxAfterDiscount": False,
-        "PrintStatus": "NotSet",
+        "PrintStatus": "NeedToPrint",
         "EmailStatus": "NotSet",
+        "CustomField": [],
         "AllowIPNPayment": False,
         "AllowOnlinePayment": False,
         "AllowOnlineCreditCardPayment": False,
@@ -168,9 +184,39 @@ def _defaults(customer: dict) -> dict:
     for source, target in (("BillAddr", "BillAddr"), ("ShipAddr", "ShipAddr")):
         if customer.get(source):
             defaults[target] = dict(customer[source])
-    if customer.get("PrimaryEmailAddr"):
-        defaults["BillEmail"] = dict(customer["PrimaryEmailAddr"])
     return defaults
+
+
+def ship_from(work: UnitOfWork, obj: dict, existing: dict | None) -> None:
+    """ShipFromAddr (minor version 35) is the company address in QBO's free form, and
+    FreeFormAddress true, on sales forms created through the API (nango_invoice_create.json,
+    nango_estimate_create.json, nango_creditmemo_create.json)."""
+    if existing is not None:
+        for key in ("ShipFromAddr", "FreeFormAddress"):
+            if key in existing and key not in obj:
+                obj[key] = existing[key]
+        return
+    obj.setdefault("FreeFormAddress", True)
+    if "ShipFromAddr" in obj:
+        return
+    company = (work.get("CompanyInfo", "1") or {}).get("CompanyAddr") or {}
+    if company.get("Line1"):
+        place = f"{company.get('City', '')}, {company.get('CountrySubDivisionCode', '')}"
+        obj["ShipFromAddr"] = {
+            "Line1": company["Line1"],
+            "Line2": f"{place}  {company.get('PostalCode', '')}".strip(),
+        }
+
+
+def _voided_line(line: dict) -> dict:
+    out = {**line, "Amount": Decimal(0)}
+    detail = line.get(SALES)
+    if detail is not None:
+        detail = {k: v for k, v in detail.items() if k != "UnitPrice"}
+        if "Qty" in detail:
+            detail["Qty"] = Decimal(0)
+        out[SALES] = detail
+    return out
 
 
 def _sum(lines: list[dict], *detail_types: str) -> Decimal:
@@ -196,6 +242,8 @@ def build_lines(work: UnitOfWork, raw_lines: list[dict]) -> list[dict]:
             "LineNum": line.get("LineNum") or number,
             **built,
         }
+        if built["DetailType"] == SALES:
+            built["CustomExtensions"] = []  # on every recorded sales line (nango samples)
         lines.append(built)
     return lines
 
@@ -211,7 +259,11 @@ def _line(work: UnitOfWork, line: dict, sales_total: Decimal) -> dict:
     if detail_type == SALES:
         if amount is None:
             raise errors.required_param("Line.Amount")
-        out[SALES] = _sales_detail(work, dict(line.get(SALES) or {}), amount)
+        detail = clean(dict(line.get(SALES) or {}))
+        # An empty detail "reads as absent" to QBO; one without ItemRef is refused too.
+        if not detail:
+            raise errors.required_param(f"Line.{SALES}")
+        out[SALES] = _sales_detail(work, detail, amount)
     elif detail_type == DISCOUNT:
         detail = dict(line.get(DISCOUNT) or {})
         percent = decimal_of(detail, "DiscountPercent", "DiscountLineDetail.DiscountPercent")
@@ -236,25 +288,31 @@ def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
         out["Qty"] = qty
     if price is not None:
         out["UnitPrice"] = price
-    item_ref = resolve_ref(work, detail, "ItemRef", "Item")
-    if item_ref is not None:
-        out["ItemRef"] = item_ref
-        item = work.get("Item", item_ref["value"]) or {}
-        if item.get("IncomeAccountRef"):
-            out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
-    out["TaxCodeRef"] = resolve_ref(work, detail, "TaxCodeRef", "TaxCode") or {"value": "NON"}
+    item_ref = resolve_ref(
+        work, detail, "ItemRef", "Item", required=True, element=f"Line.{SALES}.ItemRef"
+    )
+    out["ItemRef"] = item_ref
+    item = work.get("Item", item_ref["value"]) or {}
+    if item.get("IncomeAccountRef"):
+        out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
+    tax_code = resolve_ref(
+        work, detail, "TaxCodeRef", "TaxCode", element=f"Line.{SALES}.TaxCodeRef"
+    )
+    out["TaxCodeRef"] = tax_code or {"value": "NON"}
     return out
 
 
 def _apply_terms(work: UnitOfWork, obj: dict, customer: dict, txn_date: date) -> None:
     """DueDate: given, else TxnDate + the term's days (invoice, customer, company default)."""
     term_ref = resolve_ref(work, obj, "SalesTermRef", "Term")
-    if term_ref is None:
+    if term_ref is not None:
+        obj["SalesTermRef"] = term_ref
+    else:
+        # The due date still follows the customer's or the company's term, which the
+        # invoice does not name (nango_invoice_create.json: TxnDate + 30, no SalesTermRef).
         prefs = (work.get("Preferences", "1") or {}).get("SalesFormsPrefs", {})
         default = customer.get("SalesTermRef") or prefs.get("DefaultTerms")
         term_ref = resolve_ref(work, {"SalesTermRef": default}, "SalesTermRef", "Term")
-    if term_ref is not None:
-        obj["SalesTermRef"] = term_ref
     if obj.get("DueDate"):
         obj["DueDate"] = date_of(obj, "DueDate")
         return

@@ -105,7 +105,20 @@ class CustomerType(NameType):
             "BillWithParent": False,
             "CurrencyRef": dict(USD),
             "PreferredDeliveryMethod": "Print",
+            "IsProject": False,
         }
+
+    def build(
+        self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
+    ) -> dict:
+        # With sales tax on, QBO fills the company's default tax code (nango_customer_create,
+        # qbo_api update/customer.yml: {"value": "2"} though the request had none).
+        if "DefaultTaxCodeRef" not in data:
+            prefs = (work.get("Preferences", "1") or {}).get("TaxPrefs", {})
+            codes = sorted(work.values("TaxCode"), key=lambda code: int(code["Id"]))
+            if prefs.get("UsingSalesTax") and codes:
+                data = {**data, "DefaultTaxCodeRef": {"value": codes[0]["Id"]}}
+        return super().build(work, data, existing, options)
 
     def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
         obj = super().finish(work, obj, existing)
@@ -137,7 +150,13 @@ class VendorType(NameType):
     fields = (*_PERSON_FIELDS, "Vendor1099", "AcctNum", "TaxIdentifier", "TermRef")
 
     def defaults(self) -> dict:
-        return {"Vendor1099": False, "CurrencyRef": dict(USD)}
+        # nango_vendor_create.json: BillRate and CostRate 0 though not sent.
+        return {"Vendor1099": False, "CurrencyRef": dict(USD), "BillRate": 0, "CostRate": 0}
+
+    def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        obj = super().finish(work, obj, existing)
+        obj.pop("FullyQualifiedName", None)  # vendors have none (nango_vendor_create.json)
+        return obj
 
 
 class EmployeeType(NameType):

@@ -130,6 +130,8 @@ class PaymentType(EntityType):
 
     def linked_invoice(self, work: UnitOfWork, link: dict, customer_id: str) -> dict:
         kind, ident = link.get("TxnType"), str(link.get("TxnId", ""))
+        if not ident.strip().isdigit():
+            raise errors.invalid_id(ident, "Line.LinkedTxn.TxnId")
         if kind != "Invoice":
             raise errors.business_rule(f"Linking a payment to a {kind} is not supported.")
         invoice = work.get("Invoice", ident)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
+from qbo_sandbox.api import latency
 from qbo_sandbox.api.responses import json_body
 from qbo_sandbox.books import errors
 from qbo_sandbox.books.clock import meta_time, parse_moment
@@ -40,6 +41,7 @@ def changes(app: SandboxApp, request: Request, company: Company, values: dict) -
                 rows.append((ident, when, company.get(entity, ident)))
     # Stored objects are never modified in place, so rendering can happen outside the lock.
     responses = [_query_response(etype, by_entity.get(etype.name, [])) for etype in etypes]
+    latency.note(request.environ, rows=sum(len(rows) for rows in by_entity.values()))
     return json_body(app, {"CDCResponse": [{"QueryResponse": responses}]})
 
 

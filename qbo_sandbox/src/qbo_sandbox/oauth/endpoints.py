@@ -253,7 +253,7 @@ def revoke(app: SandboxApp, request: Request) -> Response:
     # RFC 7009: an unknown token is not an error; a known one takes its whole grant with it.
     app.state.oauth.revoke(client_id, value)
     app.state.touch()
-    return Response(b"", status=200)
+    return json_response({}, 200)  # a JSON answer, `{}` (its content is unverified)
 
 
 # --- OpenID ----------------------------------------------------------------------------------

@@ -41,7 +41,10 @@ def run(company: Company, text: str) -> dict:
     items = [etype.render(row) for row in page]
     if query.fields is not None:
         items = _project(etype, items, query.fields)
-    return {etype.name: items, "startPosition": query.start, "maxResults": len(items)}
+    answer = {etype.name: items, "startPosition": query.start, "maxResults": len(items)}
+    if etype.query_total:
+        answer["totalCount"] = len(items)  # as nango_invoice_query.json shows for Invoice
+    return answer
 
 
 def _all_of(predicates: list[Predicate]) -> Predicate | None:
