@@ -27,6 +27,10 @@ _DEFAULTS: dict[str, Any] = {
     "REDIRECT_URI": "",
     "WEBHOOK_VERIFIER_TOKEN": "",
     "TOKEN_KEYS": "",  # id:base64key,... newest first (AES-256-GCM, separate from SECRET_KEY)
+    # Webhook deliveries: the largest accepted, and the largest parsed in the request (a
+    # larger one is kept as one row and read by a worker, so the answer stays fast).
+    "WEBHOOK_MAX_BYTES": 20 * 1024 * 1024,
+    "WEBHOOK_INLINE_BYTES": 64 * 1024,
     "MINOR_VERSION": 75,
     "CONNECT_TIMEOUT": 5.0,
     "READ_TIMEOUT": 30.0,

@@ -196,3 +196,23 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.entity_id} {self.operation}"
+
+
+class WebhookDelivery(models.Model):
+    """A large delivery's verified body, kept before it is answered and read off the request
+    (qbo.tasks.process_webhook_delivery; the sweeper picks up any whose doorbell was lost)."""
+
+    body = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    events = models.PositiveIntegerField(default=0, help_text="Events stored from it.")
+    invalid_events = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["processed_at", "received_at"], name="qbo_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"webhook delivery {self.pk} ({self.size:,} bytes)"

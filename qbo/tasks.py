@@ -9,9 +9,9 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from qbo import sync, tokens
+from qbo import sync, tokens, webhooks
 from qbo.errors import QuickBooksError
-from qbo.models import QuickBooksConnection
+from qbo.models import QuickBooksConnection, WebhookDelivery
 from qbo.signals import connection_expiring
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,9 @@ BUSY_RETRY = 10.0
 KEEP_ALIVE_AFTER = timedelta(days=30)
 HARD_EXPIRY_WARNING = timedelta(days=30)
 WARN_AGAIN_AFTER = timedelta(days=7)
+# A kept delivery nobody has read after this long lost its doorbell: the sweeper reads it.
+DELIVERY_LOST_AFTER = timedelta(seconds=60)
+DELIVERY_KEPT_FOR = timedelta(days=7)
 
 
 @shared_task(name="qbo.tasks.sync_company")
@@ -61,6 +64,33 @@ def process_webhook_events(company_id: int) -> None:
         schedule_webhook_sync(company_id, countdown=BUSY_RETRY)
     except QuickBooksError as exc:
         logger.warning("webhook sync for company %s failed: %s", company_id, exc.text)
+
+
+def queue_delivery(delivery_id: int) -> None:
+    """Ring for a kept webhook delivery; if the broker is down the sweeper reads it."""
+    try:
+        process_webhook_delivery.delay(delivery_id)
+    except Exception:
+        logger.warning("could not queue webhook delivery %s; the sweeper will", delivery_id)
+
+
+@shared_task(name="qbo.tasks.process_webhook_delivery")
+def process_webhook_delivery(delivery_id: int) -> None:
+    """Store a large delivery's events (kept by the receiver), then sync who they concern."""
+    for company_id in webhooks.process_delivery(delivery_id):
+        schedule_webhook_sync(company_id)
+
+
+@shared_task(name="qbo.tasks.sweep_webhook_deliveries")
+def sweep_webhook_deliveries() -> None:
+    """Every minute: read kept deliveries whose doorbell was lost; forget old ones."""
+    now = timezone.now()
+    lost = WebhookDelivery.objects.filter(
+        processed_at__isnull=True, received_at__lt=now - DELIVERY_LOST_AFTER
+    ).values_list("pk", flat=True)
+    for delivery_id in list(lost[:100]):
+        process_webhook_delivery(delivery_id)
+    WebhookDelivery.objects.filter(processed_at__lt=now - DELIVERY_KEPT_FOR).delete()
 
 
 def _connected_companies():

@@ -5,21 +5,25 @@ only its managers (QBO_CAN_MANAGE) connect, disconnect or sync it."""
 import logging
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qbo import connect as services
 from qbo import webhooks
+from qbo.conf import qbo_settings
 from qbo.errors import QuickBooksError
 from qbo.models import QuickBooksConnection, SyncCursor
-from qbo.tasks import schedule_webhook_sync, sync_company_task, verify_connection
+from qbo.tasks import queue_delivery, schedule_webhook_sync, sync_company_task, verify_connection
 from qbo.tenancy import can_manage, company_of
 
 logger = logging.getLogger(__name__)
@@ -37,6 +41,14 @@ def _require_manager(request) -> HttpResponse | None:
 
 
 SYNC_FOLLOW_SECONDS = 120
+
+
+def _callback_origin_if_elsewhere(request) -> str:
+    """QBO_REDIRECT_URI's scheme and host, if this request came to another host ('' if not)."""
+    target = urlsplit(qbo_settings.REDIRECT_URI)
+    if not target.netloc or target.netloc.lower() == request.get_host().lower():
+        return ""
+    return f"{target.scheme}://{target.netloc}"
 
 
 def _request_sync_follow(request, company_id: int) -> None:
@@ -70,6 +82,8 @@ def quickbooks_settings(request):
         "company": company,
         "connection": None,
         "can_manage": can_manage(request.user, company),
+        "connect_from": _callback_origin_if_elsewhere(request),
+        "connect_here": "connect_here" in request.GET,
     }
     if company is not None:
         context["connection"] = QuickBooksConnection.objects.filter(company=company).first()
@@ -116,6 +130,10 @@ def sync_now(request):
 def connect(request):
     if denied := _require_manager(request):
         return denied
+    if home := _callback_origin_if_elsewhere(request):
+        # Intuit returns to QBO_REDIRECT_URI's host, where this session's cookie isn't: start
+        # from there instead, or the callback would find no session and connect nothing.
+        return redirect(f"{home}{reverse('qbo:settings')}?connect_here=1")
     if not request.session.session_key:
         request.session.save()
     try:
@@ -190,13 +208,38 @@ def disconnected(request):
     return render(request, "qbo/disconnected.html")
 
 
+def _raw_body(request) -> bytes | None:
+    """The request's bytes, up to QBO_WEBHOOK_MAX_BYTES (None beyond): a large signed
+    delivery is kept and read later, so Django's form-sized body limit doesn't apply here."""
+    limit = qbo_settings.WEBHOOK_MAX_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length > limit:
+        return None
+    if not length:
+        return request.body  # no Content-Length: Django's own reading and limit
+    return request.read(length)
+
+
 @csrf_exempt  # Intuit signs the body instead; there is no session to forge
 @require_POST
 def webhook(request):
-    """Verify, store, enqueue, 200 — quickly, and without calling QuickBooks."""
-    body = request.body
+    """Verify, store, enqueue, 200 — quickly, whatever the size, without calling QuickBooks.
+
+    A delivery of up to QBO_WEBHOOK_INLINE_BYTES is parsed and its events stored here; a
+    larger one is kept as one row and read by a worker, so the answer never waits on it.
+    """
+    body = _raw_body(request)
+    if body is None:
+        return HttpResponse("delivery too large", status=413, content_type="text/plain")
     if not webhooks.verify_signature(body, request.headers.get(webhooks.SIGNATURE_HEADER)):
         return HttpResponse("invalid intuit-signature", status=401, content_type="text/plain")
+    if len(body) > qbo_settings.WEBHOOK_INLINE_BYTES:
+        delivery = webhooks.keep_delivery(body)
+        transaction.on_commit(lambda: queue_delivery(delivery.pk))
+        return HttpResponse(status=200)
     try:
         events = webhooks.parse_events(body)
     except webhooks.MalformedPayload as exc:

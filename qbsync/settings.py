@@ -233,6 +233,13 @@ QBO_PUSH_BACKOFF_CAP = env.float("QBO_PUSH_BACKOFF_CAP", default=300.0)
 # gives up on a request after 120 s): the order is looked up and retried only after that.
 QBO_AMBIGUOUS_SETTLE = env.float("QBO_AMBIGUOUS_SETTLE", default=120.0)
 if PRODUCTION:
+    # The local emulator's address and published keys are for development: production talks
+    # to Intuit (its sandbox or the real thing), said explicitly.
+    if QBO_ENVIRONMENT not in ("sandbox", "production"):
+        raise ImproperlyConfigured(
+            "QBO_ENVIRONMENT must be sandbox or production when QBSYNC_ENV=production "
+            f"(it is {QBO_ENVIRONMENT!r}; 'local' is the bundled emulator)"
+        )
     # The defaults above are the local sandbox's published values: never in production.
     for _name in (
         "QBO_CLIENT_ID",
@@ -307,6 +314,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "catch-up-sync": {
         "task": "qbo.tasks.catch_up_all_companies",
         "schedule": QBO_SYNC_INTERVAL_MINUTES * 60.0,
+    },
+    "sweep-webhook-deliveries": {
+        "task": "qbo.tasks.sweep_webhook_deliveries",
+        "schedule": 60.0,
     },
     "daily-full-reconcile": {
         "task": "qbo.tasks.reconcile_all_companies",

@@ -62,7 +62,7 @@ def intuit_sandbox_settings(settings):
     settings.QBO_ENVIRONMENT = "sandbox"
     settings.QBO_CLIENT_ID = "test-client-id"
     settings.QBO_CLIENT_SECRET = "test-client-secret-value"
-    settings.QBO_REDIRECT_URI = "https://app.example.test/settings/quickbooks/callback/"
+    settings.QBO_REDIRECT_URI = "http://testserver/settings/quickbooks/callback/"
     return settings
 
 

@@ -186,3 +186,18 @@ def client_factory():
     from django.test import Client
 
     return Client
+
+
+def test_connect_started_on_another_host_starts_again_on_the_callbacks_host(owner_client):
+    # Signed in at 127.0.0.1, while Intuit returns to QBO_REDIRECT_URI's host (testserver):
+    # the callback there would find no session, so Connect starts over on that host.
+    response = owner_client.post("/settings/quickbooks/connect/", HTTP_HOST="127.0.0.1")
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/settings/quickbooks/?connect_here=1"
+    assert not OAuthState.objects.exists()
+    page = owner_client.get("/settings/quickbooks/", HTTP_HOST="127.0.0.1")
+    assert b"Connect from there" in page.content
+    assert b'href="http://testserver/settings/quickbooks/"' in page.content
+    here = owner_client.get("/settings/quickbooks/?connect_here=1")
+    assert b"connect from here" in here.content and b"Connect from there" not in here.content
+    assert _start(owner_client)  # on the right host, Connect goes to Intuit as before

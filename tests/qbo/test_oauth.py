@@ -48,7 +48,7 @@ def test_authorization_url_carries_intuit_parameters(intuit_sandbox_settings):
         "client_id": ["test-client-id"],
         "response_type": ["code"],
         "scope": ["com.intuit.quickbooks.accounting"],
-        "redirect_uri": ["https://app.example.test/settings/quickbooks/callback/"],
+        "redirect_uri": ["http://testserver/settings/quickbooks/callback/"],
         "state": ["my-state-value"],
     }
 
@@ -68,7 +68,7 @@ def test_exchange_code_sends_intuits_request(intuit_sandbox_settings):
     assert parse_qs(sent.body) == {
         "grant_type": ["authorization_code"],
         "code": ["the-code"],
-        "redirect_uri": ["https://app.example.test/settings/quickbooks/callback/"],
+        "redirect_uri": ["http://testserver/settings/quickbooks/callback/"],
     }
     assert tokens.access_token == "eyJlbmMiOi-access"
     assert tokens.hard_expires_in == 156032154

@@ -1,6 +1,5 @@
 """The webhook receiver: verify over the raw body, parse both formats, store once, enqueue once."""
 
-import base64
 import hashlib
 import hmac
 import json
@@ -12,34 +11,9 @@ from qbo_sandbox.samples import SAMPLES  # Intuit's recorded payloads, with thei
 
 from qbo import webhooks
 from qbo.models import QuickBooksConnection, WebhookEvent
+from tests.qbo.webhook_support import URL, VERIFIER, cloud_events, post, sign
 
 pytestmark = pytest.mark.django_db
-
-URL = "/quickbooks/webhooks/"
-VERIFIER = "qbsync-local-verifier"
-
-
-def sign(body: bytes, token: str = VERIFIER) -> str:
-    return base64.b64encode(hmac.new(token.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def cloud_events(realm: str, *events: tuple[str, str, str], data=None) -> bytes:
-    return json.dumps(
-        [
-            {
-                "specversion": "1.0",
-                "id": f"evt-{realm}-{entity}-{entity_id}-{op}",
-                "source": "intuit.test",
-                "type": f"qbo.{entity}.{op}.v1",
-                "datacontenttype": "application/json",
-                "time": "2026-11-20T10:00:00.123456789Z",
-                "intuitentityid": entity_id,
-                "intuitaccountid": realm,
-                "data": data or {},
-            }
-            for entity, entity_id, op in events
-        ]
-    ).encode()
 
 
 @pytest.fixture
@@ -47,11 +21,6 @@ def realm(company, settings):
     settings.QBO_WEBHOOK_VERIFIER_TOKEN = VERIFIER
     QuickBooksConnection.objects.create(company=company, realm_id="310687", environment="local")
     return "310687"
-
-
-def post(client, body: bytes, signature: str | None):
-    headers = {} if signature is None else {"HTTP_INTUIT_SIGNATURE": signature}
-    return client.post(URL, body, content_type="application/json", **headers)
 
 
 def test_parses_intuits_cloudevents_sample():

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "QBSYNC_ENV": "production",
     "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
     "QBO_TOKEN_KEYS": "k1:" + "A" * 43,
+    "QBO_ENVIRONMENT": "production",
     "ALLOWED_HOSTS": "qbsync.example.com",
     "QBO_CLIENT_ID": "client",
     "QBO_CLIENT_SECRET": "secret-value",
@@ -43,6 +44,23 @@ def test_production_refuses_to_start_without_secret(missing):
     result = _run(env, "check")
     assert result.returncode != 0
     assert f"{missing} must be set when QBSYNC_ENV=production" in result.stderr
+
+
+@pytest.mark.parametrize("environment", ["", "local", "elsewhere"])
+def test_production_refuses_to_talk_to_anything_but_intuit(environment):
+    env = dict(PRODUCTION_ENV, QBO_ENVIRONMENT=environment)
+    if not environment:
+        env.pop("QBO_ENVIRONMENT")
+    result = _run(env, "check")
+    assert result.returncode != 0
+    assert "QBO_ENVIRONMENT must be sandbox or production" in result.stderr
+
+
+def test_deploy_check_refuses_the_local_emulator_whatever_the_settings_say():
+    # A project with its own settings module (no QBSYNC_ENV guard) still hears it at deploy.
+    env = {"QBSYNC_ENV": "development", "QBO_ENVIRONMENT": "local"}
+    result = _run(env, "check", "--deploy")
+    assert "qbo.E005" in result.stderr + result.stdout
 
 
 def test_deploy_check_is_clean_in_production():
