@@ -232,6 +232,9 @@ QBO_PUSH_BACKOFF_CAP = env.float("QBO_PUSH_BACKOFF_CAP", default=300.0)
 # After a timeout or a dropped connection the request may still be running at Intuit (which
 # gives up on a request after 120 s): the order is looked up and retried only after that.
 QBO_AMBIGUOUS_SETTLE = env.float("QBO_AMBIGUOUS_SETTLE", default=120.0)
+# Webhook deliveries: the largest accepted; above the inline size one is kept and read later.
+QBO_WEBHOOK_MAX_BYTES = env.int("QBO_WEBHOOK_MAX_BYTES", default=20 * 1024 * 1024)
+QBO_WEBHOOK_INLINE_BYTES = env.int("QBO_WEBHOOK_INLINE_BYTES", default=64 * 1024)
 if PRODUCTION:
     # The local emulator's address and published keys are for development: production talks
     # to Intuit (its sandbox or the real thing), said explicitly.
