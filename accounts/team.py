@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import invitations
 from accounts.decorators import company_required
 from accounts.forms import AcceptInvitationForm, InvitationForm
+from accounts.inputs import parse_id
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership, User
 
@@ -158,12 +159,12 @@ def _back_to(request) -> str:
 @login_required
 @require_POST
 def switch_company(request):
-    company_id = request.POST.get("company", "")
+    company_id = parse_id(request.POST.get("company"))
     membership = (
         Membership.objects.filter(user=request.user, company_id=company_id)
         .select_related("company")
         .first()
-        if company_id.isdigit()
+        if company_id
         else None
     )
     if membership is None:

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
 
+from accounts.inputs import PlainDecimalField
 from customers.models import Customer
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, Product
 from invoicing.services import NewLine, line_amount
@@ -213,14 +214,14 @@ class OrderLineForm(forms.Form):
         error_messages={"invalid_choice": "Pick one of your active products."},
     )
     description = forms.CharField(label="Description", required=False, max_length=4000)
-    quantity = forms.DecimalField(
+    quantity = PlainDecimalField(
         label="Quantity",
         max_digits=12,
         decimal_places=2,
         initial=Decimal("1"),
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = PlainDecimalField(
         label="Unit price",
         required=False,
         **MONEY,

@@ -1,0 +1,52 @@
+"""Strict parsing of what people type: ids, plain decimal numbers and business dates.
+
+Python and Django are generous readers ("²".isdigit(), Decimal("1_000"), Decimal("sNaN"),
+Arabic-Indic digits, exponents, year 9999): generous enough to turn a typo into a 500 or
+into a figure nobody meant. These accept ASCII digits only, and say what they understood.
+"""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+# 18 digits always fit a 64-bit id column (SQLite and PostgreSQL bigint alike).
+_ID = re.compile(r"[0-9]{1,18}")
+_PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_id(text: object) -> int | None:
+    """A positive database id typed as ASCII digits, or None."""
+    if not isinstance(text, str) or not _ID.fullmatch(text):
+        return None
+    return int(text) or None
+
+
+def _understood(text: str) -> Decimal | None:
+    """What Python would have read `text` as, if it is a finite number at all."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+class PlainDecimalField(forms.DecimalField):
+    """A decimal typed plainly: digits 0-9, an optional minus sign and decimal point."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not _PLAIN_DECIMAL.fullmatch(text):
+            understood = _understood(text)
+            if understood is None:
+                raise forms.ValidationError("Enter a number, such as 12.50.", code="invalid")
+            raise forms.ValidationError(
+                "Type the number with the digits 0–9 and a decimal point only: "
+                "did you mean %(value)s?",
+                code="not_plain",
+                params={"value": format(understood, "f")},
+            )
+        return super().to_python(text)
