@@ -14,6 +14,10 @@ from django import forms
 # 18 digits always fit a 64-bit id column (SQLite and PostgreSQL bigint alike).
 _ID = re.compile(r"[0-9]{1,18}")
 _PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Dates QuickBooks and people can both make sense of: a typo such as 0202 or 9999 for the
+# year is refused here rather than by QuickBooks later, after the order was saved.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
 
 
 def parse_id(text: object) -> int | None:
@@ -44,9 +48,25 @@ class PlainDecimalField(forms.DecimalField):
             if understood is None:
                 raise forms.ValidationError("Enter a number, such as 12.50.", code="invalid")
             raise forms.ValidationError(
-                "Type the number with the digits 0–9 and a decimal point only: "
+                "Type the number with the digits 0 to 9 and a decimal point only: "
                 "did you mean %(value)s?",
                 code="not_plain",
                 params={"value": format(understood, "f")},
             )
         return super().to_python(text)
+
+
+class BusinessDateField(forms.DateField):
+    """A date typed with ASCII digits, between 1 January 1900 and 31 December 2099."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise forms.ValidationError(
+                "Enter a date between 1 January 1900 and 31 December 2099.", code="out_of_range"
+            )

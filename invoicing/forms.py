@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from accounts.inputs import PlainDecimalField
+from accounts.inputs import EARLIEST_DATE, LATEST_DATE, BusinessDateField, PlainDecimalField
 from customers.models import Customer
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, Product
 from invoicing.services import NewLine, line_amount
@@ -19,6 +19,7 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "sku", "description", "unit_price", "taxable", "active"]
+        field_classes = {"unit_price": PlainDecimalField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, company, **kwargs):
@@ -100,6 +101,9 @@ class OrderFilterForm(forms.Form):
         return self.is_valid() and any(self.cleaned_data.values())
 
 
+DATE_ATTRS = {"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+
+
 def orderable_customers(company):
     return Customer.objects.filter(company=company, active=True, deleted_in_qbo=False)
 
@@ -134,9 +138,9 @@ class OrderForm(forms.Form):
     form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     new_customer_name = forms.CharField(label="New customer name", required=False, max_length=500)
     new_customer_email = forms.EmailField(label="New customer email", required=False)
-    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
-    due_date = forms.DateField(
-        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    order_date = BusinessDateField(label="Order date", widget=forms.DateInput(attrs=DATE_ATTRS))
+    due_date = BusinessDateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs=DATE_ATTRS)
     )
     memo = forms.CharField(
         label="Message on invoice",
