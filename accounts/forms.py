@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
     AuthenticationForm,
@@ -161,6 +164,13 @@ class ResetPasswordForm(PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def save(self, **kwargs) -> None:
+        # The link points at SITE_URL, never at the request's Host header: a forged Host
+        # would otherwise send the victim's reset token to the forger's server.
+        site = urlsplit(settings.SITE_URL)
+        kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        super().save(**kwargs)
 
 
 class CompanyForm(forms.Form):

@@ -19,6 +19,7 @@ from accounts.forms import AcceptInvitationForm, InvitationForm
 from accounts.inputs import parse_id
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership, User
+from accounts.notifications import site_link
 
 ROLE_ORDER = {Membership.Role.OWNER: 0, Membership.Role.ADMIN: 1, Membership.Role.MEMBER: 2}
 
@@ -61,7 +62,7 @@ def invite(request):
         role=form.cleaned_data["role"],
         invited_by=request.user,
     )
-    link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
+    link = site_link(reverse("accounts:invitation_accept", args=[token]))
     if invitations.send_invitation(invitation, link):
         messages.success(request, f"Invitation sent to {invitation.email}.")
     else:

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -28,7 +29,9 @@ def invite(client, email="dan@example.com", role="member"):
 
 def emailed_link() -> str:
     message = mail.outbox[-1]
-    return re.search(r"http://testserver(/invitations/[\w-]+/)", message.body).group(1)
+    return re.search(re.escape(settings.SITE_URL) + r"(/invitations/[\w-]+/)", message.body).group(
+        1
+    )
 
 
 def join(client, link, full_name="Dan Brown", password=PASSWORD):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from accounts.models import Company, Membership, User
@@ -89,7 +90,9 @@ def test_login_page_links_to_sign_up_and_password_reset(client):
 
 def reset_link() -> str:
     [message] = mail.outbox
-    return re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
+    return re.search(
+        re.escape(settings.SITE_URL) + r"(/accounts/password/reset/\S+/)", message.body
+    ).group(1)
 
 
 def test_password_reset_by_email_sets_a_new_password(client, user):
