@@ -126,6 +126,9 @@ def _unavailable(request, invitation: Invitation | None):
 
 
 def _accept_signed_in(request, invitation: Invitation):
+    if not invitations.is_for(invitation, request.user):
+        context = {"invitation": invitation, "wrong_account": True}
+        return render(request, "accounts/invitation_accept.html", context, status=403)
     if request.method == "GET":
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
     try:
