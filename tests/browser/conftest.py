@@ -79,6 +79,12 @@ def new_page(browser, base_url: str, viewport=DESKTOP, session_of=None):
     return page
 
 
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(settings, live_server):
+    """Emailed links are built from SITE_URL; in browser tests that is the live server."""
+    settings.SITE_URL = live_server.url
+
+
 @pytest.fixture
 def page(browser, live_server):
     return new_page(browser, live_server.url)
