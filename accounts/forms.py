@@ -13,13 +13,16 @@ from django.contrib.auth.forms import (
 )
 from django.core.exceptions import ValidationError
 
-from accounts.models import Company, Membership, User
+from accounts.inputs import column_field
+from accounts.models import Company, Invitation, Membership, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Log in by email; addresses are stored lower-case, so match them that way."""
 
-    username = forms.EmailField(
+    username = column_field(
+        User,
+        "email",
         label="Email address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
@@ -49,9 +52,10 @@ def _password_fields() -> tuple[forms.CharField, forms.CharField]:
 class SignUpForm(BaseUserCreationForm):
     """A new account and a new company, which the new user owns."""
 
-    company_name = forms.CharField(
+    company_name = column_field(
+        Company,
+        "name",
         label="Company name",
-        max_length=200,
         help_text="Your business. You can invite your team to it afterwards.",
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
@@ -91,7 +95,9 @@ class SignUpForm(BaseUserCreationForm):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
+    email = column_field(
+        Invitation,
+        "email",
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
@@ -120,9 +126,11 @@ class InvitationForm(forms.Form):
 class AcceptInvitationForm(SetPasswordMixin, forms.Form):
     """The invitee's new account: the invited address, their name and a password."""
 
-    full_name = forms.CharField(
+    full_name = column_field(
+        User,
+        "full_name",
         label="Your name",
-        max_length=150,
+        required=True,
         widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
     )
     password1, password2 = _password_fields()
@@ -159,9 +167,10 @@ class ChangePasswordForm(PasswordChangeForm):
 
 
 class ResetPasswordForm(PasswordResetForm):
-    email = forms.EmailField(
+    email = column_field(
+        User,
+        "email",
         label="Email address",
-        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
@@ -174,9 +183,10 @@ class ResetPasswordForm(PasswordResetForm):
 
 
 class CompanyForm(forms.Form):
-    name = forms.CharField(
+    name = column_field(
+        Company,
+        "name",
         label="Company name",
-        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "organization", "autofocus": True}),
     )
 

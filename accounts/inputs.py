@@ -14,10 +14,18 @@ from django import forms
 # 18 digits always fit a 64-bit id column (SQLite and PostgreSQL bigint alike).
 _ID = re.compile(r"[0-9]{1,18}")
 _PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Search boxes: as long as the longest column they search (customer names, 500).
+SEARCH_MAX_LENGTH = 500
 # Dates QuickBooks and people can both make sense of: a typo such as 0202 or 9999 for the
 # year is refused here rather than by QuickBooks later, after the order was saved.
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
+
+
+def column_field(model, name: str, **overrides) -> forms.Field:
+    """The form field for what a form stores in `model.name`: the column sets the maximum
+    length (emails 254), so a value the column can't hold is a form error, not a DataError."""
+    return model._meta.get_field(name).formfield(**overrides)
 
 
 def parse_id(text: object) -> int | None:
@@ -34,6 +42,19 @@ def _understood(text: str) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return value if value.is_finite() else None
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of row by its id, typed as ASCII digits (int() reads Arabic-Indic digits too)."""
+
+    def to_python(self, value):
+        if value in self.empty_values or isinstance(value, self.queryset.model):
+            return super().to_python(value)
+        if parse_id(str(value)) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
 
 
 class PlainDecimalField(forms.DecimalField):

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import company_required
+from accounts.inputs import SEARCH_MAX_LENGTH
 from customers.models import Customer
 from invoicing.models import Order
 from payments.models import Payment
@@ -21,6 +22,7 @@ class CustomerFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(attrs={"placeholder": "Name, company, email or phone"}),
     )
     show = forms.ChoiceField(

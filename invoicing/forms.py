@@ -9,9 +9,17 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from accounts.inputs import EARLIEST_DATE, LATEST_DATE, BusinessDateField, PlainDecimalField
+from accounts.inputs import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    SEARCH_MAX_LENGTH,
+    BusinessDateField,
+    IdChoiceField,
+    PlainDecimalField,
+    column_field,
+)
 from customers.models import Customer
-from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, Product
+from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.services import NewLine, line_amount
 
 
@@ -50,6 +58,7 @@ class ProductFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(attrs={"placeholder": "Name or SKU"}),
     )
     active = forms.ChoiceField(
@@ -72,6 +81,7 @@ class OrderFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(attrs={"placeholder": "Number, customer or invoice"}),
     )
     push_status = forms.ChoiceField(
@@ -113,7 +123,7 @@ class OrderForm(forms.Form):
 
     # Set by the search box's script; the search text alone also works when it names a
     # customer exactly (typed in full, or with scripts off).
-    customer = forms.ModelChoiceField(
+    customer = IdChoiceField(
         queryset=Customer.objects.none(),
         required=False,
         widget=forms.HiddenInput,
@@ -122,7 +132,7 @@ class OrderForm(forms.Form):
     customer_search = forms.CharField(
         label="Customer",
         required=False,
-        max_length=500,
+        max_length=SEARCH_MAX_LENGTH,
         help_text="Type part of a name, company or email, then pick from the matches.",
         widget=forms.SearchInput(
             attrs={
@@ -136,21 +146,19 @@ class OrderForm(forms.Form):
     )
     # Rendered once per new-order page, so a double submission is recognised.
     form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    new_customer_name = forms.CharField(label="New customer name", required=False, max_length=500)
-    new_customer_email = forms.EmailField(label="New customer email", required=False)
+    new_customer_name = column_field(Order, "new_customer_name", label="New customer name")
+    new_customer_email = column_field(Order, "new_customer_email", label="New customer email")
     order_date = BusinessDateField(label="Order date", widget=forms.DateInput(attrs=DATE_ATTRS))
     due_date = BusinessDateField(
         label="Due date", required=False, widget=forms.DateInput(attrs=DATE_ATTRS)
     )
-    memo = forms.CharField(
-        label="Message on invoice",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    memo = column_field(
+        Order, "memo", label="Message on invoice", widget=forms.Textarea(attrs={"rows": 3})
     )
-    currency = forms.CharField(
+    currency = column_field(
+        Order,
+        "currency",
         label="Currency",
-        max_length=3,
         initial="USD",
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter code such as USD.")],
     )
@@ -210,14 +218,14 @@ class OrderForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         label="Product",
         queryset=Product.objects.none(),
         required=False,
         empty_label="— Free text —",
         error_messages={"invalid_choice": "Pick one of your active products."},
     )
-    description = forms.CharField(label="Description", required=False, max_length=4000)
+    description = column_field(OrderLine, "description", label="Description")
     quantity = PlainDecimalField(
         label="Quantity",
         max_digits=12,
