@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from accounts import throttle
 from accounts.forms import CompanyForm, SignUpForm
 from accounts.middleware import SESSION_KEY
 from accounts.models import Company, Membership, User
@@ -29,6 +30,7 @@ def create_account(form: SignUpForm) -> tuple[User, Company]:
 
 @sensitive_post_parameters("password1", "password2")
 @require_http_methods(["GET", "POST"])
+@throttle.limited("signup", "email")
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("home")

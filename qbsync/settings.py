@@ -197,6 +197,19 @@ if env.bool("USE_X_FORWARDED_PROTO", default=PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
+# --- Attempt limits (accounts/throttle.py) ------------------------------------------------
+# Logging in (the site and the admin), signing up and password resets: at most N attempts
+# per window per account and client address, per account, and per address. Failed logins
+# count; every sign-up or reset request counts.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+MIDDLEWARE.append("accounts.middleware.TooManyAttemptsMiddleware")
+THROTTLE_WINDOW = env.int("THROTTLE_WINDOW", default=900)
+THROTTLE_PER_ACCOUNT_AND_ADDRESS = env.int("THROTTLE_PER_ACCOUNT_AND_ADDRESS", default=5)
+THROTTLE_PER_ACCOUNT = env.int("THROTTLE_PER_ACCOUNT", default=20)
+THROTTLE_PER_ADDRESS = env.int("THROTTLE_PER_ADDRESS", default=50)
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+THROTTLE_TRUSTED_PROXIES = env.int("THROTTLE_TRUSTED_PROXIES", default=0)
+
 # --- QuickBooks Online --------------------------------------------------------------------
 # local: the bundled qbo_sandbox; sandbox: Intuit's sandbox; production: live QuickBooks.
 QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="local")
