@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", signup.sign_up, name="signup"),
+    path("accounts/signup/<str:token>/", signup.finish_sign_up, name="signup_finish"),
     path("accounts/password/reset/", password_reset, name="password_reset"),
     path(
         "accounts/password/reset/sent/",
