@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 from django.urls import reverse_lazy
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from accounts.inputs import (
 )
 from customers.models import Customer
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
+from invoicing.names import clean_name, name_key
 from invoicing.services import NewLine, line_amount
 
 
@@ -41,10 +43,12 @@ class ProductForm(forms.ModelForm):
         return Product.objects.filter(company=self.instance.company).exclude(pk=self.instance.pk)
 
     def clean_name(self) -> str:
-        # The database constraint ignores case (QuickBooks does too); say so before it trips.
-        name = self.cleaned_data["name"]
-        if self._others().filter(name__iexact=name).exists():
-            raise forms.ValidationError(f"You already have a product named “{name}”.")
+        # QuickBooks would see one item name (invoicing.names): say so before the constraint.
+        name = self.cleaned_data["name"].strip()
+        if other := self._others().filter(name_key=name_key(name)).first():
+            raise forms.ValidationError(
+                f"“{name}” is the same QuickBooks item name as your product “{other.name}”."
+            )
         return name
 
     def clean_sku(self) -> str:
@@ -186,10 +190,11 @@ class OrderForm(forms.Form):
             else:
                 message = "Pick a customer, or enter a new customer name."
             self.add_error("customer_search", message)
-        elif new_name and self.customers.filter(display_name__iexact=new_name).exists():
+        elif new_name and (existing := self._customer_like(new_name)):
             self.add_error(
                 "new_customer_name",
-                f"A customer named “{new_name}” already exists: pick it under Customer.",
+                f"“{new_name}” is the same QuickBooks name as the customer “{existing}”: "
+                "pick it under Customer.",
             )
         data["customer"] = customer
         order_date, due_date = data.get("order_date"), data.get("due_date")
@@ -211,6 +216,17 @@ class OrderForm(forms.Form):
             "currency": data["currency"],
             "form_token": data["form_token"],
         }
+
+    def _customer_like(self, name: str) -> str | None:
+        """An existing customer's name that QuickBooks would take for the same as `name`."""
+        key = name_key(name)
+        # Case-folding keeps the length but for a few letters (ß): compare the names of
+        # about the same length in Python, where case-folding covers every alphabet.
+        near = self.customers.annotate(length=Length("display_name")).filter(
+            length__gte=len(clean_name(name)) - 10, length__lte=len(key) + 10
+        )
+        names = near.values_list("display_name", flat=True).iterator()
+        return next((other for other in names if name_key(other) == key), None)
 
     def _customer_named(self, text: str) -> Customer | None:
         # Leftover search text is ignored when a new customer is entered instead.

@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.models import QuickBooksConnection
 from customers.models import Customer
 from customers.sync import upsert_customers
+from invoicing import names
 from invoicing.models import InvoicingSettings, Order, Product
 from qbsync.client import QBOClient
 from qbsync.errors import Rejected
@@ -28,8 +29,6 @@ logger = logging.getLogger(__name__)
 DUPLICATE_NAME = "6240"
 PREFERENCES_TTL = 300
 NAMESPACE = uuid.UUID("6f1d9a64-7c0e-4f9b-9a57-0b5b2f4a1c11")
-# QBO names may not contain a colon (the sub-customer separator), tabs or newlines.
-_NAME_TRANSLATION = str.maketrans({":": "-", "\t": " ", "\n": " ", "\r": " "})
 
 
 def derived_request_id(*parts: object) -> str:
@@ -38,7 +37,7 @@ def derived_request_id(*parts: object) -> str:
 
 
 def clean_name(name: str) -> str:
-    return " ".join(name.translate(_NAME_TRANSLATION).split())[:500]
+    return names.clean_name(name)[:500]
 
 
 @dataclass
@@ -215,6 +214,13 @@ def product_item_id(ctx: PushContext, product: Product) -> str:
     item = _find_or_create_item(
         ctx, name, derived_request_id("product", product.pk, product.created_at), extra
     )
+    # One QBO item per product: a second would merge two products' sales in QuickBooks.
+    linked = Product.objects.filter(company_id=ctx.company_id, qbo_item_id=str(item["Id"]))
+    if other := linked.exclude(pk=product.pk).first():
+        raise Rejected(
+            f'Products "{product.name}" and "{other.name}" would both be QuickBooks item '
+            f'"{item.get("Name", name)}". Rename one of them, then retry.'
+        )
     Product.objects.filter(pk=product.pk, qbo_item_id="").update(
         qbo_item_id=str(item["Id"]), qbo_item_name=item.get("Name", "")[:100]
     )
