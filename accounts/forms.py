@@ -1,8 +1,10 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
     AuthenticationForm,
-    BaseUserCreationForm,
     PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
@@ -10,13 +12,16 @@ from django.contrib.auth.forms import (
 )
 from django.core.exceptions import ValidationError
 
-from accounts.models import Company, Membership, User
+from accounts.inputs import column_field
+from accounts.models import Company, Invitation, Membership, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Log in by email; addresses are stored lower-case, so match them that way."""
 
-    username = forms.EmailField(
+    username = column_field(
+        User,
+        "email",
         label="Email address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
@@ -43,52 +48,61 @@ def _password_fields() -> tuple[forms.CharField, forms.CharField]:
     return password1, password2
 
 
-class SignUpForm(BaseUserCreationForm):
-    """A new account and a new company, which the new user owns."""
+class SignUpForm(forms.Form):
+    """Who is signing up, and their company. The password comes after the emailed link, so
+    the answer is the same whether or not the address has an account already."""
 
-    company_name = forms.CharField(
+    full_name = column_field(
+        User,
+        "full_name",
+        label="Your name",
+        required=True,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+    )
+    email = column_field(
+        User,
+        "email",
+        label="Email address",
+        help_text="We email you a link to choose your password.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    company_name = column_field(
+        Company,
+        "name",
         label="Company name",
-        max_length=200,
         help_text="Your business. You can invite your team to it afterwards.",
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
-    password1, password2 = _password_fields()
 
-    class Meta:
-        model = User
-        fields = ("full_name", "email")
-        labels = {"full_name": "Your name", "email": "Email address"}
-        widgets = {
-            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["full_name"].required = True
-        self.fields["full_name"].widget.attrs["autofocus"] = True
-        self.fields["email"].widget.attrs.pop("autofocus", None)
+    def clean_full_name(self) -> str:
+        return self.cleaned_data["full_name"].strip()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                "There is already an account with this email address. Log in, or reset "
-                "the password if you forgot it.",
-                code="taken",
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_company_name(self) -> str:
         return self.cleaned_data["company_name"].strip()
 
-    def validate_unique(self) -> None:
-        # clean_email says it better than the model's "User with this ... already exists".
-        pass
+
+class ChoosePasswordForm(SetPasswordMixin, forms.Form):
+    """The password for an account about to be made for `email` (sign-up's second step)."""
+
+    password1, password2 = _password_fields()
+
+    def __init__(self, *args, email: str, full_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = User(email=email, full_name=full_name)
+
+    def clean(self):
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return super().clean()
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(
+    email = column_field(
+        Invitation,
+        "email",
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
@@ -117,9 +131,11 @@ class InvitationForm(forms.Form):
 class AcceptInvitationForm(SetPasswordMixin, forms.Form):
     """The invitee's new account: the invited address, their name and a password."""
 
-    full_name = forms.CharField(
+    full_name = column_field(
+        User,
+        "full_name",
         label="Your name",
-        max_length=150,
+        required=True,
         widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
     )
     password1, password2 = _password_fields()
@@ -156,17 +172,26 @@ class ChangePasswordForm(PasswordChangeForm):
 
 
 class ResetPasswordForm(PasswordResetForm):
-    email = forms.EmailField(
+    email = column_field(
+        User,
+        "email",
         label="Email address",
-        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
+    def save(self, **kwargs) -> None:
+        # The link points at SITE_URL, never at the request's Host header: a forged Host
+        # would otherwise send the victim's reset token to the forger's server.
+        site = urlsplit(settings.SITE_URL)
+        kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        super().save(**kwargs)
+
 
 class CompanyForm(forms.Form):
-    name = forms.CharField(
+    name = column_field(
+        Company,
+        "name",
         label="Company name",
-        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "organization", "autofocus": True}),
     )
 

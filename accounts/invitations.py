@@ -22,6 +22,10 @@ class InvitationUnavailable(Exception):
     """The link was used already, revoked, or has expired."""
 
 
+class WrongAccount(Exception):
+    """The signed-in account isn't the invited address: only the invitee may accept."""
+
+
 class AccountExists(Exception):
     """Someone has an account with the invited address already: they log in to accept."""
 
@@ -89,9 +93,18 @@ def find_invitation(token: str) -> Invitation | None:
     )
 
 
+def is_for(invitation: Invitation, user: User) -> bool:
+    """Whether this account has the invited address (addresses compare case-insensitively)."""
+    return user.email.casefold() == invitation.email.casefold()
+
+
 @transaction.atomic
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     """Use the invitation for this user: the membership, once (an existing one is kept)."""
+    # Whoever holds the link is not necessarily the invitee: a forwarded email, a shared
+    # screen. The invitation admits the account with the invited address and no other.
+    if not is_for(invitation, user):
+        raise WrongAccount(invitation.pk)
     now = timezone.now()
     # The conditional UPDATE is what makes the link single-use, even for two clicks at once.
     claimed = Invitation.objects.filter(

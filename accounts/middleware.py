@@ -1,5 +1,6 @@
 """Which company the signed-in user is working in (one of their memberships)."""
 
+from accounts import throttle
 from accounts.models import Membership
 
 SESSION_KEY = "current_company_id"
@@ -26,3 +27,16 @@ class CurrentCompanyMiddleware:
                 request.membership = membership
                 request.company = membership.company
         return self.get_response(request)
+
+
+class TooManyAttemptsMiddleware:
+    """Answers a login the throttle refused (accounts.backends) with the 429 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if wait := getattr(request, "throttle_wait", 0):
+            return throttle.too_many_attempts(request, wait)
+        return response

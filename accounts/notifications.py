@@ -14,6 +14,11 @@ from qbo.signals import connection_expiring, connection_needs_reconnect
 logger = logging.getLogger(__name__)
 
 
+def site_link(path: str) -> str:
+    """An absolute link for an email: on SITE_URL, never on the request's Host header."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def _managers_emails(company_id: int) -> list[str]:
     return list(
         Membership.objects.filter(
@@ -37,7 +42,7 @@ def _send(company_id: int, subject: str, body: str) -> None:
 def notify_needs_reauth(company_id: int) -> None:
     """Email owners and admins: QuickBooks must be reconnected; syncing is paused."""
     conn = QuickBooksConnection.objects.select_related("company").get(company_id=company_id)
-    path = settings.SITE_URL.rstrip("/") + reverse("qbo:settings")
+    path = site_link(reverse("qbo:settings"))
     _send(
         company_id,
         f"Reconnect QuickBooks for {conn.company.name}",

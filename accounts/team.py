@@ -16,8 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import invitations
 from accounts.decorators import company_required
 from accounts.forms import AcceptInvitationForm, InvitationForm
+from accounts.inputs import parse_id
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership, User
+from accounts.notifications import site_link
 
 ROLE_ORDER = {Membership.Role.OWNER: 0, Membership.Role.ADMIN: 1, Membership.Role.MEMBER: 2}
 
@@ -60,7 +62,7 @@ def invite(request):
         role=form.cleaned_data["role"],
         invited_by=request.user,
     )
-    link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
+    link = site_link(reverse("accounts:invitation_accept", args=[token]))
     if invitations.send_invitation(invitation, link):
         messages.success(request, f"Invitation sent to {invitation.email}.")
     else:
@@ -124,6 +126,9 @@ def _unavailable(request, invitation: Invitation | None):
 
 
 def _accept_signed_in(request, invitation: Invitation):
+    if not invitations.is_for(invitation, request.user):
+        context = {"invitation": invitation, "wrong_account": True}
+        return render(request, "accounts/invitation_accept.html", context, status=403)
     if request.method == "GET":
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
     try:
@@ -158,12 +163,12 @@ def _back_to(request) -> str:
 @login_required
 @require_POST
 def switch_company(request):
-    company_id = request.POST.get("company", "")
+    company_id = parse_id(request.POST.get("company"))
     membership = (
         Membership.objects.filter(user=request.user, company_id=company_id)
         .select_related("company")
         .first()
-        if company_id.isdigit()
+        if company_id
         else None
     )
     if membership is None:

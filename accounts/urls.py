@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import signup, team
+from accounts import signup, team, throttle
 from accounts.forms import (
     ChangePasswordForm,
     EmailAuthenticationForm,
@@ -11,11 +11,13 @@ from accounts.forms import (
 
 app_name = "accounts"
 
-password_reset = auth_views.PasswordResetView.as_view(
-    form_class=ResetPasswordForm,
-    email_template_name="registration/password_reset_email.txt",
-    subject_template_name="registration/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
+password_reset = throttle.limited("password_reset", "email")(
+    auth_views.PasswordResetView.as_view(
+        form_class=ResetPasswordForm,
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     form_class=NewPasswordForm, success_url=reverse_lazy("accounts:password_reset_complete")
@@ -34,6 +36,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", signup.sign_up, name="signup"),
+    path("accounts/signup/<str:token>/", signup.finish_sign_up, name="signup_finish"),
     path("accounts/password/reset/", password_reset, name="password_reset"),
     path(
         "accounts/password/reset/sent/",

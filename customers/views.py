@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import company_required
+from accounts.inputs import SEARCH_MAX_LENGTH
 from customers.models import Customer
 
 PER_PAGE = 25
@@ -20,6 +21,7 @@ class CustomerFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(attrs={"placeholder": "Name, company, email or phone"}),
     )
     show = forms.ChoiceField(

@@ -6,11 +6,22 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 from django.urls import reverse_lazy
 from django.utils import timezone
 
+from accounts.inputs import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    SEARCH_MAX_LENGTH,
+    BusinessDateField,
+    IdChoiceField,
+    PlainDecimalField,
+    column_field,
+)
 from customers.models import Customer
-from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, Product
+from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
+from invoicing.names import clean_name, name_key
 from invoicing.services import NewLine, line_amount
 
 
@@ -18,6 +29,7 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "sku", "description", "unit_price", "taxable", "active"]
+        field_classes = {"unit_price": PlainDecimalField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, company, **kwargs):
@@ -31,10 +43,12 @@ class ProductForm(forms.ModelForm):
         return Product.objects.filter(company=self.instance.company).exclude(pk=self.instance.pk)
 
     def clean_name(self) -> str:
-        # The database constraint ignores case (QuickBooks does too); say so before it trips.
-        name = self.cleaned_data["name"]
-        if self._others().filter(name__iexact=name).exists():
-            raise forms.ValidationError(f"You already have a product named “{name}”.")
+        # QuickBooks would see one item name (invoicing.names): say so before the constraint.
+        name = self.cleaned_data["name"].strip()
+        if other := self._others().filter(name_key=name_key(name)).first():
+            raise forms.ValidationError(
+                f"“{name}” is the same QuickBooks item name as your product “{other.name}”."
+            )
         return name
 
     def clean_sku(self) -> str:
@@ -48,6 +62,7 @@ class ProductFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(attrs={"placeholder": "Name or SKU"}),
     )
     active = forms.ChoiceField(
@@ -70,6 +85,7 @@ class OrderFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(attrs={"placeholder": "Number, customer or invoice"}),
     )
     push_status = forms.ChoiceField(
@@ -99,6 +115,9 @@ class OrderFilterForm(forms.Form):
         return self.is_valid() and any(self.cleaned_data.values())
 
 
+DATE_ATTRS = {"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+
+
 def orderable_customers(company):
     return Customer.objects.filter(company=company, active=True, deleted_in_qbo=False)
 
@@ -108,7 +127,7 @@ class OrderForm(forms.Form):
 
     # Set by the search box's script; the search text alone also works when it names a
     # customer exactly (typed in full, or with scripts off).
-    customer = forms.ModelChoiceField(
+    customer = IdChoiceField(
         queryset=Customer.objects.none(),
         required=False,
         widget=forms.HiddenInput,
@@ -117,7 +136,7 @@ class OrderForm(forms.Form):
     customer_search = forms.CharField(
         label="Customer",
         required=False,
-        max_length=500,
+        max_length=SEARCH_MAX_LENGTH,
         help_text="Type part of a name, company or email, then pick from the matches.",
         widget=forms.SearchInput(
             attrs={
@@ -131,21 +150,19 @@ class OrderForm(forms.Form):
     )
     # Rendered once per new-order page, so a double submission is recognised.
     form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    new_customer_name = forms.CharField(label="New customer name", required=False, max_length=500)
-    new_customer_email = forms.EmailField(label="New customer email", required=False)
-    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
-    due_date = forms.DateField(
-        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    new_customer_name = column_field(Order, "new_customer_name", label="New customer name")
+    new_customer_email = column_field(Order, "new_customer_email", label="New customer email")
+    order_date = BusinessDateField(label="Order date", widget=forms.DateInput(attrs=DATE_ATTRS))
+    due_date = BusinessDateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs=DATE_ATTRS)
     )
-    memo = forms.CharField(
-        label="Message on invoice",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    memo = column_field(
+        Order, "memo", label="Message on invoice", widget=forms.Textarea(attrs={"rows": 3})
     )
-    currency = forms.CharField(
+    currency = column_field(
+        Order,
+        "currency",
         label="Currency",
-        max_length=3,
         initial="USD",
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter code such as USD.")],
     )
@@ -173,10 +190,11 @@ class OrderForm(forms.Form):
             else:
                 message = "Pick a customer, or enter a new customer name."
             self.add_error("customer_search", message)
-        elif new_name and self.customers.filter(display_name__iexact=new_name).exists():
+        elif new_name and (existing := self._customer_like(new_name)):
             self.add_error(
                 "new_customer_name",
-                f"A customer named “{new_name}” already exists: pick it under Customer.",
+                f"“{new_name}” is the same QuickBooks name as the customer “{existing}”: "
+                "pick it under Customer.",
             )
         data["customer"] = customer
         order_date, due_date = data.get("order_date"), data.get("due_date")
@@ -199,28 +217,39 @@ class OrderForm(forms.Form):
             "form_token": data["form_token"],
         }
 
+    def _customer_like(self, name: str) -> str | None:
+        """An existing customer's name that QuickBooks would take for the same as `name`."""
+        key = name_key(name)
+        # Case-folding keeps the length but for a few letters (ß): compare the names of
+        # about the same length in Python, where case-folding covers every alphabet.
+        near = self.customers.annotate(length=Length("display_name")).filter(
+            length__gte=len(clean_name(name)) - 10, length__lte=len(key) + 10
+        )
+        names = near.values_list("display_name", flat=True).iterator()
+        return next((other for other in names if name_key(other) == key), None)
+
     def _customer_named(self, text: str) -> Customer | None:
         # Leftover search text is ignored when a new customer is entered instead.
         return self.customers.filter(display_name__iexact=text).first() if text else None
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         label="Product",
         queryset=Product.objects.none(),
         required=False,
         empty_label="— Free text —",
         error_messages={"invalid_choice": "Pick one of your active products."},
     )
-    description = forms.CharField(label="Description", required=False, max_length=4000)
-    quantity = forms.DecimalField(
+    description = column_field(OrderLine, "description", label="Description")
+    quantity = PlainDecimalField(
         label="Quantity",
         max_digits=12,
         decimal_places=2,
         initial=Decimal("1"),
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = PlainDecimalField(
         label="Unit price",
         required=False,
         **MONEY,

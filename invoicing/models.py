@@ -6,9 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from invoicing.names import name_key
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # The largest amount a MONEY column holds (and more than any invoice line needs).
 MAX_AMOUNT = Decimal("999999999999.99")
+
+
+class ProductQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for product in objs:  # bulk_create skips save(), which keeps name_key in step
+            product.name_key = name_key(product.name)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Product(models.Model):
@@ -18,6 +28,8 @@ class Product(models.Model):
         "accounts.Company", on_delete=models.CASCADE, related_name="products"
     )
     name = models.CharField(max_length=100, help_text="Also the QuickBooks item name.")
+    # invoicing.names.name_key(name): what QuickBooks sees as the same item name.
+    name_key = models.CharField(max_length=400, editable=False, default="")
     sku = models.CharField("SKU", max_length=100, blank=True)
     description = models.TextField(blank=True, max_length=4000)
     unit_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -28,11 +40,19 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProductQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
             # QBO item names are unique regardless of case.
             models.UniqueConstraint("company", Lower("name"), name="unique_product_name"),
+            models.UniqueConstraint(fields=["company", "name_key"], name="unique_product_name_key"),
+            models.UniqueConstraint(
+                fields=["company", "qbo_item_id"],
+                condition=~models.Q(qbo_item_id=""),
+                name="unique_product_item",
+            ),
             models.UniqueConstraint(
                 fields=["company", "sku"],
                 condition=~models.Q(sku=""),
@@ -42,6 +62,13 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A derived column, kept with the name it derives from wherever the row is saved.
+        self.name_key = name_key(self.name)
+        if (fields := kwargs.get("update_fields")) is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class InvoicingSettings(models.Model):

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from customers.models import Customer
 from customers.services import DUPLICATE_NAME, find_or_create_customer
+from invoicing import names
 from invoicing.models import InvoicingSettings, Order, Product
 from qbo.client import QBOClient
 from qbo.errors import Rejected
@@ -22,12 +23,10 @@ from qbo.models import QuickBooksConnection
 logger = logging.getLogger(__name__)
 
 PREFERENCES_TTL = 300
-# QBO names may not contain a colon (the sub-customer separator), tabs or newlines.
-_NAME_TRANSLATION = str.maketrans({":": "-", "\t": " ", "\n": " ", "\r": " "})
 
 
 def clean_name(name: str) -> str:
-    return " ".join(name.translate(_NAME_TRANSLATION).split())[:500]
+    return names.clean_name(name)[:500]
 
 
 @dataclass
@@ -152,6 +151,13 @@ def product_item_id(ctx: PushContext, product: Product) -> str:
     item = _find_or_create_item(
         ctx, name, derived_request_id("product", product.pk, product.created_at), extra
     )
+    # One QBO item per product: a second would merge two products' sales in QuickBooks.
+    linked = Product.objects.filter(company_id=ctx.company_id, qbo_item_id=str(item["Id"]))
+    if other := linked.exclude(pk=product.pk).first():
+        raise Rejected(
+            f'Products "{product.name}" and "{other.name}" would both be QuickBooks item '
+            f'"{item.get("Name", name)}". Rename one of them, then retry.'
+        )
     Product.objects.filter(pk=product.pk, qbo_item_id="").update(
         qbo_item_id=str(item["Id"]), qbo_item_name=item.get("Name", "")[:100]
     )

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import company_required
+from accounts.inputs import SEARCH_MAX_LENGTH
 from invoicing import services
 from invoicing.forms import (
     InvoicingSettingsForm,
@@ -151,6 +152,8 @@ def order_create(request):
 def order_customer_search(request):
     """Up to ten of the company's customers matching the typed text (an htmx fragment)."""
     text = (request.GET.get("customer_search") or request.GET.get("q") or "").strip()
+    if len(text) > SEARCH_MAX_LENGTH or "\x00" in text:
+        text = ""  # PostgreSQL refuses a NUL byte in a query: nothing can match it anyway
     customers = orderable_customers(request.company).filter(
         Q(display_name__icontains=text) | Q(company_name__icontains=text) | Q(email__icontains=text)
     )

@@ -198,6 +198,42 @@ if env.bool("USE_X_FORWARDED_PROTO", default=PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
+# --- Attempt limits (accounts/throttle.py) ------------------------------------------------
+# Logging in (the site and the admin), signing up and password resets: at most N attempts
+# per window per account and client address, per account, and per address. Failed logins
+# count; every sign-up or reset request counts.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+MIDDLEWARE.append("accounts.middleware.TooManyAttemptsMiddleware")
+THROTTLE_WINDOW = env.int("THROTTLE_WINDOW", default=900)
+THROTTLE_PER_ACCOUNT_AND_ADDRESS = env.int("THROTTLE_PER_ACCOUNT_AND_ADDRESS", default=5)
+THROTTLE_PER_ACCOUNT = env.int("THROTTLE_PER_ACCOUNT", default=20)
+THROTTLE_PER_ADDRESS = env.int("THROTTLE_PER_ADDRESS", default=50)
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+THROTTLE_TRUSTED_PROXIES = env.int("THROTTLE_TRUSTED_PROXIES", default=0)
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------
+# Scripts, styles, images and fonts from our own origin only: no inline script or style
+# (templates use static files; htmx's inline indicator style is turned off in base.html).
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- QuickBooks Online --------------------------------------------------------------------
 # The core app (qbo/) reads these as QBO_<NAME>, each with its default in qbo/conf.py
 # (docs/quickbooks-app.md has the table); here they come from the environment.

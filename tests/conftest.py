@@ -92,8 +92,9 @@ def _clear_cache() -> None:
     throttle.clear()
     if settings.REDIS_URL:
         client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(match="*qbo:*"):
-            client.delete(key)
+        for pattern in ("*qbo:*", "*throttle:*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
     else:
         cache.clear()
 

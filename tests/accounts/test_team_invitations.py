@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -28,7 +29,9 @@ def invite(client, email="dan@example.com", role="member"):
 
 def emailed_link() -> str:
     message = mail.outbox[-1]
-    return re.search(r"http://testserver(/invitations/[\w-]+/)", message.body).group(1)
+    return re.search(re.escape(settings.SITE_URL) + r"(/invitations/[\w-]+/)", message.body).group(
+        1
+    )
 
 
 def join(client, link, full_name="Dan Brown", password=PASSWORD):
@@ -146,13 +149,47 @@ def test_an_existing_user_logs_in_then_joins(owner_client, client, django_user_m
     assert Membership.objects.get(user=dan, company=company).role == "member"
 
 
-def test_a_signed_in_user_with_another_address_is_warned(owner_client, client, company):
-    invite(owner_client)
+def test_another_signed_in_account_cannot_accept(owner_client, client, company):
+    invite(owner_client, role="admin")
     link = emailed_link()
     erin = User.objects.create_user(email="erin@example.com", password=PASSWORD)
     client.force_login(erin)
 
-    assert "Joining adds this account, not dan@example.com" in client.get(link).text
+    page = client.get(link)
+    assert page.status_code == 403
+    assert "This invitation is for dan@example.com" in page.text
+    assert "you are logged in as erin@example.com" in page.text
+    assert 'action="/accounts/logout/"' in page.text
+    accepted = client.post(link)
+
+    assert accepted.status_code == 403
+    assert not Membership.objects.filter(user=erin).exists()
+    assert Invitation.objects.get().is_usable  # still there for Dan
+    with pytest.raises(invitations.WrongAccount):
+        invitations.accept_invitation(Invitation.objects.get(), erin)
+    assert not Membership.objects.filter(user=erin).exists()
+
+
+def test_the_invited_address_accepts_whatever_its_case(owner_client, client, company):
+    invite(owner_client, email="Dan@Example.com")
+    link = emailed_link()
+    dan = User.objects.create_user(email="dan@example.com", password=PASSWORD)
+    User.objects.filter(pk=dan.pk).update(email="DAN@example.COM")  # an older mixed-case row
+    client.force_login(dan)
+
+    assert client.post(link)["Location"] == "/"
+    assert Membership.objects.get(user=dan, company=company).role == "member"
+
+
+def test_logging_out_from_the_wrong_account_comes_back_to_the_link(owner_client, client):
+    invite(owner_client)
+    link = emailed_link()
+    client.force_login(User.objects.create_user(email="erin@example.com", password=PASSWORD))
+
+    response = client.post("/accounts/logout/", {"next": link})
+
+    assert response["Location"] == link
+    assert "Create your account to accept." in client.get(link).text
 
 
 def test_members_cannot_invite(client, company):
@@ -213,13 +250,13 @@ def test_the_team_page_lists_members_and_is_scoped(owner_client, company, django
 def test_accepting_twice_at_once_makes_one_membership(owner_client, company):
     invite(owner_client)
     invitation = Invitation.objects.get()
-    erin = User.objects.create_user(email="erin@example.com", password=PASSWORD)
+    dan = User.objects.create_user(email="dan@example.com", password=PASSWORD)
 
-    invitations.accept_invitation(invitation, erin)
+    invitations.accept_invitation(invitation, dan)
     with pytest.raises(invitations.InvitationUnavailable):
-        invitations.accept_invitation(invitation, erin)  # the stale object still looks open
+        invitations.accept_invitation(invitation, dan)  # the stale object still looks open
 
-    assert Membership.objects.filter(company=company, user=erin).count() == 1
+    assert Membership.objects.filter(company=company, user=dan).count() == 1
 
 
 def test_submitting_the_join_form_twice_makes_one_account(owner_client, company):

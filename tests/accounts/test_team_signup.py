@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from accounts.models import Company, Membership, User
@@ -17,14 +18,32 @@ def signup_data(**overrides) -> dict:
         "full_name": "Carol Danvers",
         "email": "Carol@Example.com",
         "company_name": "  Carol's Cakes ",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
     }
     return {**data, **overrides}
 
 
-def test_sign_up_creates_the_user_and_a_company_they_own(client):
+def emailed_signup_link() -> str:
+    [message] = mail.outbox
+    return re.search(re.escape(settings.SITE_URL) + r"(/accounts/signup/\S+/)", message.body).group(
+        1
+    )
+
+
+def choose_password(client, link, password=GOOD_PASSWORD, again=None):
+    return client.post(link, {"password1": password, "password2": again or password})
+
+
+def test_sign_up_emails_a_link_that_creates_the_user_and_their_company(client):
     response = client.post("/accounts/signup/", signup_data())
+
+    assert response.status_code == 200
+    assert "We sent an email to carol@example.com." in response.text
+    assert User.objects.count() == 0  # nothing is made before the link is opened
+    assert mail.outbox[0].to == ["carol@example.com"]
+    link = emailed_signup_link()
+    assert "Choose your password" in client.get(link).text
+
+    response = choose_password(client, link)
 
     assert response.status_code == 302 and response["Location"] == "/"
     user = User.objects.get(email="carol@example.com")
@@ -33,26 +52,45 @@ def test_sign_up_creates_the_user_and_a_company_they_own(client):
     membership = Membership.objects.get(user=user)
     assert (membership.company.name, membership.role) == ("Carol's Cakes", "owner")
     dashboard = client.get("/")
-    assert dashboard.status_code == 200
     assert "Carol&#x27;s Cakes" in dashboard.text
     assert "Connect QuickBooks" in dashboard.text
+    client.logout()
+    assert client.get(link).status_code == 410  # used: the account exists
+    assert User.objects.count() == 1
 
 
-def test_sign_up_refuses_an_address_that_has_an_account(client, user):
-    response = client.post("/accounts/signup/", signup_data(email="ALICE@example.com"))
+def test_sign_up_answers_the_same_for_an_address_that_has_an_account(client, user):
+    unknown = client.post("/accounts/signup/", signup_data(email="carol@example.com"))
+    mail.outbox.clear()
 
-    assert response.status_code == 200
-    assert "There is already an account with this email address" in response.text
+    known = client.post("/accounts/signup/", signup_data(email="ALICE@example.com"))
+
+    assert known.status_code == unknown.status_code == 200
+    assert known.text.replace("alice@", "carol@") == unknown.text
     assert User.objects.count() == 1 and Company.objects.count() == 0
+    [message] = mail.outbox
+    assert message.to == ["alice@example.com"]
+    assert message.subject == "Someone tried to sign up to qbsync with your address"
+    assert settings.SITE_URL + "/accounts/password/reset/" in message.body
+    assert "/accounts/signup/" not in message.body  # no link that would make an account
+
+
+def test_a_forged_or_expired_sign_up_link_is_refused(client, settings):
+    client.post("/accounts/signup/", signup_data())
+    link = emailed_signup_link()
+    forged = link[:-3] + ("A" if link[-3] != "A" else "B") + link[-2:]
+    assert client.get(forged).status_code == 410
+    settings.SECRET_KEY = "another-key-entirely-" + "x" * 40
+    assert choose_password(client, link).status_code == 410
+    assert User.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"password2": "something-else-1"}, "The two password fields didn\u2019t match."),
-        ({"password1": "12345678", "password2": "12345678"}, "This password is too common."),
         ({"company_name": "   "}, "This field is required."),
         ({"email": "not-an-address"}, "Enter a valid email address."),
+        ({"full_name": ""}, "This field is required."),
     ],
 )
 def test_sign_up_shows_what_to_fix(client, overrides, message):
@@ -61,6 +99,23 @@ def test_sign_up_shows_what_to_fix(client, overrides, message):
     assert response.status_code == 200
     assert message in response.text
     assert 'aria-invalid="true"' in response.text
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("password", "again", "message"),
+    [
+        (GOOD_PASSWORD, "something-else-1", "The two password fields didn\u2019t match."),
+        ("12345678", None, "This password is too common."),
+        ("carol@example.com", None, "The password is too similar to the"),
+    ],
+)
+def test_choosing_the_password_shows_what_to_fix(client, password, again, message):
+    client.post("/accounts/signup/", signup_data())
+    response = choose_password(client, emailed_signup_link(), password, again)
+
+    assert response.status_code == 200
+    assert message in response.text
     assert User.objects.count() == 0
 
 
@@ -70,8 +125,6 @@ def test_the_sign_up_page_labels_every_field(client):
         ("id_full_name", "Your name"),
         ("id_email", "Email address"),
         ("id_company_name", "Company name"),
-        ("id_password1", "Password"),
-        ("id_password2", "Password again"),
     ]:
         assert f'<label for="{field_id}">{label}</label>' in page
 
@@ -89,7 +142,9 @@ def test_login_page_links_to_sign_up_and_password_reset(client):
 
 def reset_link() -> str:
     [message] = mail.outbox
-    return re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
+    return re.search(
+        re.escape(settings.SITE_URL) + r"(/accounts/password/reset/\S+/)", message.body
+    ).group(1)
 
 
 def test_password_reset_by_email_sets_a_new_password(client, user):

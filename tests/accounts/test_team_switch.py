@@ -77,3 +77,16 @@ def test_switching_to_a_company_one_is_not_in_is_refused(client, user, company, 
 def test_switching_needs_a_post(client, user, company, bravo):
     client.force_login(user)
     assert client.get(f"/companies/switch/?company={bravo.pk}").status_code == 405
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "99999999999999999999", "0", " 1", "1.0", ""])
+def test_switching_to_a_malformed_company_id_is_refused_not_a_500(client, user, company, typed):
+    client.force_login(user)
+    client.raise_request_exception = False
+
+    response = client.post("/companies/switch/", {"company": typed})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.session.get("current_company_id") is None
+    assert "You are not a member of that company." in client.get("/").text

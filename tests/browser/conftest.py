@@ -33,6 +33,28 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+# Chromium logs each violation of the Content-Security-Policy to the console; the listener
+# also reports the securitypolicyviolation events (init scripts run whatever the policy).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+  + ` at ${e.sourceFile}:${e.lineNumber}`));
+"""
+csp_violations: list[str] = []
+
+
+def watch_csp(context) -> None:
+    """Record every CSP violation in this browser context's pages (launch_chromium fails)."""
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation"):
+            csp_violations.append(f"{message.page.url if message.page else ''}: {text}")
+
+    context.on("console", on_console)
+
+
 @contextmanager
 def launch_chromium():
     """Playwright driving Debian's chromium; closed (with its ORM connections) afterwards."""
@@ -42,11 +64,13 @@ def launch_chromium():
     # calls the test makes meanwhile for async ones; they are plain synchronous calls.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    csp_violations.clear()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 yield browser
+                assert csp_violations == [], "the pages broke their Content-Security-Policy"
             finally:
                 browser.close()
                 # ORM calls made while Playwright's loop runs get their own connection (Django
@@ -69,6 +93,7 @@ def browser():
 def new_page(browser, base_url: str, viewport=DESKTOP, session_of=None):
     """A tab in a fresh context; signed in as `session_of` (a logged-in test client) if given."""
     context = browser.new_context(base_url=base_url, viewport=viewport)
+    watch_csp(context)
     if session_of is not None:
         session = session_of.cookies[settings.SESSION_COOKIE_NAME].value
         context.add_cookies(
@@ -77,6 +102,12 @@ def new_page(browser, base_url: str, viewport=DESKTOP, session_of=None):
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(settings, live_server):
+    """Emailed links are built from SITE_URL; in browser tests that is the live server."""
+    settings.SITE_URL = live_server.url
 
 
 @pytest.fixture

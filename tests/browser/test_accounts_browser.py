@@ -1,5 +1,5 @@
-"""Accounts in real Chromium: sign up, invite someone who joins from the emailed link, switch
-companies from the top bar, reset a forgotten password from the emailed link."""
+"""Accounts in real Chromium: sign up from the emailed link, invite someone who joins from the
+emailed link, switch companies from the top bar, reset a forgotten password by email."""
 
 import re
 
@@ -23,12 +23,17 @@ def link_in_last_email(live_server) -> str:
 
 
 def test_sign_up_invite_a_colleague_and_switch_companies(browser, page, live_server, shots):
-    # Sign up: a mistake first, then the account and its company.
+    # Sign up: the link comes by email; choose the password there, a mistake first.
     page.goto("/accounts/login/")
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Your name").fill("Carol Danvers")
     page.get_by_label("Email address").fill("carol@example.com")
     page.get_by_label("Company name").fill("Carol's Cakes")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    shots(page, "sign-up-sent")
+    page.goto(link_in_last_email(live_server))
+    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill("not the same")
     page.get_by_role("button", name="Create account").click()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from accounts.models import Company, Membership, User
 from invoicing.models import Order
 
-from .conftest import PHONE
+from .conftest import PHONE, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -158,9 +158,11 @@ def test_connect_order_paid_disconnect_and_admin(
     assert order.payment_status == Order.PaymentStatus.PAID
 
     # The same session on a phone: the dashboard with real data.
-    phone = browser.new_context(
+    phone_context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, storage_state=page.context.storage_state()
-    ).new_page()
+    )
+    watch_csp(phone_context)
+    phone = phone_context.new_page()
     phone.goto("/")
     expect(phone.get_by_role("heading", name="Dashboard")).to_be_visible()
     shots(phone, "phone-dashboard")

@@ -211,7 +211,9 @@ def test_refuses_a_new_customer_named_like_an_existing_one(owner_client, custome
     data = order_post(
         {"description": "R", "unit_price": "5"}, new_customer_name="GLOBEX Corporation"
     )
-    assert "already exists: pick it under Customer." in errors_for(owner_client, data)
+    assert "same QuickBooks name as the customer “Globex Corporation”: pick it under Customer." in (
+        errors_for(owner_client, data)
+    )
 
 
 def test_unknown_customer_text_is_an_error(owner_client, customer):

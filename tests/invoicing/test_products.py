@@ -39,14 +39,14 @@ def test_edits_a_product(owner_client, product):
 def test_duplicate_name_in_another_case_is_a_form_error(owner_client, product):
     response = owner_client.post("/products/new/", product_data(name="wIDGET", sku=""))
     assert response.status_code == 200
-    assert "You already have a product named “wIDGET”." in response.text
+    assert "“wIDGET” is the same QuickBooks item name as your product “Widget”." in response.text
     assert Product.objects.filter(company=product.company).count() == 1
 
 
 def test_renaming_to_a_taken_name_is_a_form_error(owner_client, company, product):
     gadget = Product.objects.create(company=company, name="Gadget")
     response = owner_client.post(f"/products/{gadget.pk}/", product_data(name="widget", sku=""))
-    assert "You already have a product named “widget”." in response.text
+    assert "“widget” is the same QuickBooks item name as your product “Widget”." in response.text
     gadget.refresh_from_db()
     assert gadget.name == "Gadget"
 

@@ -321,3 +321,31 @@ def test_a_timed_out_push_waits_until_the_request_can_no_longer_commit(
     order.refresh_from_db()
     assert order.push_status == "synced"
     assert len(invoices_for(qbo, synced.realm_id, order)) == 1
+
+
+def test_a_second_product_for_one_quickbooks_item_is_refused_naming_both(
+    client, synced, qbo, company
+):
+    first = Product.objects.create(company=company, name="Hedge trimming", unit_price=30)
+    line = {"product": str(first.pk), "unit_price": "30.00"}
+    client.post("/orders/new/", order_post(line, new_customer_name="Item Test"))
+    drains.drain(company.pk)
+    first.refresh_from_db()
+    assert first.qbo_item_id
+    first.name = "Hedge trimming (old)"  # renamed in qbsync only: the item keeps its name
+    first.save()
+    second = Product.objects.create(company=company, name="Hedge trimming", unit_price=30)
+    line = {"product": str(second.pk), "unit_price": "30.00"}
+    client.post("/orders/new/", order_post(line, new_customer_name="Item Test Two"))
+
+    drains.drain(company.pk)
+
+    order = Order.objects.filter(company=company).latest("pk")
+    assert order.push_status == "failed"
+    assert (
+        'Products "Hedge trimming" and "Hedge trimming (old)" would both be QuickBooks item '
+        '"Hedge trimming". Rename one of them, then retry.'
+    ) in order.last_error
+    second.refresh_from_db()
+    assert second.qbo_item_id == ""
+    assert len(invoices_for(qbo, synced.realm_id, order)) == 0
