@@ -116,12 +116,14 @@ def main() -> None:
         print(f"seeded {args.customers:,} customers in {time.perf_counter() - started:.1f}s")
         results = {}
         for variant, label in (("ours", "qbsync full_import"), ("naive", "naive per-row loop")):
-            output = subprocess.run(
+            child = subprocess.run(
                 [sys.executable, __file__, "--variant", variant, "--url", url, "--realm", realm],
-                check=True,
                 capture_output=True,
                 text=True,
-            ).stdout
+            )
+            if child.returncode:
+                raise SystemExit(f"{label} failed:\n{child.stderr[-3000:]}")
+            output = child.stdout
             results[label] = json.loads(output.strip().splitlines()[-1])
     names = list(results)
     rows = [

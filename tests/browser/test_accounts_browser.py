@@ -8,8 +8,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import Company, Membership, User
-
-from .conftest import new_page
+from tests.browser.support import new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

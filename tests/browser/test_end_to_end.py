@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Company, Membership, User
 from invoicing.models import Order
-
-from .conftest import PHONE, watch_csp
+from tests.browser.support import PHONE, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

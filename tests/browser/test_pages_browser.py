@@ -13,9 +13,8 @@ from accounts.models import Company, Membership, User
 from customers.models import Customer
 from invoicing.models import Order, OrderLine, Product
 from qbo.models import QBOCall, SyncCursor
+from tests.browser.support import PHONE, new_page
 from tests.support import store_connection
-
-from .conftest import PHONE, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

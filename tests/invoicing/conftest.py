@@ -1,13 +1,12 @@
 """Fixtures for invoicing: a second company (the other tenant), customers, products, orders."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from accounts.models import Company, Membership
-from customers.models import Customer
-from invoicing.models import Order, OrderLine, Product
+from invoicing.models import Product
+from tests.invoicing.support import make_customer
 
 
 @pytest.fixture
@@ -35,29 +34,6 @@ def bob(other_company):
 def bob_client(client, bob):
     client.force_login(bob)
     return client
-
-
-def make_customer(company, name: str, **fields) -> Customer:
-    qbo_id = str(Customer.objects.count() + 1)
-    return Customer.objects.create(company=company, qbo_id=qbo_id, display_name=name, **fields)
-
-
-def make_order(company, number: str = "1001", **fields) -> Order:
-    """An order saved directly (no push queued), in whatever state a test needs."""
-    fields.setdefault("new_customer_name", "Walk-in Customer")
-    fields.setdefault("total", Decimal("10.00"))
-    order = Order.objects.create(
-        company=company, number=number, order_date=date(2026, 3, 2), **fields
-    )
-    OrderLine.objects.create(
-        order=order,
-        position=1,
-        description="Consulting",
-        quantity=Decimal("1"),
-        unit_price=order.total,
-        amount=order.total,
-    )
-    return order
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from invoicing.models import Order, Product
-
-from .conftest import make_order
+from tests.invoicing.support import make_order
 
 pytestmark = pytest.mark.django_db
 

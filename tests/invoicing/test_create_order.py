@@ -7,9 +7,8 @@ from django.utils import timezone
 from invoicing import services
 from invoicing.models import Order, Product
 from invoicing.services import NewLine
+from tests.invoicing.support import make_customer
 from tests.support import order_post
-
-from .conftest import make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,7 @@ def test_numbers_orders_from_1001_per_company(company, other_company, user):
 
 
 def test_numbering_follows_the_highest_number_numerically(company, user):
-    from .conftest import make_order
+    from tests.invoicing.support import make_order
 
     make_order(company, number="999")
     make_order(company, number="1009")

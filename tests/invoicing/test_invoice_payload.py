@@ -3,8 +3,7 @@
 import pytest
 
 from invoicing.sync import TaxRule, order_to_invoice
-
-from .conftest import make_order
+from tests.invoicing.support import make_order
 
 pytestmark = pytest.mark.django_db
 US = TaxRule(us=True)

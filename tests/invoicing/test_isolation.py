@@ -7,8 +7,7 @@ from django.urls import URLPattern, reverse
 
 from invoicing import urls
 from invoicing.models import Order, Product
-
-from .conftest import make_customer, make_order
+from tests.invoicing.support import make_customer, make_order
 
 pytestmark = pytest.mark.django_db
 

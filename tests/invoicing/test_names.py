@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from invoicing import references
 from invoicing.models import Product
 from invoicing.names import clean_name, name_key
+from tests.invoicing.support import make_customer
 
-from .conftest import make_customer
 from .test_create_order import errors_for, order_post
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from invoicing.models import Order, Product
-from tests.browser.conftest import launch_chromium, new_page
+from tests.browser.support import launch_chromium, new_page
+from tests.invoicing.support import make_customer
 from tests.support import store_connection
-
-from .conftest import make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,7 @@ import pytest
 from invoicing import services
 from invoicing.models import Order
 from qbo.models import QuickBooksConnection
-
-from .conftest import make_customer, make_order
+from tests.invoicing.support import make_customer, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from invoicing import services
 from invoicing.models import Order
-
-from .conftest import make_order
+from tests.invoicing.support import make_order
 
 pytestmark = pytest.mark.django_db
 

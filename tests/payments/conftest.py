@@ -1,17 +1,10 @@
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from payments.models import Payment
+from tests.payments.support import make_payment
 
 # Companies, customers and admin clients: tests/admin_fixtures.py.
-
-
-def make_payment(company, qbo_id: str, **fields) -> Payment:
-    fields.setdefault("txn_date", date(2026, 3, 9))
-    fields.setdefault("total_amount", Decimal("120.00"))
-    return Payment.objects.create(company=company, qbo_id=qbo_id, **fields)
 
 
 @pytest.fixture

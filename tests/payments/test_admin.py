@@ -8,9 +8,8 @@ from django.contrib.auth.models import Group
 
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
+from tests.payments.support import make_payment
 from tests.support import store_connection
-
-from .conftest import make_payment
 
 pytestmark = pytest.mark.django_db
 
