@@ -134,6 +134,11 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else 0
 
 
+def single(label: str, elapsed: float, status: int) -> list[str]:
+    """A table row for one delivery (no percentiles)."""
+    return [label, "", "", "", f"{elapsed * 1000:.1f}", str(status)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=20.0)
@@ -179,14 +184,7 @@ def main() -> None:
         big = legacy(args.entities, "2026-12-01T10:00:00.000Z")
         elapsed, status = post(url, big)
         rows.append(
-            [
-                f"{args.entities:,} entities, kept ({len(big) / 1e6:.1f} MB)",
-                "",
-                "",
-                "",
-                f"{elapsed * 1000:.1f}",
-                str(status),
-            ]
+            single(f"{args.entities:,} entities, kept ({len(big) / 1e6:.1f} MB)", elapsed, status)
         )
     finally:
         server.terminate()
@@ -204,16 +202,7 @@ def main() -> None:
             f"http://127.0.0.1:{port}/quickbooks/webhooks/",
             legacy(args.entities, "2026-12-01T11:00:00.000Z"),
         )
-        rows.append(
-            [
-                f"{args.entities:,} entities, in the request (before)",
-                "",
-                "",
-                "",
-                f"{elapsed * 1000:.1f}",
-                str(status),
-            ]
-        )
+        rows.append(single(f"{args.entities:,} entities, in the request (before)", elapsed, status))
     finally:
         server.terminate()
         server.wait(timeout=30)

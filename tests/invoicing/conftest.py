@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Company, Membership
 from invoicing.models import Product
 from tests.invoicing.support import make_customer
 
@@ -16,13 +15,8 @@ def owner_client(client, user, company):
     return client
 
 
-@pytest.fixture
-def other_company(django_user_model):
-    """Bravo Traders, whose member Bob must never see Acme's data."""
-    bob = django_user_model.objects.create_user(email="bob@example.com", password="pw-bob-1")
-    bravo = Company.objects.create(name="Bravo Traders")
-    Membership.objects.create(user=bob, company=bravo, role=Membership.Role.MEMBER)
-    return bravo
+# other_company (Bravo Traders, whose member Bob must never see Acme's data):
+# tests/admin_fixtures.py.
 
 
 @pytest.fixture
