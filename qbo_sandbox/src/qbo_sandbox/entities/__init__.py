@@ -14,6 +14,12 @@ from qbo_sandbox.entities.company import CompanyInfoType, PreferencesType
 from qbo_sandbox.entities.invoice import InvoiceType
 from qbo_sandbox.entities.names import CustomerType, EmployeeType, VendorType
 from qbo_sandbox.entities.payment import PaymentType
+from qbo_sandbox.entities.sales import (
+    CreditMemoType,
+    EstimateType,
+    RefundReceiptType,
+    SalesReceiptType,
+)
 
 ENTITY_TYPES: dict[str, EntityType] = {
     entity.name: entity
@@ -28,6 +34,10 @@ ENTITY_TYPES: dict[str, EntityType] = {
         TaxCodeType(),
         InvoiceType(),
         PaymentType(),
+        CreditMemoType(),
+        SalesReceiptType(),
+        RefundReceiptType(),
+        EstimateType(),
         CompanyInfoType(),
         PreferencesType(),
     )
