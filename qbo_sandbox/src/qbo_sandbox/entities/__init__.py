@@ -14,12 +14,14 @@ from qbo_sandbox.entities.company import CompanyInfoType, PreferencesType
 from qbo_sandbox.entities.invoice import InvoiceType
 from qbo_sandbox.entities.names import CustomerType, EmployeeType, VendorType
 from qbo_sandbox.entities.payment import PaymentType
+from qbo_sandbox.entities.purchase import BillType, VendorCreditType
 from qbo_sandbox.entities.sales import (
     CreditMemoType,
     EstimateType,
     RefundReceiptType,
     SalesReceiptType,
 )
+from qbo_sandbox.entities.tracking import ClassType, DepartmentType
 
 ENTITY_TYPES: dict[str, EntityType] = {
     entity.name: entity
@@ -38,6 +40,10 @@ ENTITY_TYPES: dict[str, EntityType] = {
         SalesReceiptType(),
         RefundReceiptType(),
         EstimateType(),
+        ClassType(),
+        DepartmentType(),
+        BillType(),
+        VendorCreditType(),
         CompanyInfoType(),
         PreferencesType(),
     )
