@@ -203,6 +203,27 @@ def test_an_estimate_is_pending_until_an_invoice_closes_it(qb, api):
     assert (reopened.TxnStatus, _links(reopened)) == ("Pending", [])
 
 
+def test_estimates_and_sales_receipts_are_sent_like_invoices(qb, api):
+    estimate = _form(qb, Estimate, _customer(qb, "Quoted"), _line(qb, 12))
+    sent = estimate.send(qb=qb, send_to="quotes@example.com")["Estimate"]
+    assert (sent["EmailStatus"], sent["BillEmail"], sent["SyncToken"]) == (
+        "EmailSent",
+        {"Address": "quotes@example.com"},
+        "1",
+    )
+    assert sent["DeliveryInfo"]["DeliveryType"] == "Email"
+    receipt = _form(qb, SalesReceipt, None, _line(qb, 8))
+    no_address = api.post(f"salesreceipt/{receipt.Id}/send")
+    assert no_address.json()["Fault"]["Error"][0]["code"] == "6000"
+    bad = api.post(f"salesreceipt/{receipt.Id}/send", sendTo="not-an-address")
+    assert bad.json()["Fault"]["Error"][0]["code"] == "6000"
+    ok = api.post(f"salesreceipt/{receipt.Id}/send", sendTo="buyer@example.com")
+    assert ok.json()["SalesReceipt"]["EmailStatus"] == "EmailSent"
+    memo = _form(qb, CreditMemo, _customer(qb, "Unsent"), _line(qb, 3))
+    refused = api.post(f"creditmemo/{memo.Id}/send", sendTo="a@example.com")
+    assert refused.json()["Fault"]["Error"][0]["code"] == "500"
+
+
 def test_estimate_statuses_are_intuits(api):
     body = {"CustomerRef": {"value": "1"}, "Line": [{"Amount": 5, **_raw_detail()}]}
     accepted = api.post("estimate", {**body, "TxnStatus": "Accepted"}).json()["Estimate"]

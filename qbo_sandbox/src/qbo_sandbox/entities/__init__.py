@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qbo_sandbox.entities.attachable import AttachableType
 from qbo_sandbox.entities.base import EntityType
 from qbo_sandbox.entities.catalog import (
     AccountType,
@@ -44,6 +45,7 @@ ENTITY_TYPES: dict[str, EntityType] = {
         DepartmentType(),
         BillType(),
         VendorCreditType(),
+        AttachableType(),
         CompanyInfoType(),
         PreferencesType(),
     )
