@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from qbo_sandbox.api import batch, latency, pdf, upload
+from qbo_sandbox.api import batch, latency, pdf, reports, upload
 from qbo_sandbox.api.responses import entity_response, fault_response, json_body, once
 from qbo_sandbox.books import errors, mutations, wire
 from qbo_sandbox.books.clock import response_time
@@ -40,6 +40,7 @@ RULES = [
     Rule(f"{PREFIX}/cdc", endpoint="api.cdc", methods=["GET"]),
     Rule(f"{PREFIX}/batch", endpoint="api.batch", methods=["POST"]),
     Rule(f"{PREFIX}/upload", endpoint="api.upload", methods=["POST"]),
+    Rule(f"{PREFIX}/reports/<report>", endpoint="api.report", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/pdf", endpoint="api.pdf", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/send", endpoint="api.send", methods=["POST"]),
     Rule(f"{PREFIX}/<entity>/<ident>", endpoint="api.read", methods=["GET"]),
@@ -238,4 +239,5 @@ HANDLERS: dict[str, Handler] = {
     "api.cdc": cdc.changes,
     "api.batch": batch.run,
     "api.upload": upload.upload,
+    "api.report": reports.run,
 }
