@@ -171,6 +171,11 @@ def _replay(api: Api, name: str):
         for key, value in body.items()
         if isinstance(value, dict) and "name" in answer[entity].get(key, {})
     }
+    for key, ref in named.items():
+        if key == "VendorRef":  # Intuit's vendor 56 is ours by name (the sample company's)
+            escaped = ref["name"].replace("'", "\\'")
+            [vendor] = api.rows(f"SELECT * FROM Vendor WHERE DisplayName = '{escaped}'")["Vendor"]
+            named[key] = {**ref, "value": vendor["Id"]}
     return api.post(entity_path, _map_refs(api, {**body, **named}))
 
 

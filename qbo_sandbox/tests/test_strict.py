@@ -42,6 +42,9 @@ LIBRARY_ENTITIES = {
     "CompanyInfo": "CompanyInfo",
     "Preferences": "Preferences",
     "TaxCode": "TaxCode",
+    "Bill": "Bill",
+    "VendorCredit": "VendorCredit",
+    "Attachable": "Attachable",
 }
 LIBRARY_TYPES = {
     SalesItemLineDetail: "SalesItemLineDetail",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from qbo_sandbox.api import batch, latency, pdf
+from qbo_sandbox.api import batch, latency, pdf, reports, upload
 from qbo_sandbox.api.responses import entity_response, fault_response, json_body, once
 from qbo_sandbox.books import errors, mutations, wire
 from qbo_sandbox.books.clock import response_time
@@ -39,6 +39,8 @@ RULES = [
     Rule(f"{PREFIX}/query", endpoint="api.query", methods=["GET", "POST"]),
     Rule(f"{PREFIX}/cdc", endpoint="api.cdc", methods=["GET"]),
     Rule(f"{PREFIX}/batch", endpoint="api.batch", methods=["POST"]),
+    Rule(f"{PREFIX}/upload", endpoint="api.upload", methods=["POST"]),
+    Rule(f"{PREFIX}/reports/<report>", endpoint="api.report", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/pdf", endpoint="api.pdf", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/send", endpoint="api.send", methods=["POST"]),
     Rule(f"{PREFIX}/<entity>/<ident>", endpoint="api.read", methods=["GET"]),
@@ -213,10 +215,11 @@ def invoice_pdf(app: SandboxApp, request: Request, company: Company, values: dic
 
 
 def send(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
-    if _etype(values["entity"]).name != "Invoice":
-        raise errors.unsupported_operation("Operation send is only supported for Invoice here.")
-    obj = mutations.send_invoice(app.state, company, values["ident"], request.args.get("sendTo"))
-    return entity_response(app, "Invoice", obj)
+    etype = _etype(values["entity"])
+    obj = mutations.send_form(
+        app.state, company, values["ident"], request.args.get("sendTo"), entity=etype.name
+    )
+    return entity_response(app, etype.name, obj)
 
 
 def unknown(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
@@ -235,4 +238,6 @@ HANDLERS: dict[str, Handler] = {
     "api.unknown": unknown,
     "api.cdc": cdc.changes,
     "api.batch": batch.run,
+    "api.upload": upload.upload,
+    "api.report": reports.run,
 }

@@ -27,6 +27,8 @@ NAMESPACES = {
     "Account": ("Account", "Name"),
     "Term": ("Term", "Name"),
     "PaymentMethod": ("PaymentMethod", "Name"),
+    "Class": ("Class", "_NameKey"),  # FullyQualifiedName while active (entities/tracking.py)
+    "Department": ("Department", "_NameKey"),
 }
 REPLY_RETENTION = 86_400  # unverified: Intuit does not say how long it keeps requestids
 

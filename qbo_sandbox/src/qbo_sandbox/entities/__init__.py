@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qbo_sandbox.entities.attachable import AttachableType
 from qbo_sandbox.entities.base import EntityType
 from qbo_sandbox.entities.catalog import (
     AccountType,
@@ -14,6 +15,14 @@ from qbo_sandbox.entities.company import CompanyInfoType, PreferencesType
 from qbo_sandbox.entities.invoice import InvoiceType
 from qbo_sandbox.entities.names import CustomerType, EmployeeType, VendorType
 from qbo_sandbox.entities.payment import PaymentType
+from qbo_sandbox.entities.purchase import BillType, VendorCreditType
+from qbo_sandbox.entities.sales import (
+    CreditMemoType,
+    EstimateType,
+    RefundReceiptType,
+    SalesReceiptType,
+)
+from qbo_sandbox.entities.tracking import ClassType, DepartmentType
 
 ENTITY_TYPES: dict[str, EntityType] = {
     entity.name: entity
@@ -28,6 +37,15 @@ ENTITY_TYPES: dict[str, EntityType] = {
         TaxCodeType(),
         InvoiceType(),
         PaymentType(),
+        CreditMemoType(),
+        SalesReceiptType(),
+        RefundReceiptType(),
+        EstimateType(),
+        ClassType(),
+        DepartmentType(),
+        BillType(),
+        VendorCreditType(),
+        AttachableType(),
         CompanyInfoType(),
         PreferencesType(),
     )

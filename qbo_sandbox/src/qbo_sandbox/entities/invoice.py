@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from qbo_sandbox.books import errors
 from qbo_sandbox.books.store import UnitOfWork
 from qbo_sandbox.books.wire import money
+from qbo_sandbox.entities import schema
 from qbo_sandbox.entities.base import (
     MODIFIED_BY,
     USD,
     EntityType,
+    bumped,
     clean,
     date_of,
     decimal_of,
@@ -43,11 +46,13 @@ DOC_NUMBER_MAX = 21
 _TRAILING_DIGITS = re.compile(r"(\d+)$")
 
 
-class InvoiceType(EntityType):
-    name = "Invoice"
+class SalesFormType(EntityType):
+    """What Invoice, CreditMemo, SalesReceipt, RefundReceipt and Estimate share: the sales
+    line model, totals, addresses, ShipFromAddr, numbering, Class/Department references and
+    stock (Intuit's reference pages give all five the same Line and header model;
+    QBO-TRANSACTIONS.md §5)."""
+
     kind = "transaction"
-    voidable = True
-    query_total = True
     read_only = frozenset(
         {
             "TotalAmt",
@@ -57,83 +62,78 @@ class InvoiceType(EntityType):
             "LinkedTxn",
             "DeliveryInfo",
             "InvoiceLink",
+            "RemainingCredit",
         }
     )
-    fields = (
-        "DocNumber",
-        "TxnDate",
-        "DueDate",
-        "ShipDate",
-        "CustomerRef",
-        "Line",
-        "TotalAmt",
-        "Balance",
-        "Deposit",
-        "PrivateNote",
-        "CustomerMemo",
-        "BillEmail",
-        "BillAddr",
-        "ShipAddr",
-        "SalesTermRef",
-        "TxnTaxDetail",
-        "LinkedTxn",
-        "EmailStatus",
-        "PrintStatus",
-        "CurrencyRef",
-        "ApplyTaxAfterDiscount",
-        "AllowOnlinePayment",
-        "AllowIPNPayment",
-        "CustomField",
-        "DepartmentRef",
-        "ClassRef",
-        "TrackingNum",
-        "DeliveryInfo",
-    )
+    customer_required = True
+    terms = False  # DueDate from SalesTermRef / the customer's / the company's term
+    stock_sign = 0  # -1: selling lowers QtyOnHand; +1: a return raises it
+    # Invoices, credit memos, sales receipts and refunds count on from one number
+    # (nango_creditmemo_create.json got 1050 after the invoices' 104x); estimates have their
+    # own (nango_estimate_create.json: 1003).
+    number_group: tuple[str, ...] = ("Invoice", "CreditMemo", "SalesReceipt", "RefundReceipt")
+    modified_by = False  # MetaData.LastModifiedByRef in answers
+    extra_defaults: dict = {}
+    empty_links = False  # answer "LinkedTxn": [] (invoices do: nango_invoice_create.json)
+
+    @cached_property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(schema.ENTITIES[self.name])
 
     def build(
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
     ) -> dict:
         if existing is not None and existing.get("_voided"):
             raise errors.business_rule("A voided transaction cannot be modified.")
-        customer_ref = resolve_ref(work, data, "CustomerRef", "Customer", required=True)
-        customer = work.get("Customer", customer_ref["value"]) or {}
+        customer_ref = resolve_ref(
+            work, data, "CustomerRef", "Customer", required=self.customer_required
+        )
+        customer = work.get("Customer", customer_ref["value"]) if customer_ref else None
         lines = build_lines(work, data.get("Line") or [])
         tax = dict(data.get("TxnTaxDetail") or {})
         tax["TotalTax"] = money(decimal_of(tax, "TotalTax", "TxnTaxDetail.TotalTax") or Decimal(0))
         total = money(
             _sum(lines, SALES, "GroupLineDetail") - _sum(lines, DISCOUNT) + tax["TotalTax"]
         )
-        applied = applied_to(work, existing["Id"]) if existing else Decimal(0)
-        if total < applied:
-            raise errors.business_rule(
-                "The invoice total cannot be less than the payments applied."
-            )
         txn_date = date_of(data, "TxnDate", today(work))
-        obj = {**_defaults(customer), **data, "CustomerRef": customer_ref, "Line": lines}
-        obj.update(
-            TxnTaxDetail=tax, TotalAmt=total, Balance=money(total - applied), TxnDate=txn_date
-        )
-        obj["LinkedTxn"] = existing.get("LinkedTxn", []) if existing else []
-        if "Deposit" in obj:  # QBO answers no Deposit unless one was taken
-            obj["Deposit"] = decimal_of(obj, "Deposit", "Deposit")
+        obj = {**self.defaults(customer or {}), **data, "Line": lines}
+        if customer_ref is not None:
+            obj["CustomerRef"] = customer_ref
+        obj.update(TxnTaxDetail=tax, TotalAmt=total, TxnDate=txn_date)
+        for key, entity in (("ClassRef", "Class"), ("DepartmentRef", "Department")):
+            if key in obj:
+                obj[key] = resolve_ref(work, obj, key, entity)
+        obj["LinkedTxn"] = self.links(work, data, existing, customer_ref)
+        self.amounts(work, obj, existing)
         ship_from(work, obj, existing)
         stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr", "ShipFromAddr")
-        _apply_terms(work, obj, customer, date.fromisoformat(txn_date))
-        _number(work, obj, data, existing, options)
+        if self.terms:
+            _apply_terms(work, obj, customer or {}, date.fromisoformat(txn_date))
+        self.number(work, obj, data, existing, options)
         return obj
+
+    def defaults(self, customer: dict) -> dict:
+        return {**_defaults(customer), **self.extra_defaults}
+
+    def links(
+        self, work: UnitOfWork, data: dict, existing: dict | None, customer_ref: dict | None
+    ) -> list[dict]:
+        """LinkedTxn is maintained by QBO (payments applied to it)."""
+        return list(existing.get("LinkedTxn", [])) if existing else []
+
+    def amounts(self, work: UnitOfWork, obj: dict, existing: dict | None) -> None:
+        """Balance and friends; paid at once by default (sales receipts, refunds)."""
+        obj["Balance"] = Decimal(0)
 
     def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
         refresh_customers(work, [_customer_id(old), _customer_id(new)])
-        _move_stock(work, old, new)
-
-    def on_delete(self, work: UnitOfWork, obj: dict) -> None:
-        unlink_invoice(work, obj["Id"])
+        if self.stock_sign:
+            _move_stock(work, old, new, self.stock_sign)
 
     def void(self, work: UnitOfWork, obj: dict) -> dict:
         # A voided invoice keeps its lines with Amount 0 (and Qty 0, UnitPrice dropped, as in
         # Intuit's void example), TotalAmt/Balance/TotalTax 0, no links, "Voided" prepended to
         # the memo (minimul/qbo_api spec/vcr/void/invoice.yml; QBO-TRANSACTIONS.md §2).
-        unlink_invoice(work, obj["Id"])
         tax = {**obj.get("TxnTaxDetail", {}), "TotalTax": Decimal(0)}
         tax.pop("TaxLine", None)
         note = obj.get("PrivateNote")
@@ -148,6 +148,11 @@ class InvoiceType(EntityType):
             "_voided": True,
         }
 
+    def number(
+        self, work: UnitOfWork, obj: dict, data: dict, existing: dict | None, options: frozenset
+    ) -> None:
+        _number(work, obj, data, existing, options, self.name, self.number_group)
+
     def render(self, obj: dict) -> dict:
         """QBO adds a SubTotalLineDetail line after the sales lines on every read."""
         lines = obj["Line"]
@@ -160,9 +165,102 @@ class InvoiceType(EntityType):
         }
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
         out["Line"] = [*sales, subtotal, *discounts]
-        # Invoices name the user who last changed them (nango_invoice_create/read/query).
-        out["MetaData"] = {**out["MetaData"], "LastModifiedByRef": dict(MODIFIED_BY)}
+        if not out.get("LinkedTxn") and not self.empty_links:
+            # A credit memo or estimate with no links has none (nango_*_create.json).
+            out.pop("LinkedTxn", None)
+        if self.modified_by:
+            # Invoices name the user who last changed them (nango_invoice_create/read/query).
+            out["MetaData"] = {**out["MetaData"], "LastModifiedByRef": dict(MODIFIED_BY)}
         return out
+
+
+class InvoiceType(SalesFormType):
+    name = "Invoice"
+    voidable = True
+    query_total = True
+    terms = True
+    stock_sign = -1
+    modified_by = True
+    empty_links = True
+    read_only = SalesFormType.read_only - {"LinkedTxn"}
+    extra_defaults = {
+        "AllowIPNPayment": False,
+        "AllowOnlinePayment": False,
+        "AllowOnlineCreditCardPayment": False,
+        "AllowOnlineACHPayment": False,
+    }
+
+    def links(
+        self, work: UnitOfWork, data: dict, existing: dict | None, customer_ref: dict | None
+    ) -> list[dict]:
+        """Payment links are QBO's; an Estimate link may be sent (converting the estimate)."""
+        kept = list(existing.get("LinkedTxn", [])) if existing else []
+        for link in data.get("LinkedTxn") or []:
+            if not isinstance(link, dict) or link.get("TxnType") != "Estimate":
+                continue  # links to payments are read-only (Intuit's Invoice reference)
+            ident = str(link.get("TxnId") or "")
+            if any(k["TxnType"] == "Estimate" and k["TxnId"] == ident for k in kept):
+                continue
+            if not ident.strip().isdigit():
+                raise errors.invalid_id(ident, "LinkedTxn.TxnId")
+            estimate = work.get("Estimate", ident)
+            if estimate is None:
+                raise errors.object_not_found("Estimate", ident)
+            if ref_value(estimate.get("CustomerRef")) != ref_value(customer_ref):
+                raise errors.business_rule(
+                    f"Estimate {ident} belongs to another customer than this invoice."
+                )
+            if any(k.get("TxnType") == "Invoice" for k in estimate.get("LinkedTxn", [])):
+                # Unverified: the sandbox converts an estimate once.
+                raise errors.business_rule(f"Estimate {ident} is already linked to an invoice.")
+            kept.insert(0, {"TxnId": ident, "TxnType": "Estimate"})
+        return kept
+
+    def amounts(self, work: UnitOfWork, obj: dict, existing: dict | None) -> None:
+        applied = applied_to(work, existing["Id"]) if existing else Decimal(0)
+        if obj["TotalAmt"] < applied:
+            raise errors.business_rule(
+                "The invoice total cannot be less than the payments applied."
+            )
+        obj["Balance"] = money(obj["TotalAmt"] - applied)
+        if "Deposit" in obj:  # QBO answers no Deposit unless one was taken
+            obj["Deposit"] = decimal_of(obj, "Deposit", "Deposit")
+
+    def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
+        super().after_write(work, old, new)
+        link_estimates(work, old, new)
+
+    def on_delete(self, work: UnitOfWork, obj: dict) -> None:
+        unlink_invoice(work, obj["Id"])
+
+    def void(self, work: UnitOfWork, obj: dict) -> dict:
+        unlink_invoice(work, obj["Id"])
+        return super().void(work, obj)
+
+
+def _estimate_ids(invoice: dict | None) -> set[str]:
+    if invoice is None or invoice.get("_voided"):
+        return set()
+    return {k["TxnId"] for k in invoice.get("LinkedTxn", []) if k.get("TxnType") == "Estimate"}
+
+
+def link_estimates(work: UnitOfWork, old: dict | None, new: dict | None) -> None:
+    """An invoice linked to an estimate closes it and both carry the link; when the invoice
+    goes (deleted, voided) the estimate is Pending again without the link (unverified)."""
+    before, after = _estimate_ids(old), _estimate_ids(new)
+    invoice_id = (new or old or {}).get("Id")
+    for ident in after - before:
+        estimate = work.get("Estimate", ident)
+        links = [*estimate.get("LinkedTxn", []), {"TxnId": invoice_id, "TxnType": "Invoice"}]
+        changes = {"TxnStatus": "Closed", "LinkedTxn": links}
+        work.put("Estimate", bumped(estimate, changes, work.now), "Update")
+    for ident in before - after:
+        estimate = work.get("Estimate", ident)
+        if estimate is None:
+            continue
+        links = [k for k in estimate.get("LinkedTxn", []) if k.get("TxnId") != invoice_id]
+        changes = {"TxnStatus": "Pending", "LinkedTxn": links}
+        work.put("Estimate", bumped(estimate, changes, work.now), "Update")
 
 
 def _defaults(customer: dict) -> dict:
@@ -176,10 +274,6 @@ def _defaults(customer: dict) -> dict:
         "PrintStatus": "NeedToPrint",
         "EmailStatus": "NotSet",
         "CustomField": [],
-        "AllowIPNPayment": False,
-        "AllowOnlinePayment": False,
-        "AllowOnlineCreditCardPayment": False,
-        "AllowOnlineACHPayment": False,
     }
     for source, target in (("BillAddr", "BillAddr"), ("ShipAddr", "ShipAddr")):
         if customer.get(source):
@@ -284,6 +378,10 @@ def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
     if qty and price is not None and money(qty * price) != money(amount):
         raise errors.amount_mismatch(format(amount.normalize(), "f"))
     out = {key: detail[key] for key in SALES_DETAIL_KEYS if key in detail}
+    if "ClassRef" in detail:
+        out["ClassRef"] = resolve_ref(
+            work, detail, "ClassRef", "Class", element=f"Line.{SALES}.ClassRef"
+        )
     if qty is not None:
         out["Qty"] = qty
     if price is not None:
@@ -322,7 +420,13 @@ def _apply_terms(work: UnitOfWork, obj: dict, customer: dict, txn_date: date) ->
 
 
 def _number(
-    work: UnitOfWork, obj: dict, data: dict, existing: dict | None, options: frozenset
+    work: UnitOfWork,
+    obj: dict,
+    data: dict,
+    existing: dict | None,
+    options: frozenset,
+    entity: str = "Invoice",
+    group: tuple[str, ...] = ("Invoice",),
 ) -> None:
     """DocNumber: auto-assigned when omitted and custom numbers are off, or on AUTO_GENERATE."""
     prefs = (work.get("Preferences", "1") or {}).get("SalesFormsPrefs", {})
@@ -330,7 +434,7 @@ def _number(
     if given == "AUTO_GENERATE" or (
         given is None and existing is None and not prefs.get("CustomTxnNumbers")
     ):
-        obj["DocNumber"] = _next_doc_number(work)
+        obj["DocNumber"] = _next_doc_number(work, group)
         return
     if given is None:
         if existing is not None and existing.get("DocNumber"):
@@ -341,20 +445,25 @@ def _number(
         raise errors.length_exceeded("DocNumber", DOC_NUMBER_MAX, len(number))
     own_id = existing["Id"] if existing else None
     if "allowduplicatedocnum" not in options:
-        for other in work.values("Invoice"):
+        for other in work.values(entity):
             if other.get("DocNumber") == number and other["Id"] != own_id:
-                raise errors.duplicate_doc_number(number, "Invoice", other["Id"])
+                raise errors.duplicate_doc_number(number, entity, other["Id"])
     obj["DocNumber"] = number
 
 
-def _next_doc_number(work: UnitOfWork) -> str:
+def _entered(txn: dict) -> tuple[str, int]:
+    return txn["MetaData"]["CreateTime"], int(txn["Id"])
+
+
+def _next_doc_number(work: UnitOfWork, group: tuple[str, ...] = ("Invoice",)) -> str:
     """The next number after the last one entered, keeping its prefix (AT101 -> AT102)."""
-    used = {inv.get("DocNumber") for inv in work.values("Invoice")}
+    txns = [txn for entity in group for txn in work.values(entity)]
+    used = {txn.get("DocNumber") for txn in txns}
     last = next(
         (
-            inv["DocNumber"]
-            for inv in sorted(work.values("Invoice"), key=lambda inv: int(inv["Id"]), reverse=True)
-            if inv.get("DocNumber") and _TRAILING_DIGITS.search(inv["DocNumber"])
+            txn["DocNumber"]
+            for txn in sorted(txns, key=_entered, reverse=True)
+            if txn.get("DocNumber") and _TRAILING_DIGITS.search(txn["DocNumber"])
         ),
         "1000",
     )
@@ -383,11 +492,13 @@ def _stock(work: UnitOfWork, invoice: dict | None) -> dict[str, Decimal]:
     return sold
 
 
-def _move_stock(work: UnitOfWork, old: dict | None, new: dict | None) -> None:
-    """Selling an Inventory item lowers its QtyOnHand; deleting or voiding restores it."""
+def _move_stock(work: UnitOfWork, old: dict | None, new: dict | None, sign: int = -1) -> None:
+    """Selling an Inventory item lowers its QtyOnHand (a credit memo or refund raises it);
+    deleting or voiding restores it."""
     before, after = _stock(work, old), _stock(work, new)
     for item_id in before.keys() | after.keys():
         delta = after.get(item_id, Decimal(0)) - before.get(item_id, Decimal(0))
         item = work.get("Item", item_id)
         if delta and item is not None:
-            work.put("Item", {**item, "QtyOnHand": item.get("QtyOnHand", Decimal(0)) - delta})
+            quantity = item.get("QtyOnHand", Decimal(0)) + sign * delta
+            work.put("Item", {**item, "QtyOnHand": quantity})

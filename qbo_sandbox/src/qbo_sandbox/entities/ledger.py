@@ -1,7 +1,9 @@
-"""How payments, invoices and customer balances move together.
+"""How payments, invoices, credit memos and customer balances move together.
 
 Invoice.Balance = TotalAmt - the payment lines linked to it (0 once voided).
-Customer.Balance = its open invoice balances - its payments' unapplied amounts.
+CreditMemo.Balance = RemainingCredit = TotalAmt - the payment lines that apply it.
+Customer.Balance = its open invoice balances - its payments' unapplied amounts - the
+credit left on its credit memos.
 A payment linked to an invoice also bumps the invoice's SyncToken and LastUpdatedTime
 and adds a LinkedTxn, as QBO does (see cdc_response.xml: Invoice 103 / Payment 147).
 """
@@ -15,70 +17,111 @@ from qbo_sandbox.books.store import UnitOfWork
 from qbo_sandbox.books.wire import money
 from qbo_sandbox.entities.base import bumped, ref_value
 
+LINKABLE = ("Invoice", "CreditMemo")  # what a Payment line may link (of what the sandbox has)
+CUSTOMER_TRANSACTIONS = (
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "SalesReceipt",
+    "RefundReceipt",
+    "Estimate",
+)
 
-def invoice_links(payment: dict) -> Iterable[tuple[str, Decimal]]:
-    """(invoice id, amount) for each payment line linked to an invoice."""
+
+def payment_links(payment: dict) -> Iterable[tuple[str, str, Decimal]]:
+    """(TxnType, id, amount) for each payment line linked to an invoice or credit memo."""
     if payment.get("_voided"):
         return
     for line in payment.get("Line", []):
         for link in line.get("LinkedTxn", [])[:1]:
-            if link.get("TxnType") == "Invoice":
-                yield str(link["TxnId"]), line.get("Amount", Decimal(0))
+            if link.get("TxnType") in LINKABLE:
+                yield link["TxnType"], str(link["TxnId"]), line.get("Amount", Decimal(0))
 
 
-def applied_to(work: UnitOfWork, invoice_id: str, *, excluding: str | None = None) -> Decimal:
+def invoice_links(payment: dict) -> Iterable[tuple[str, Decimal]]:
+    """(invoice id, amount) for each payment line linked to an invoice."""
+    for kind, ident, amount in payment_links(payment):
+        if kind == "Invoice":
+            yield ident, amount
+
+
+def net_applied(lines: list[dict]) -> Decimal:
+    """What a payment's lines take from its TotalAmt: invoices paid minus credit used."""
+    total = Decimal(0)
+    for line in lines:
+        kind = (line.get("LinkedTxn") or [{}])[0].get("TxnType")
+        amount = line.get("Amount", Decimal(0))
+        total += -amount if kind == "CreditMemo" else amount
+    return total
+
+
+def applied_to(
+    work: UnitOfWork, txn_id: str, kind: str = "Invoice", *, excluding: str | None = None
+) -> Decimal:
     total = Decimal(0)
     for payment in work.values("Payment"):
         if payment["Id"] == excluding:
             continue
-        total += sum(
-            (amount for ident, amount in invoice_links(payment) if ident == invoice_id), Decimal(0)
-        )
+        for link_kind, ident, amount in payment_links(payment):
+            if link_kind == kind and ident == txn_id:
+                total += amount
     return total
 
 
-def refresh_invoice(work: UnitOfWork, invoice_id: str) -> None:
-    """Recompute an invoice's Balance and payment links; bump it if anything changed."""
-    invoice = work.get("Invoice", invoice_id)
-    if invoice is None or invoice.get("_voided"):
+def refresh_linked(work: UnitOfWork, kind: str, txn_id: str) -> None:
+    """Recompute an invoice's Balance (a credit memo's Balance and RemainingCredit) and its
+    Payment links; bump it if anything changed."""
+    txn = work.get(kind, txn_id)
+    if txn is None or txn.get("_voided"):
         return
     paid_by: list[str] = []
     applied = Decimal(0)
     for payment in work.values("Payment"):
-        for ident, amount in invoice_links(payment):
-            if ident == invoice_id:
+        for link_kind, ident, amount in payment_links(payment):
+            if link_kind == kind and ident == txn_id:
                 applied += amount
                 if payment["Id"] not in paid_by:
                     paid_by.append(payment["Id"])
-    others = [link for link in invoice.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
+    others = [link for link in txn.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
     linked = others + [{"TxnId": ident, "TxnType": "Payment"} for ident in paid_by]
-    balance = money(invoice["TotalAmt"] - applied)
-    if balance != invoice["Balance"] or linked != invoice.get("LinkedTxn", []):
+    balance = money(txn["TotalAmt"] - applied)
+    if balance != txn["Balance"] or linked != txn.get("LinkedTxn", []):
         changes = {"Balance": balance, "LinkedTxn": linked}
-        work.put("Invoice", bumped(invoice, changes, work.now), "Update")
+        if kind == "CreditMemo":
+            changes["RemainingCredit"] = balance
+        work.put(kind, bumped(txn, changes, work.now), "Update")
+
+
+def refresh_invoice(work: UnitOfWork, invoice_id: str) -> None:
+    refresh_linked(work, "Invoice", invoice_id)
 
 
 def unlink_invoice(work: UnitOfWork, invoice_id: str) -> None:
-    """An invoice is going away (deleted or voided): its payments become unapplied credit."""
+    """An invoice is going away (deleted or voided): its payments become unapplied credit.
+    Credit memos the payment applied are released if no invoice line is left to take them."""
     for payment in list(work.values("Payment")):
         if not any(ident == invoice_id for ident, _ in invoice_links(payment)):
             continue
-        lines = [line for line in payment["Line"] if not _links_invoice(line, invoice_id)]
-        applied = sum((line.get("Amount", Decimal(0)) for line in lines), Decimal(0))
-        changes = {"Line": lines, "UnappliedAmt": money(payment["TotalAmt"] - applied)}
+        lines = [line for line in payment["Line"] if not _links(line, "Invoice", invoice_id)]
+        if net_applied(lines) < 0:
+            lines = [line for line in lines if not _links(line, "CreditMemo", None)]
+        changes = {"Line": lines, "UnappliedAmt": money(payment["TotalAmt"] - net_applied(lines))}
         work.put("Payment", bumped(payment, changes, work.now), "Update")
+        for kind, ident, _ in payment_links(payment):
+            if kind == "CreditMemo":
+                refresh_linked(work, kind, ident)
 
 
-def _links_invoice(line: dict, invoice_id: str) -> bool:
+def _links(line: dict, kind: str, txn_id: str | None) -> bool:
     return any(
-        link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id
+        link.get("TxnType") == kind and (txn_id is None or str(link.get("TxnId")) == txn_id)
         for link in line.get("LinkedTxn", [])[:1]
     )
 
 
 def reassign_transactions(work: UnitOfWork, from_id: str, to_ref: dict) -> None:
-    """A merge: every invoice and payment of one customer now belongs to another."""
-    for entity in ("Invoice", "Payment"):
+    """A merge: every sales transaction and payment of one customer now belongs to another."""
+    for entity in CUSTOMER_TRANSACTIONS:
         for obj in list(work.values(entity)):
             if ref_value(obj.get("CustomerRef")) == from_id:
                 work.put(entity, bumped(obj, {"CustomerRef": dict(to_ref)}, work.now), "Update")
@@ -112,6 +155,14 @@ def _open_balance(work: UnitOfWork, customer_id: str) -> Decimal:
             pay.get("UnappliedAmt", Decimal(0))
             for pay in work.values("Payment")
             if ref_value(pay.get("CustomerRef")) == customer_id
+        ),
+        Decimal(0),
+    )
+    credit += sum(
+        (
+            memo.get("RemainingCredit", Decimal(0))
+            for memo in work.values("CreditMemo")
+            if ref_value(memo.get("CustomerRef")) == customer_id
         ),
         Decimal(0),
     )

@@ -1,4 +1,9 @@
-"""Payment: applying money to invoices, unapplied credit, void and delete."""
+"""Payment: applying money (and credit memos) to invoices, unapplied credit, void, delete.
+
+A credit memo is applied to an invoice through a payment: a line linked to the invoice and a
+line linked to the credit memo, with TotalAmt = invoice lines - credit-memo lines +
+UnappliedAmt (so 0 when only credit is used: docs.breadwinner.com "applying credit to an
+invoice"; Intuit's Payment reference lists CreditMemo among Line.LinkedTxn.TxnType values)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,12 @@ from qbo_sandbox.entities.base import (
     resolve_ref,
     today,
 )
-from qbo_sandbox.entities.ledger import invoice_links, refresh_customers, refresh_invoice
+from qbo_sandbox.entities.ledger import (
+    net_applied,
+    payment_links,
+    refresh_customers,
+    refresh_linked,
+)
 
 _NAME_VALUE = "{http://schema.intuit.com/finance/v3}NameValue"
 
@@ -74,12 +84,19 @@ class PaymentType(EntityType):
             raise errors.required_param("TotalAmt")
         if total < 0:
             raise errors.business_rule("The payment amount cannot be negative.")
-        current = dict(invoice_links(existing)) if existing else {}
+        current: dict[tuple[str, str], Decimal] = {}
+        for kind, ident, amount in payment_links(existing or {}):
+            current[(kind, ident)] = current.get((kind, ident), Decimal(0)) + amount
         lines = self.apply_lines(work, data.get("Line") or [], customer_ref["value"], current)
-        applied = sum((line["Amount"] for line in lines), Decimal(0))
+        applied = net_applied(lines)
         if applied > total:
             raise errors.business_rule(
                 "The amounts applied to transactions cannot exceed the payment's TotalAmt."
+            )
+        if applied < 0:
+            # Unverified wording: credit can only be used against invoices of the payment.
+            raise errors.business_rule(
+                "The credit applied is more than the invoices it is applied to."
             )
         obj = {"ProcessPayment": False, "CurrencyRef": dict(USD), **data}
         obj.update(
@@ -91,7 +108,7 @@ class PaymentType(EntityType):
         )
         obj["DepositToAccountRef"] = resolve_ref(
             work, obj, "DepositToAccountRef", "Account", named=False
-        ) or _undeposited_funds(work)
+        ) or undeposited_funds(work)
         for key, entity in (("PaymentMethodRef", "PaymentMethod"), ("ARAccountRef", "Account")):
             if key in obj:
                 obj[key] = resolve_ref(work, obj, key, entity)
@@ -101,7 +118,7 @@ class PaymentType(EntityType):
         self, work: UnitOfWork, raw: list[dict], customer_id: str, current: dict[str, Decimal]
     ) -> list[dict]:
         lines: list[dict] = []
-        taken: dict[str, Decimal] = {}
+        taken: dict[tuple[str, str], Decimal] = {}
         for line in raw:
             amount = decimal_of(line, "Amount", "Line.Amount")
             links = line.get("LinkedTxn") or []
@@ -109,21 +126,22 @@ class PaymentType(EntityType):
                 raise errors.required_param("Line.Amount")
             if not links:
                 raise errors.required_param("Line.LinkedTxn")
-            invoice = self.linked_invoice(work, links[0], customer_id)
-            ident = invoice["Id"]
-            open_balance = invoice["Balance"] + current.get(ident, Decimal(0)) - taken.get(ident, 0)
+            txn = self.linked_invoice(work, links[0], customer_id)
+            kind, ident = links[0]["TxnType"], txn["Id"]
+            key = (kind, ident)
+            open_balance = txn["Balance"] + current.get(key, Decimal(0)) - taken.get(key, 0)
             if amount < 0 or money(amount) > open_balance:
                 # Unverified: QBO's exact code for over-application is not documented.
                 raise errors.business_rule(
-                    f"The amount applied to Invoice {ident} ({money(amount)}) is more than its "
+                    f"The amount applied to {kind} {ident} ({money(amount)}) is more than its "
                     f"open balance ({money(open_balance)})."
                 )
-            taken[ident] = taken.get(ident, Decimal(0)) + money(amount)
+            taken[key] = taken.get(key, Decimal(0)) + money(amount)
             lines.append(
                 {
                     "Amount": money(amount),
-                    "LineEx": _line_ex(invoice, open_balance),
-                    "LinkedTxn": [{"TxnId": ident, "TxnType": "Invoice"}],
+                    "LineEx": _line_ex(txn, open_balance),
+                    "LinkedTxn": [{"TxnId": ident, "TxnType": kind}],
                 }
             )
         return lines
@@ -132,21 +150,21 @@ class PaymentType(EntityType):
         kind, ident = link.get("TxnType"), str(link.get("TxnId", ""))
         if not ident.strip().isdigit():
             raise errors.invalid_id(ident, "Line.LinkedTxn.TxnId")
-        if kind != "Invoice":
+        if kind not in ("Invoice", "CreditMemo"):
             raise errors.business_rule(f"Linking a payment to a {kind} is not supported.")
-        invoice = work.get("Invoice", ident)
-        if invoice is None or invoice.get("_voided"):
-            raise errors.object_not_found("Invoice", ident)
-        if ref_value(invoice.get("CustomerRef")) != customer_id:
+        txn = work.get(kind, ident)
+        if txn is None or txn.get("_voided"):
+            raise errors.object_not_found(kind, ident)
+        if ref_value(txn.get("CustomerRef")) != customer_id:
             raise errors.business_rule(
-                f"Invoice {ident} belongs to another customer than this payment."
+                f"{kind} {ident} belongs to another customer than this payment."
             )
-        return invoice
+        return txn
 
     def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
-        invoices = {ident for p in (old, new) if p for ident, _ in invoice_links(p)}
-        for ident in sorted(invoices, key=int):
-            refresh_invoice(work, ident)
+        linked = {(kind, ident) for p in (old, new) if p for kind, ident, _ in payment_links(p)}
+        for kind, ident in sorted(linked, key=lambda key: (key[0] != "Invoice", int(key[1]))):
+            refresh_linked(work, kind, ident)
         refresh_customers(work, [ref_value(p.get("CustomerRef")) for p in (old, new) if p])
 
     def void(self, work: UnitOfWork, obj: dict) -> dict:
@@ -164,7 +182,7 @@ class PaymentType(EntityType):
         return {k: v for k, v in obj.items() if not k.startswith("_")}
 
 
-def _undeposited_funds(work: UnitOfWork) -> dict | None:
+def undeposited_funds(work: UnitOfWork) -> dict | None:
     for account in work.values("Account"):
         if account.get("AccountSubType") == "UndepositedFunds" and account.get("Active", True):
             return {"value": account["Id"]}

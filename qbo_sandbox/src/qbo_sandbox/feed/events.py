@@ -17,19 +17,28 @@ from datetime import UTC, datetime
 from qbo_sandbox.books.store import Change
 
 SIGNATURE_HEADER = "intuit-signature"
-# The webhooks page's entity list, narrowed to what the sandbox has (no TaxCode, CompanyInfo).
+# The webhooks page's entity list, narrowed to what the sandbox has (no TaxCode, CompanyInfo,
+# Attachable: the page does not list them).
 ENTITIES = frozenset(
     {
         "Account",
+        "Bill",
+        "Class",
+        "CreditMemo",
         "Customer",
+        "Department",
         "Employee",
+        "Estimate",
         "Invoice",
         "Item",
         "Payment",
         "PaymentMethod",
         "Preferences",
+        "RefundReceipt",
+        "SalesReceipt",
         "Term",
         "Vendor",
+        "VendorCredit",
     }
 )
 # Legacy operation -> CloudEvents type verb (voided/emailed are unverified names).

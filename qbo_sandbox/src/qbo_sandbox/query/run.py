@@ -84,6 +84,8 @@ def _getter(etype: EntityType, path: str) -> Callable[[Row], Any]:
     def get(row: Row) -> Any:
         value = row.get(canonical)
         for segment in rest:
+            if isinstance(value, list):  # AttachableRef.EntityRef...: its first element
+                value = value[0] if value else None
             if not isinstance(value, dict):
                 return None
             value = _lookup(value, segment)
