@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -49,10 +47,9 @@ def test_seed_data_is_deterministic():
         assert tables[0] == tables[1]
 
 
-def test_seeding_many_customers_is_quick_and_pages(sandbox, realm, api):
-    started = time.monotonic()
+def test_seeding_many_customers_numbers_them_and_pages(sandbox, realm, api):
+    # How fast seeding is belongs to bench/sandbox_query_bench.py, not to a timed test.
     result = sandbox.control.seed_customers(realm, 20_000)
-    assert time.monotonic() - started < 5
     assert result["created"] == 20_000
     assert api.rows("SELECT COUNT(*) FROM Customer")["totalCount"] == 20_029
     page = api.rows("SELECT * FROM Customer STARTPOSITION 19030 MAXRESULTS 1000")
