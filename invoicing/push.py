@@ -203,7 +203,7 @@ def fail(order: Order, exc: QuickBooksError) -> None:
 
 def _announce(signal, order: Order, **details) -> None:
     transaction.on_commit(
-        lambda: signal.send(Order, company_id=order.company_id, order_id=order.pk, **details)
+        lambda: signal.send_robust(Order, company_id=order.company_id, order_id=order.pk, **details)
     )
 
 

@@ -157,7 +157,7 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
 def _announce_paid(order: Order) -> None:
     status = order.payment_status
     transaction.on_commit(
-        lambda: order_paid.send(
+        lambda: order_paid.send_robust(
             Order, company_id=order.company_id, order_id=order.pk, payment_status=status
         )
     )

@@ -152,7 +152,8 @@ class QuickBooksConnectionAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
         "last_refreshed_at",
     ]
     list_filter = ["status", "environment"]
-    search_fields = ["company__name", "qbo_company_name", "realm_id"]
+    # The company model is the project's (QBO_COMPANY_MODEL): search what this app owns.
+    search_fields = ["qbo_company_name", "=realm_id"]
     list_select_related = ["company"]
     exclude = ["access_token_encrypted", "refresh_token_encrypted"]
     readonly_fields = [

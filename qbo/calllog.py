@@ -1,4 +1,4 @@
-"""Writes the QuickBooks call log (qbsync.models.QBOCall)."""
+"""Writes the QuickBooks call log (qbo.models.QBOCall)."""
 
 import logging
 

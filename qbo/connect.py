@@ -86,7 +86,7 @@ def _check_realm(company, realm_id: str, environment: str) -> None:
     existing = QuickBooksConnection.objects.filter(company=company).first()
     if existing and existing.connected_at and existing.realm_id != realm_id:
         raise ConnectError(
-            f"{company.name} was connected to a different QuickBooks company "
+            f"{company} was connected to a different QuickBooks company "
             f"({existing.qbo_company_name or existing.realm_id}). Its orders and customers "
             "belong to that one, so qbsync won't switch it to another.",
             status=409,
@@ -119,7 +119,9 @@ def finish_connect(*, user, session_key: str, params) -> QuickBooksConnection:
 
 def _connected(conn: QuickBooksConnection) -> None:
     """A company (re)connected: tell whoever listens (waiting pushes resume) and pull its data."""
-    connection_connected.send(QuickBooksConnection, company_id=conn.company_id, connection=conn)
+    connection_connected.send_robust(
+        QuickBooksConnection, company_id=conn.company_id, connection=conn
+    )
     try:
         sync_company_task.delay(conn.company_id)
     except Exception:  # the broker is down; the scheduled catch-up will run it
@@ -166,7 +168,7 @@ def disconnect_company(company) -> bool:
                     conn.refresh_token_encrypted, company_id=company.pk, field="refresh_token"
                 )
                 oauth.revoke(token, company_id=company.pk, environment=conn.environment)
-            except (QuickBooksError, vault.TokenDecryptError) as exc:
+            except QuickBooksError as exc:  # TokenDecryptError included
                 logger.warning("revoke failed for company %s: %s", company.pk, exc)
                 revoked = False
         conn.status = Status.DISCONNECTED
@@ -175,7 +177,7 @@ def disconnect_company(company) -> bool:
         conn.token_version += 1
         conn.save()
     logger.info("company %s disconnected QuickBooks (revoked=%s)", company.pk, revoked)
-    connection_disconnected.send(
+    connection_disconnected.send_robust(
         QuickBooksConnection, company_id=company.pk, connection=conn, revoked=revoked
     )
     return revoked

@@ -89,7 +89,8 @@ def sweep_webhook_deliveries() -> None:
         processed_at__isnull=True, received_at__lt=now - DELIVERY_LOST_AFTER
     ).values_list("pk", flat=True)
     for delivery_id in list(lost[:100]):
-        process_webhook_delivery(delivery_id)
+        # One message each: a delivery that fails can't stop the others (or this sweep).
+        process_webhook_delivery.delay(delivery_id)
     WebhookDelivery.objects.filter(processed_at__lt=now - DELIVERY_KEPT_FOR).delete()
 
 
@@ -136,11 +137,11 @@ def keep_connections_alive() -> None:
         hard_expiry_warned_at__gt=now - WARN_AGAIN_AFTER
     )
     for conn in expiring:
-        connection_expiring.send(
+        conn.hard_expiry_warned_at = now
+        conn.save(update_fields=["hard_expiry_warned_at", "updated_at"])
+        connection_expiring.send_robust(
             QuickBooksConnection,
             company_id=conn.company_id,
             connection=conn,
             expires_at=conn.refresh_hard_expires_at,
         )
-        conn.hard_expiry_warned_at = now
-        conn.save(update_fields=["hard_expiry_warned_at", "updated_at"])

@@ -1,7 +1,7 @@
 """How the core meets the project's tenancy: three small hooks, chosen by settings.
 
 - ``QBO_REQUEST_COMPANY(request) -> company | None``: the company a signed-in request works in;
-- ``QBO_CAN_MANAGE(user, company) -> bool``: may this user connect, disconnect and sync it;
+- ``QBO_CAN_MANAGE(user, company) -> bool``: may this user connect and disconnect it;
 - ``QBO_USER_COMPANIES(user) -> iterable of company pks`` (a queryset is best): which
   companies' rows a staff user who isn't a superuser sees in the admin.
 

@@ -157,7 +157,7 @@ def _set_needs_reauth(conn: QuickBooksConnection, reason: str, intuit_tid: str =
     logger.warning("QuickBooks connection of company %s needs reconnecting", conn.company_id)
     if first_time:
         transaction.on_commit(
-            lambda: connection_needs_reconnect.send(
+            lambda: connection_needs_reconnect.send_robust(
                 QuickBooksConnection, company_id=conn.company_id, connection=conn, reason=reason
             )
         )

@@ -1,6 +1,6 @@
 """The QuickBooks settings page, the OAuth connect / callback / disconnect views, Intuit's
 Disconnect URL and the webhook receiver. The company is the request's (QBO_REQUEST_COMPANY);
-only its managers (QBO_CAN_MANAGE) connect, disconnect or sync it."""
+only its managers (QBO_CAN_MANAGE) connect or disconnect it; anyone in it may ask for a sync."""
 
 import logging
 import time
@@ -201,8 +201,12 @@ def disconnect(request):
 @require_GET
 def disconnected(request):
     """Intuit's Disconnect URL. Anyone can call it, so it changes nothing by itself."""
-    realm_id = request.GET.get("realmId", "")[:32]
-    connection = QuickBooksConnection.objects.filter(realm_id=realm_id, status="connected").first()
+    realm_id = request.GET.get("realmId", "")
+    connection = None
+    if webhooks.is_realm_id(realm_id):  # anything else (a NUL byte, say) is no realm of ours
+        connection = QuickBooksConnection.objects.filter(
+            realm_id=realm_id, status="connected"
+        ).first()
     if connection and cache.add(f"qbo:verify:{realm_id}", 1, timeout=600):
         verify_connection.delay(connection.pk)
     return render(request, "qbo/disconnected.html")

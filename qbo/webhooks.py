@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -68,10 +68,25 @@ def verify_signature(body: bytes, signature: str | None, verifier_token: str | N
 
 
 def _time(value) -> datetime | None:
-    try:
-        return parse_time(value) if isinstance(value, str) else None
-    except ValueError:
+    """An event's time, if it is a sane one (aware, UTC, 1900-2100); None otherwise: a
+    stranger's year 9999 must not overflow a column or a later read of it."""
+    if not isinstance(value, str) or len(value) > 64:
         return None
+    try:
+        moment = parse_time(value)
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if 1900 <= moment.year <= 2100 else None
+
+
+def is_realm_id(value: str) -> bool:
+    """A QuickBooks realm id as Intuit writes them (digits)."""
+    return bool(_REALM.fullmatch(value))
 
 
 class InvalidEvent(ValueError):
@@ -118,6 +133,7 @@ _CLOUD_TYPE = re.compile(r"qbo\.([A-Za-z]{1,40})\.([A-Za-z]{1,20})\.v[0-9]{1,3}"
 _ENTITY = re.compile(r"[A-Za-z]{1,40}")
 _OPERATION = re.compile(r"[A-Za-z]{1,20}")
 _REALM = re.compile(r"[0-9]{1,32}")
+_EVENT_ID = re.compile(r"[!-~]{1,200}")  # printable ASCII, no spaces or control characters
 _OBJECT_ID = re.compile(r"[0-9A-Za-z-]{1,32}")
 
 
@@ -146,8 +162,8 @@ def _cloud_event(item) -> Event:
     if not match:
         raise InvalidEvent("unknown CloudEvents type")
     event_id = item.get("id")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 200:
-        raise InvalidEvent("no event id of at most 200 characters")
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        raise InvalidEvent("no event id of 1-200 printable characters")
     data = item.get("data") if isinstance(item.get("data"), dict) else {}
     deleted = data.get("deletedid") or data.get("deletedId") or ""
     return Event(

@@ -58,6 +58,8 @@ LONG = "9" * 200
         {"type": "qbo." + "x" * 41 + ".updated.v1"},
         {"data": {"deletedid": LONG}},
         {"intuitentityid": ["1"]},
+        {"id": "evt-\u0000-nul"},
+        {"id": "evt with spaces"},
     ],
     ids=lambda bad: next(iter(bad)),
 )
@@ -87,6 +89,24 @@ def test_one_bad_legacy_entity_loses_none_of_its_neighbours(client, realm, bad):
     body = legacy(realm, [entity("1"), {**entity("2"), **bad}, entity("3")])
     assert post(client, body, sign(body)).status_code == 200
     assert sorted(WebhookEvent.objects.values_list("entity_id", flat=True)) == ["1", "3"]
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "2026-13-45", "x" * 100]
+)
+def test_an_impossible_event_time_is_dropped_not_stored(client, realm, when):
+    body = json.dumps(
+        [{**json.loads(cloud_events(realm, ("customer", "1", "updated")))[0], "time": when}]
+    ).encode()
+    assert post(client, body, sign(body)).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.occurred_at is None
+    event.refresh_from_db()  # and it reads back
+
+
+def test_intuits_disconnect_url_takes_only_realm_ids(client, realm):
+    for junk in ["%00", "1%002", "x" * 300, REALM + "%00"]:
+        assert client.get(f"/quickbooks/disconnected/?realmId={junk}").status_code == 200
 
 
 def test_lower_case_entity_names_are_spelt_as_intuit_does(client, realm):
@@ -130,13 +150,18 @@ def realm_company() -> int:
     return QuickBooksConnection.objects.get(realm_id=REALM).company_id
 
 
-def test_a_kept_delivery_whose_doorbell_was_lost_is_read_by_the_sweeper(realm):
+def test_a_kept_delivery_whose_doorbell_was_lost_is_read_by_the_sweeper(realm, published_tasks):
     body = legacy(realm, [entity(str(n)) for n in range(2_000)])
     delivery = webhooks.keep_delivery(body)
+    fresh = webhooks.keep_delivery(legacy(realm, [entity("9")]))  # its own message is coming
     WebhookDelivery.objects.filter(pk=delivery.pk).update(received_at="2026-01-01T00:00:00Z")
     tasks.sweep_webhook_deliveries()
+    # One message per lost delivery, so one that fails can't hold up the others.
+    assert published_tasks == [("qbo.tasks.process_webhook_delivery", (delivery.pk,))]
+    tasks.process_webhook_delivery(delivery.pk)
     assert WebhookEvent.objects.count() == 2_000
-    assert WebhookDelivery.objects.get().processed_at is not None
+    assert WebhookDelivery.objects.get(pk=delivery.pk).processed_at is not None
+    assert WebhookDelivery.objects.get(pk=fresh.pk).processed_at is None
 
 
 def test_a_delivery_over_the_limit_is_413_and_an_unsigned_big_one_401(client, realm, settings):
