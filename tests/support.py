@@ -66,18 +66,21 @@ def start_sandbox(**options):
 
 
 def connect_through_consent(client, server, realm_id=None, approve=True):
-    """What a user does: Connect, the sandbox's consent page, back to our callback."""
+    """What a user does: Connect, the sandbox's consent page, back to our callback — on the
+    host Intuit returns to (QBO_REDIRECT_URI's), as a user's browser would be."""
     from urllib.parse import urlsplit
 
     import requests
+    from django.conf import settings
     from qbo_sandbox.testing import authorize
 
-    start = client.post("/settings/quickbooks/connect/")
+    host = urlsplit(settings.QBO_REDIRECT_URI).netloc or "testserver"
+    start = client.post("/settings/quickbooks/connect/", HTTP_HOST=host)
     assert start.status_code == 302, start.content
     location = authorize(requests.Session(), start["Location"], realm_id=realm_id, approve=approve)
     callback = urlsplit(location)
     assert callback.path == "/settings/quickbooks/callback/"
-    return client.get(f"{callback.path}?{callback.query}")
+    return client.get(f"{callback.path}?{callback.query}", HTTP_HOST=host)
 
 
 def order_post(*lines: dict, **fields) -> dict:
