@@ -87,14 +87,17 @@ def serve(port: int, **env: str) -> subprocess.Popen:
         "/dev/null",
         "qbsync.wsgi",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             if time.monotonic() > deadline or process.poll() is not None:
+                process.terminate()
                 raise SystemExit("gunicorn did not start") from None
             time.sleep(0.2)
 
