@@ -17,7 +17,15 @@ from qbo_sandbox.books.store import UnitOfWork
 from qbo_sandbox.entities import schema
 from qbo_sandbox.entities.base import EntityType, ref_value
 
-LINKABLE_KINDS = ("transaction", "name", "list")
+# Anything but the company's singletons can carry an attachment (names, lists, transactions).
+NOT_LINKABLE = ("CompanyInfo", "Preferences")
+
+
+def _linkable(name: str) -> str | None:
+    """The entity's own spelling ("invoice" -> "Invoice"), if attachments may link to it.
+    (By the schema's names: the entity registry imports this module.)"""
+    found = next((known for known in schema.ENTITIES if known.lower() == name.lower()), None)
+    return None if found in NOT_LINKABLE else found
 
 
 class AttachableType(EntityType):
@@ -40,23 +48,21 @@ class AttachableType(EntityType):
     def build(
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
     ) -> dict:
-        from qbo_sandbox.entities import entity_type  # the registry imports this module
-
         if not data.get("Note") and not data.get("FileName") and not data.get("_content"):
             # Unverified element: a metadata-only attachable is a note.
             raise errors.required_param("Note")
         refs = []
         for ref in data.get("AttachableRef") or []:
             entity_ref = (ref or {}).get("EntityRef") or {}
-            etype = entity_type(str(entity_ref.get("type", "")))
+            name = _linkable(str(entity_ref.get("type", "")))
             ident = ref_value(entity_ref)
-            if ident is None or etype is None:
+            if ident is None or name is None:
                 raise errors.required_param("AttachableRef.EntityRef")
             if not ident.isdigit():
                 raise errors.invalid_id(ident, "AttachableRef.EntityRef.value")
-            if etype.kind not in LINKABLE_KINDS or work.get(etype.name, ident) is None:
-                raise errors.object_not_found(etype.name, ident)
-            entity_ref = {"type": etype.name, "value": ident}
+            if work.get(name, ident) is None:
+                raise errors.object_not_found(name, ident)
+            entity_ref = {"type": name, "value": ident}
             refs.append({"IncludeOnSend": False, **ref, "EntityRef": entity_ref})
         obj = {**data, "AttachableRef": refs}
         if existing is not None and "_content" not in obj and "_content" in existing:
