@@ -1,6 +1,7 @@
 """Attempt limits for logging in, signing up and asking for a password reset.
 
-Counted in Django's cache (Redis when REDIS_URL is set) in fixed windows, three ways:
+Counted in Django's cache (Redis when REDIS_URL is set) in fixed windows, the current one and
+the one before it together (so a burst can't straddle a window's turn), three ways:
 per account and client address, per account from anywhere, per client address. The
 account-and-address limit is the lowest, so one address can never spend an account's own
 (higher) limit: an attacker at one address locks only themselves out, not the real user.
@@ -42,8 +43,9 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _keys(action: str, request, account: str) -> dict[str, str]:
-    window = int(time.time() // settings.THROTTLE_WINDOW)
+def _keys(action: str, request, account: str, *, back: int = 0) -> dict[str, str]:
+    """The counters' keys in the current window (or `back` windows before it)."""
+    window = int(time.time() // settings.THROTTLE_WINDOW) - back
     account = (account or "").strip().casefold()
     address = client_address(request)
 
@@ -66,9 +68,12 @@ def _seconds_left() -> int:
 def wait_for(action: str, request, account: str) -> int:
     """Seconds until `account` may try `action` again from this client; 0 if it may now."""
     limits = _limits()
-    counts = cache.get_many(list(_keys(action, request, account).values()))
-    for scope, key in _keys(action, request, account).items():
-        if counts.get(key, 0) >= getattr(limits, scope):
+    now, before = _keys(action, request, account), _keys(action, request, account, back=1)
+    counts = cache.get_many([*now.values(), *before.values()])
+    # The previous window's attempts count too, so the turn of a window never hands out a
+    # fresh allowance in the middle of a burst: a limit holds over 1-2 windows.
+    for scope, key in now.items():
+        if counts.get(key, 0) + counts.get(before[scope], 0) >= getattr(limits, scope):
             return _seconds_left()
     return 0
 
@@ -87,7 +92,8 @@ def record(action: str, request, account: str) -> None:
 
 def forget(action: str, request, account: str) -> None:
     """A successful login clears that account's count from this client."""
-    cache.delete(_keys(action, request, account)["account_address"])
+    for back in (0, 1):
+        cache.delete(_keys(action, request, account, back=back)["account_address"])
 
 
 def too_many_attempts(request, seconds: int):

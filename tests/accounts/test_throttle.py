@@ -1,6 +1,8 @@
 """Guessing passwords: attempts are limited per account and address, per account, per address,
 on the site login, the admin login, sign-up and the password reset form."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core import mail
 
@@ -99,3 +101,13 @@ def test_sign_up_is_limited_like_login(client):
 
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
     assert "Too many attempts, try again in" in answers[-1].text
+
+
+def test_the_turn_of_a_window_gives_no_fresh_allowance(client, user, settings, monkeypatch):
+    now = [1_000_000 * settings.THROTTLE_WINDOW - 1.0]  # a second before a window turns
+    monkeypatch.setattr("accounts.throttle.time", SimpleNamespace(time=lambda: now[0]))
+    for n in range(4):
+        assert log_in(client, f"guess-{n}").status_code == 200
+    now[0] += 2.0  # the next window
+    assert log_in(client, "guess-4").status_code == 200
+    assert log_in(client, "pw-alice-1").status_code == 429  # 5 in the last two windows
