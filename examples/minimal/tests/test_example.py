@@ -45,16 +45,18 @@ def _wait_for(condition, seconds: float = 15.0):
     return found
 
 
-def test_connect_sync_and_webhook(client, sandbox, django_user_model):
+def test_connect_sync_and_webhook(client, sandbox, django_user_model, settings):
     owner = django_user_model.objects.create_user(username="owner", password="pw-owner-1")
     shop = Shop.objects.create(name="Corner Shop", owner=owner)
     realm = next(iter(sandbox.state.companies))
     client.force_login(owner)
 
-    start = client.post("/settings/quickbooks/connect/")
+    # On the host Intuit returns to (QBO_REDIRECT_URI's), as the owner's browser would be.
+    host = urlsplit(settings.QBO_REDIRECT_URI).netloc
+    start = client.post("/settings/quickbooks/connect/", HTTP_HOST=host)
     assert start.status_code == 302
     callback = urlsplit(authorize(requests.Session(), start["Location"], realm_id=realm))
-    assert client.get(f"{callback.path}?{callback.query}").status_code == 302
+    assert client.get(f"{callback.path}?{callback.query}", HTTP_HOST=host).status_code == 302
 
     connection = QuickBooksConnection.objects.get(company=shop)
     assert connection.is_connected and connection.realm_id == realm
@@ -62,7 +64,7 @@ def test_connect_sync_and_webhook(client, sandbox, django_user_model):
     assert any("query" in entry["path"] for entry in in_quickbooks)
     names = set(Contact.objects.filter(shop=shop).values_list("name", flat=True))
     assert "Amy's Bird Sanctuary" in names and len(names) > 20
-    page = client.get("/settings/quickbooks/")
+    page = client.get("/settings/quickbooks/", HTTP_HOST=host)
     assert page.status_code == 200 and b"Connected" in page.content
 
     with open_client(shop) as qb:
