@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -339,6 +340,38 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TASK_ALWAYS_EAGER = False
+# Queues that keep urgent work urgent: a backlog of imports (pulls) must never delay an
+# invoice (pushes) or a webhook's settling. Each queue gets its own workers (Procfile.dev,
+# docker-compose.yml); every task is routed by name (doorbells are rung by name too:
+# invoicing/drains.py send_task), and tests/qbsync/test_queues.py holds every registered task
+# to a route here. An unrouted task lands on housekeeping, which some worker always reads.
+QUEUE_PUSHES, QUEUE_PULLS, QUEUE_WEBHOOKS, QUEUE_HOUSEKEEPING = (
+    "pushes",
+    "pulls",
+    "webhooks",
+    "housekeeping",
+)
+# A worker started without -Q reads all of them (one worker, as `make run` starts, does all).
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in (QUEUE_PUSHES, QUEUE_PULLS, QUEUE_WEBHOOKS, QUEUE_HOUSEKEEPING)
+]
+CELERY_TASK_DEFAULT_QUEUE = QUEUE_HOUSEKEEPING
+CELERY_TASK_ROUTES = {
+    # Orders to invoices: a customer is waiting on these.
+    "invoicing.tasks.push_company": {"queue": QUEUE_PUSHES},
+    # Pulls: catch-ups, first imports, reconciles (long, and many at once).
+    "qbo.tasks.sync_company": {"queue": QUEUE_PULLS},
+    # Webhook settling: a large delivery's events, then a debounced sync of who they concern.
+    "qbo.tasks.process_webhook_delivery": {"queue": QUEUE_WEBHOOKS},
+    "qbo.tasks.process_webhook_events": {"queue": QUEUE_WEBHOOKS},
+    # Housekeeping: beat's fan-outs and sweeps (quick; they only ring other queues' bells).
+    "invoicing.tasks.sweep_pending_orders": {"queue": QUEUE_HOUSEKEEPING},
+    "qbo.tasks.catch_up_all_companies": {"queue": QUEUE_HOUSEKEEPING},
+    "qbo.tasks.reconcile_all_companies": {"queue": QUEUE_HOUSEKEEPING},
+    "qbo.tasks.sweep_webhook_deliveries": {"queue": QUEUE_HOUSEKEEPING},
+    "qbo.tasks.keep_connections_alive": {"queue": QUEUE_HOUSEKEEPING},
+    "qbo.tasks.verify_connection": {"queue": QUEUE_HOUSEKEEPING},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The static schedule; each entry is added with the task it runs.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -9,7 +9,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+WORKERS = ["worker-pushes", "worker-pulls", "worker-webhooks", "worker-housekeeping"]
+APP_SERVICES = ["migrate", "web", *WORKERS, "beat"]
 
 
 def _module_exists(dotted: str) -> bool:
@@ -54,21 +55,25 @@ def test_each_command_refers_to_real_code():
             and _module_exists(c[-1])
             and (ROOT / c[c.index("--config") + 1]).exists()
         ),
-        "worker": lambda c: c[:3] == ["celery", "-A", "qbsync"] and _module_exists("qbsync.celery"),
+        **{
+            name: lambda c: (
+                c[:4] == ["celery", "-A", "qbsync", "worker"] and _module_exists("qbsync.celery")
+            )
+            for name in WORKERS
+        },
         "beat": lambda c: c[:3] == ["celery", "-A", "qbsync"] and "beat" in c,
         "sandbox": lambda c: c[0] == "qbo-sandbox" and "--webhook-url" in c,
     }
     for name, check in checks.items():
         command = [str(part) for part in SERVICES[name]["command"]]
         assert check(command), f"{name}: {command}"
-    assert "worker" in SERVICES["worker"]["command"]
 
 
 def test_health_checks_and_dependencies():
     for name in ("postgres", "redis", "web"):
         assert "healthcheck" in SERVICES[name]
     assert "/healthz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         depends = SERVICES[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -77,7 +82,7 @@ def test_health_checks_and_dependencies():
 
 def test_sandbox_only_in_dev_profile():
     assert SERVICES["sandbox"]["profiles"] == ["dev"]
-    for name in ("web", "worker", "beat", "postgres", "redis"):
+    for name in ("web", *WORKERS, "beat", "postgres", "redis"):
         assert "profiles" not in SERVICES[name]
 
 
