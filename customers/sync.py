@@ -1,4 +1,4 @@
-"""QBO Customer JSON ⇄ the customers mirror. Bulk, idempotent upserts (one statement per page)."""
+"""QBO Customer JSON ⇄ the customers mirror. Bulk, idempotent upserts (qbo.bulk: one a page)."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -6,6 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from customers.models import Customer
+from qbo import bulk
 from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
@@ -63,20 +64,15 @@ def customer_fields(data: dict) -> dict:
 
 
 def upsert_customers(company_id: int, objects: Iterable[dict]) -> int:
-    """Insert or update mirror rows for QBO customers, in one statement."""
+    """Insert or update mirror rows for QBO customers, in one statement (qbo.bulk)."""
     now = timezone.now()
     rows = [
-        Customer(company_id=company_id, synced_at=now, **customer_fields(data))
+        {"company_id": company_id, "synced_at": now, **customer_fields(data)}
         for data in latest_by_id(list(objects))
     ]
-    if rows:
-        Customer.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["company", "qbo_id"],
-            update_fields=UPDATED_FIELDS,
-        )
-    return len(rows)
+    return bulk.upsert(
+        Customer, rows, unique_fields=["company", "qbo_id"], update_fields=UPDATED_FIELDS
+    )
 
 
 def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str]) -> int:

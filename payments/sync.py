@@ -9,6 +9,7 @@ from django.utils import timezone
 from customers.models import Customer
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
+from qbo import bulk
 from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
@@ -66,24 +67,23 @@ def upsert_payments(company_id: int, objects: list[dict]) -> int:
     if not objects:
         return 0
     now = timezone.now()
-    rows = [Payment(company_id=company_id, synced_at=now, **payment_fields(o)) for o in objects]
+    rows = [{"company_id": company_id, "synced_at": now, **payment_fields(o)} for o in objects]
     customers = dict(
         Customer.objects.filter(
-            company_id=company_id, qbo_id__in={r.customer_qbo_id for r in rows}
+            company_id=company_id, qbo_id__in={r["customer_qbo_id"] for r in rows}
         ).values_list("qbo_id", "pk")
     )
     for row in rows:
-        row.customer_id = customers.get(row.customer_qbo_id)
-    Payment.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["company", "qbo_id"],
-        update_fields=UPDATED_FIELDS,
-    )
+        row["customer_id"] = customers.get(row["customer_qbo_id"])
+    # The shared bulk path (qbo.bulk); it hands back each payment's pk for its applications.
     ids = dict(
-        Payment.objects.filter(
-            company_id=company_id, qbo_id__in=[r.qbo_id for r in rows]
-        ).values_list("qbo_id", "pk")
+        bulk.upsert(
+            Payment,
+            rows,
+            unique_fields=["company", "qbo_id"],
+            update_fields=UPDATED_FIELDS,
+            returning=["qbo_id", "id"],
+        )
     )
     links = {str(o["Id"]): applications(o) for o in objects}
     orders = dict(

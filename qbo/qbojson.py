@@ -13,8 +13,17 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A copy with every Decimal turned back into a JSON number (for JSONField storage)."""
+    # Imports run this over every object; scalars (most values) are passed without a call.
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _SCALARS else plain(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [item if type(item) in _SCALARS else plain(item) for item in value]
     if isinstance(value, Decimal):
         return _number(value)
     if isinstance(value, dict):

@@ -14,5 +14,6 @@ connection_needs_reconnect = Signal()
 connection_disconnected = Signal()
 # Intuit's five-year limit on the grant is near: connection=, expires_at=
 connection_expiring = Signal()
-# A sync applied a page of an entity's changes: entity= (the QBO name), rows=
+# A sync applied an entity's changes (a CDC page, a resync, or a whole full import, once
+# after its last page): entity= (the QBO name), rows=
 entity_synced = Signal()

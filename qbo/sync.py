@@ -55,12 +55,17 @@ def full_import(qb: QBOClient, cursor: SyncCursor) -> int:
     cursor.state, cursor.import_total, cursor.import_done = SyncCursor.State.IMPORTING, total, 0
     cursor.save(update_fields=["state", "import_total", "import_done", "updated_at"])
     seen: set[str] = set()
+    rows = 0
+    # Three statements a page: the call log's row, the page's upsert, the progress. Receivers
+    # of entity_synced hear once, after the last page (not once a page: each would add its
+    # own statements to every page of a 100,000-row import).
     for objects in qb.query_pages(entity.name, _where(entity), order_by="Id"):
-        _apply(cursor.company_id, entity, objects)
+        rows += entity.apply(cursor.company_id, objects)
         seen.update(str(obj["Id"]) for obj in objects)
         cursor.import_done = len(seen)
         cursor.import_total = max(total, cursor.import_done)
         cursor.save(update_fields=["import_done", "import_total", "updated_at"])
+    entity_synced.send(SyncCursor, company_id=cursor.company_id, entity=entity.name, rows=rows)
     entity.mark_missing(cursor.company_id, seen, begun)
     cursor.high_water = started
     return len(seen)

@@ -1,0 +1,140 @@
+"""The shared upsert path every synced entity's rows take: one statement per page.
+
+On PostgreSQL a page of rows goes to the server as one JSON document and is expanded there
+(``INSERT … SELECT … FROM jsonb_to_recordset(%s) … ON CONFLICT … DO UPDATE``): the whole page
+is one parameter, serialised by orjson, instead of a model instance and a bound
+parameter per column per row (Django's bulk_create spends most of an import's local time
+building and escaping those). Elsewhere (SQLite) it is Django's bulk_create, which is correct
+if slower. Rows are plain dicts keyed by field attname (``company_id``) or name; a concrete
+field a row leaves out gets its default (auto_now fields: now), as bulk_create would.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache
+from uuid import UUID
+
+import orjson
+from django.db import connections, models, router
+from django.utils import timezone
+
+
+def _encode(value):
+    """What json.dumps can't write itself; PostgreSQL parses each into its column's type."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):  # (orjson writes these itself)
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"cannot send {type(value).__name__} to the database in bulk")
+
+
+@cache
+def _plan(model: type[models.Model], vendor_key: str, unique: tuple, updates: tuple, ret: tuple):
+    """The statement for a model and a set of columns (built once per process)."""
+    connection = connections[vendor_key]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    fields = [f for f in fields if not getattr(f, "generated", False)]
+    record = ", ".join(f"{quote(f.attname)} {f.db_type(connection)}" for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields)
+    selected = ", ".join(quote(f.attname) for f in fields)
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
+    assignments = ", ".join(
+        f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}"
+        for name in updates
+    )
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names are quoted
+        f"SELECT {selected} FROM jsonb_to_recordset(%s::jsonb) AS r({record}) "
+        f"ON CONFLICT ({conflict}) DO "
+        + (f"UPDATE SET {assignments}" if assignments else "NOTHING")
+    )
+    if ret:
+        sql += " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in ret)
+    known = {f.attname: f for f in fields} | {f.name: f for f in fields}
+    return sql, fields, known
+
+
+def _defaults(fields, now) -> dict:
+    defaults = {}
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            defaults[field.attname] = now
+        else:  # its default, or "" for text and None for the rest, as Django's save gives
+            defaults[field.attname] = field.get_default()
+    return defaults
+
+
+def upsert(
+    model: type[models.Model],
+    rows: list[dict],
+    *,
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    returning: Sequence[str] = (),
+) -> list[tuple] | int:
+    """Insert rows, or update `update_fields` of the row with the same `unique_fields`.
+
+    Returns the number of rows sent, or with `returning` a tuple of those fields per row
+    written (in no particular order). Rows must not repeat a unique key (one INSERT … ON
+    CONFLICT can't touch a row twice).
+    """
+    if not rows:
+        return [] if returning else 0
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return _fallback(model, rows, unique_fields, update_fields, returning)
+    sql, fields, known = _plan(
+        model, alias, tuple(unique_fields), tuple(update_fields), tuple(returning)
+    )
+    defaults = _defaults(fields, timezone.now())
+    page = []
+    for row in rows:
+        if not row.keys() <= defaults.keys():
+            row = _by_attname(row, known)
+        page.append({**defaults, **row})
+    document = orjson.dumps(page, default=_encode).decode()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
+        return cursor.fetchall() if returning else len(rows)
+
+
+def _by_attname(row: dict, known: dict) -> dict:
+    result = {}
+    for key, value in row.items():
+        field = known.get(key)
+        if field is None:
+            raise ValueError(f"no column for {key!r}")
+        if isinstance(value, models.Model):
+            value = value.pk
+        result[field.attname] = value
+    return result
+
+
+def _fallback(model, rows, unique_fields, update_fields, returning):
+    """Django's own bulk upsert (SQLite and others)."""
+    manager = model._default_manager
+    fields = model._meta.concrete_fields
+    known = {f.attname: f for f in fields} | {f.name: f for f in fields}
+    objects = [model(**_by_attname(row, known)) for row in rows]
+    manager.bulk_create(
+        objects,
+        update_conflicts=True,
+        unique_fields=list(unique_fields),
+        update_fields=list(update_fields),
+    )
+    if not returning:
+        return len(objects)
+    # Read them back by their unique key: the rows of one page share all of it but the last
+    # field (a company's rows, keyed by QBO id), which is what every synced entity sends.
+    *scope, last = (model._meta.get_field(name).attname for name in unique_fields)
+    scoped = {name: getattr(objects[0], name) for name in scope}
+    wanted = {getattr(obj, last) for obj in objects}
+    if any(getattr(obj, n) != v for obj in objects for n, v in scoped.items()):
+        raise ValueError("returning= needs rows that share all but the last unique field")
+    return list(manager.filter(**scoped, **{f"{last}__in": wanted}).values_list(*returning))
