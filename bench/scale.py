@@ -325,6 +325,7 @@ def webhook_stream(url: str, realms: list[str], rate: float, stop_at: float, rng
     """Deliveries on a fixed schedule (not waiting for answers): (seconds, status) each."""
     answers, lock = [], threading.Lock()
     session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
 
     def one(body: bytes) -> None:
         started = time.perf_counter()

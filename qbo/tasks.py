@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from qbo import sync, tokens, webhooks
+from qbo.conf import qbo_settings
 from qbo.errors import QuickBooksError
 from qbo.models import QuickBooksConnection, WebhookDelivery
 from qbo.signals import connection_expiring
@@ -27,9 +28,14 @@ DELIVERY_LOST_AFTER = timedelta(seconds=60)
 DELIVERY_KEPT_FOR = timedelta(days=7)
 
 
+def _queued_key(company_id: int) -> str:
+    return f"qbo:sync:queued:{company_id}"
+
+
 @shared_task(name="qbo.tasks.sync_company")
 def sync_company_task(company_id: int, full: bool = False) -> None:
     """Pull a company's changes from QBO (a full import the first time)."""
+    cache.delete(_queued_key(company_id))
     try:
         sync.sync_company(company_id, full=full)
     except sync.SyncBusy:
@@ -102,9 +108,21 @@ def _connected_companies():
 
 @shared_task(name="qbo.tasks.catch_up_all_companies")
 def catch_up_all_companies() -> None:
-    """Every N minutes: an incremental sync per connected company (skipping reconnects)."""
+    """Every N minutes: an incremental sync per connected company (skipping reconnects).
+
+    A company whose sync from an earlier round is still waiting in the queue gets no second
+    one: however far behind the workers fall, the pulls queue holds at most one catch-up per
+    company (the scale run's first break: rounds slower than the interval piled up). The mark
+    lapses after a few intervals, so a lost message only delays a company, never drops it."""
+    lapse = int(qbo_settings.SYNC_INTERVAL_MINUTES * 60 * 3)
     for company_id in _connected_companies():
-        sync_company_task.delay(company_id)
+        if not cache.add(_queued_key(company_id), 1, timeout=lapse):
+            continue
+        try:
+            sync_company_task.delay(company_id)
+        except Exception:
+            cache.delete(_queued_key(company_id))
+            raise
 
 
 @shared_task(name="qbo.tasks.reconcile_all_companies")
