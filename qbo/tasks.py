@@ -32,6 +32,12 @@ def _queued_key(company_id: int) -> str:
     return f"qbo:sync:queued:{company_id}"
 
 
+def _mark_lapse() -> int:
+    """How long a "sync already queued" mark holds if its message never runs (lost): a few
+    catch-up intervals, so a lost message delays a company but never drops it."""
+    return int(qbo_settings.SYNC_INTERVAL_MINUTES * 60 * 3)
+
+
 @shared_task(name="qbo.tasks.sync_company")
 def sync_company_task(company_id: int, full: bool = False) -> None:
     """Pull a company's changes from QBO (a full import the first time)."""
@@ -49,8 +55,14 @@ def _debounce_key(company_id: int) -> str:
 
 
 def schedule_webhook_sync(company_id: int, countdown: float = WEBHOOK_DEBOUNCE) -> None:
-    """Coalesce a burst of webhook deliveries into one sync a moment later."""
-    if not cache.add(_debounce_key(company_id), 1, timeout=60):
+    """Coalesce a burst of webhook deliveries into one sync a moment later.
+
+    One waits per company until it starts (the mark is held until then, not a fixed minute:
+    behind a backlog a minute's mark let duplicates pile up), and none is queued while the
+    company's catch-up is still queued: that sync starts later and settles these events."""
+    if cache.get(_queued_key(company_id)):
+        return
+    if not cache.add(_debounce_key(company_id), 1, timeout=_mark_lapse()):
         return
     try:
         process_webhook_events.apply_async((company_id,), countdown=countdown)
@@ -112,11 +124,9 @@ def catch_up_all_companies() -> None:
 
     A company whose sync from an earlier round is still waiting in the queue gets no second
     one: however far behind the workers fall, the pulls queue holds at most one catch-up per
-    company (the scale run's first break: rounds slower than the interval piled up). The mark
-    lapses after a few intervals, so a lost message only delays a company, never drops it."""
-    lapse = int(qbo_settings.SYNC_INTERVAL_MINUTES * 60 * 3)
+    company (the scale run's first break: rounds slower than the interval piled up)."""
     for company_id in _connected_companies():
-        if not cache.add(_queued_key(company_id), 1, timeout=lapse):
+        if not cache.add(_queued_key(company_id), 1, timeout=_mark_lapse()):
             continue
         try:
             sync_company_task.delay(company_id)

@@ -36,3 +36,19 @@ def test_once_its_sync_starts_the_next_round_queues_it_again(published_tasks, co
     tasks.catch_up_all_companies()
     synced = [args for name, args in published_tasks if name == SYNC]
     assert synced == [(connected.company_id,), (connected.company_id,)]
+
+
+WEBHOOK_SYNC = "qbo.tasks.process_webhook_events"
+
+
+def test_webhooks_queue_one_sync_and_none_while_a_catch_up_is_queued(published_tasks):
+    alone, behind = _connect("Alone", "9005"), _connect("Behind", "9006")
+    tasks.schedule_webhook_sync(alone.pk)
+    tasks.schedule_webhook_sync(alone.pk)  # a second delivery before the first sync starts
+    QuickBooksConnection.objects.filter(company=alone).update(
+        status=QuickBooksConnection.Status.DISCONNECTED
+    )
+    tasks.catch_up_all_companies()  # queues Behind's catch-up (Alone is no longer connected)
+    tasks.schedule_webhook_sync(behind.pk)  # that queued catch-up will settle it
+    assert [args for name, args in published_tasks if name == WEBHOOK_SYNC] == [(alone.pk,)]
+    assert [args for name, args in published_tasks if name == SYNC] == [(behind.pk,)]
