@@ -64,7 +64,7 @@ class Config:
     small_orders: int = 3
     webhook_rate: float = 20.0
     probes: int = 10  # small tenants measured alone first, then under load
-    settle_timeout: float = 900.0
+    settle_timeout: float = 600.0
     out: str = "var/scale"
     seed: int = 19
 
@@ -90,9 +90,11 @@ def layout(workers: int) -> list[str]:
     """Which queues each worker process reads: pushes never share a worker with pulls."""
     if workers <= 1:
         return [",".join(QUEUES)]
+    # Webhook settling is a sync: it reads QuickBooks like a catch-up, so it sits with the
+    # pulls; pushes (and beat's quick sweeps) keep a worker to themselves.
     if workers == 2:
-        return ["pushes,webhooks,housekeeping", "pulls"]
-    return ["pushes,housekeeping", "webhooks", *["pulls"] * (workers - 2)]
+        return ["pushes,housekeeping", "pulls,webhooks"]
+    return ["pushes,housekeeping", "webhooks,pulls", *["pulls,webhooks"] * (workers - 2)]
 
 
 # --- the tenants ------------------------------------------------------------------------------
@@ -289,14 +291,22 @@ def order_latencies(ids: list[int]) -> list[float] | None:
     return [(r["synced_at"] - r["created_at"]).total_seconds() for r in rows if r["synced_at"]]
 
 
-def wait_orders(ids: list[int], timeout: float) -> list[float]:
+def wait_orders(ids: list[int], timeout: float, *, required: bool = True) -> list[float]:
+    """Latencies once every order settled; past the timeout, those that did (the exactly-once
+    check counts the rest as lost) unless they are required."""
+    from invoicing.models import Order
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = order_latencies(ids)
         if got is not None:
             return got
         time.sleep(0.5)
-    raise SystemExit(f"{len(ids)} orders did not settle in {timeout:.0f}s")
+    if required:
+        raise SystemExit(f"{len(ids)} orders did not settle in {timeout:.0f}s")
+    rows = Order.objects.filter(pk__in=ids, push_status="synced").values("created_at", "synced_at")
+    print(f"of {len(ids)} orders, {len(rows)} settled within {timeout:.0f}s")
+    return [(r["synced_at"] - r["created_at"]).total_seconds() for r in rows]
 
 
 def sign(body: bytes) -> str:
@@ -630,9 +640,9 @@ def run(config: Config) -> dict:
                 answers = hooks.result()
             loaded_ids.extend(probe_ids)
             load_stopped = datetime.now(UTC)
-            loaded = wait_orders(loaded_ids, config.settle_timeout)
+            loaded = wait_orders(loaded_ids, config.settle_timeout, required=False)
             probed = order_latencies(probe_ids) or []
-            wait_orders(backlog_ids, config.settle_timeout)
+            wait_orders(backlog_ids, config.settle_timeout, required=False)
             settled_at = time.monotonic() - begun
             # Let the round in progress finish before stopping.
             time.sleep(min(config.interval, 30))
@@ -818,7 +828,12 @@ def report(results: dict) -> None:
     )
 
 
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt  # so the run's finally blocks stop the workers, beat and gunicorn
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _interrupted)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
