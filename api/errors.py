@@ -37,6 +37,8 @@ def flatten(detail, field: str = "") -> list[dict]:
         for name, inner in detail.items():
             if name in ("non_field_errors", "__all__"):
                 found += flatten(inner, field)
+            elif isinstance(name, int):  # a ListField's errors, by index
+                found += flatten(inner, f"{field}[{name}]")
             else:
                 found += flatten(inner, f"{field}.{name}" if field else str(name))
         return found
