@@ -2,9 +2,11 @@
 digest, revoked for good; requests are scoped to the key's company."""
 
 import hashlib
+import io
 import re
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from accounts.models import Membership
 from api.models import ApiKey
@@ -75,3 +77,13 @@ def test_a_right_prefix_with_a_wrong_secret_is_refused(client, acme_key):
     forged = acme_key[:-4] + ("AAAA" if not acme_key.endswith("AAAA") else "BBBB")
     response = client.get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Bearer {forged}")
     assert response.status_code == 401 and response.json()["code"] == "invalid_key"
+
+
+def test_the_command_prints_a_working_key(client, company):
+    out = io.StringIO()
+    call_command("create_api_key", company="Acme Supplies", name="curl", stdout=out)
+    key = out.getvalue().strip()
+    assert KEY.fullmatch(key)
+    assert client.get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    with pytest.raises(CommandError):
+        call_command("create_api_key", company="Nobody Ltd", name="x")
