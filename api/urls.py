@@ -24,7 +24,10 @@ urlpatterns = [
     path(
         "api/v1/docs/",
         SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", authentication_classes=[], permission_classes=[]
+            url_name="api:schema",
+            template_name="api/swagger_ui.html",
+            authentication_classes=[],
+            permission_classes=[],
         ),
         name="docs",
     ),

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from events import signing
+from events import addresses, signing
 from events.models import EventDelivery, OutgoingEvent, WebhookEndpoint
 from events.signals import event_recorded
 from qbo import vault
@@ -120,6 +120,8 @@ def deliver(delivery_id: int) -> None:
     body, stamp = body_of(delivery.event), int(time.time())
     status_code, error = None, ""
     try:
+        # Checked again at each delivery: DNS may have changed since the endpoint was saved.
+        addresses.check_public(delivery.endpoint.url)
         secret = endpoint_secret(delivery.endpoint)
         response = requests.post(
             delivery.endpoint.url,
@@ -131,7 +133,7 @@ def deliver(delivery_id: int) -> None:
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}: {response.text[:200]}"
-    except (requests.RequestException, vault.TokenDecryptError) as exc:
+    except (requests.RequestException, vault.TokenDecryptError, addresses.AddressRefused) as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     _settle(delivery, status_code, error)
 

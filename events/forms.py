@@ -1,8 +1,6 @@
-from urllib.parse import urlsplit
-
 from django import forms
-from django.conf import settings
 
+from events import addresses
 from events.models import EVENT_TYPES, WebhookEndpoint
 
 
@@ -23,7 +21,8 @@ class EndpointForm(forms.Form):
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
-        # Plain http only outside production (a receiver on a development machine).
-        if urlsplit(url).scheme != "https" and settings.PRODUCTION:
-            raise forms.ValidationError("Use an https:// address.")
+        try:
+            addresses.check_public(url)
+        except addresses.AddressRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
         return url

@@ -246,10 +246,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasApiKey"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttle.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.DecimalJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: the docs page is /api/v1/docs/ (DRF's browsable pages need session logins
+    # and inline scripts, which the CSP refuses).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }

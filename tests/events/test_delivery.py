@@ -242,3 +242,32 @@ def test_members_cannot_manage_endpoints(client, company, django_user_model):
     body = {"url": "https://x.test/", "event_types": ["order.synced"]}
     assert client.post("/settings/webhooks/", body).status_code == 403
     assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hook",
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+    ],
+)
+def test_production_sends_only_to_public_https_addresses(owner_client, company, settings, url):
+    settings.PRODUCTION = True
+    page = owner_client.post("/settings/webhooks/", {"url": url, "event_types": ["order.synced"]})
+    assert page.status_code == 200 and "form-errors" in page.text
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_delivery_to_a_private_address_is_refused_at_send_time(
+    company, endpoint, receiver, settings, django_capture_on_commit_callbacks
+):
+    event = _record(company, django_capture_on_commit_callbacks)
+    settings.PRODUCTION = True  # the endpoint (127.0.0.1) was saved before, e.g. DNS changed
+    row = EventDelivery.objects.get(event=event)
+    delivery.deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == "pending" and "AddressRefused" in row.last_error
+    assert receiver.received == []
