@@ -2,10 +2,11 @@
 the settings pages show only the current company's keys and endpoints."""
 
 import pytest
+from django.utils.timezone import now
 
 from api.keys import create_key
 from api.models import ApiKey
-from events.models import WebhookEndpoint
+from events.models import EventDelivery, OutgoingEvent, WebhookEndpoint
 from invoicing.models import Order
 from tests.api.conftest import ApiClient, order_body
 from tests.invoicing.support import make_order
@@ -55,3 +56,10 @@ def test_settings_pages_show_and_touch_only_the_current_company(
         method = owner_client.get if not path else owner_client.post
         assert method(f"/settings/webhooks/{endpoint.pk}/{path}").status_code == 404
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).active
+    event = OutgoingEvent.objects.create(
+        company=other_company, event_id="evt_bravo", type="order.synced", data={}, created_at=now()
+    )
+    theirs_delivery = EventDelivery.objects.create(event=event, endpoint=endpoint, attempts=3)
+    resend = f"/settings/webhooks/deliveries/{theirs_delivery.pk}/resend/"
+    assert owner_client.post(resend).status_code == 404
+    assert EventDelivery.objects.get(pk=theirs_delivery.pk).attempts == 3
