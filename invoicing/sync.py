@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from invoicing.models import Order
-from invoicing.signals import order_paid
+from invoicing.signals import invoice_voided, order_paid
 from qbo.qbojson import decimal
 
 # Written into every invoice's PrivateNote; finds the invoice again after an ambiguous push.
@@ -114,6 +114,7 @@ def order_fields_from_invoice(invoice: dict) -> dict:
 
 
 VOIDED_NOTE = "Voided"
+VOIDED_TEXT = "The invoice was voided in QuickBooks."
 INVOICE_FIELDS = [
     "qbo_doc_number",
     "qbo_sync_token",
@@ -130,7 +131,7 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
     by_id = {str(o["Id"]): o for o in objects}
     orders = list(Order.objects.filter(company_id=company_id, qbo_invoice_id__in=list(by_id)))
     now = timezone.now()
-    paid = []
+    paid, newly_voided = [], []
     for order in orders:
         invoice = by_id[order.qbo_invoice_id]
         was = order.payment_status
@@ -144,14 +145,24 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
             voided = VOIDED_NOTE in (invoice.get("PrivateNote") or "") and not order.qbo_total
             if voided:
                 order.payment_status = Order.PaymentStatus.UNPAID
-            order.last_error = "The invoice was voided in QuickBooks." if voided else ""
+                if order.last_error != VOIDED_TEXT:
+                    newly_voided.append(order)
+            order.last_error = VOIDED_TEXT if voided else ""
         if order.payment_status != was and order.payment_status != Order.PaymentStatus.UNPAID:
             paid.append(order)
         order.updated_at = now
     Order.objects.bulk_update(orders, INVOICE_FIELDS)
     for order in paid:
         _announce_paid(order)
+    for order in newly_voided:
+        _announce(invoice_voided, order)
     return len(orders)
+
+
+def _announce(signal, order: Order) -> None:
+    transaction.on_commit(
+        lambda: signal.send_robust(Order, company_id=order.company_id, order_id=order.pk)
+    )
 
 
 def _announce_paid(order: Order) -> None:

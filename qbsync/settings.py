@@ -80,6 +80,11 @@ INSTALLED_APPS = [
     "invoicing",
     "payments",
     "dashboard",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +239,44 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- The JSON API (api/) and outgoing webhooks (events/) ---------------------------------
+# /api/v1/: Django REST framework, per-company API keys, an OpenAPI schema (drf-spectacular).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasApiKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttle.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.DecimalJSONParser"],
+    # JSON only: the docs page is /api/v1/docs/ (DRF's browsable pages need session logins
+    # and inline scripts, which the CSP refuses).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "qbsync API",
+    "DESCRIPTION": "Orders in (they become QuickBooks Online invoices), customers and products "
+    "out. Authenticate with `Authorization: Bearer <API key>`; every POST takes an "
+    "`Idempotency-Key` header.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page's scripts come from our own static files (the CSP allows no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+# Requests per minute per API key (over the current and the previous minute).
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
+# The largest request body the API reads.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+# How long an Idempotency-Key's first answer is kept and replayed.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# Outgoing webhooks: first retry after BASE seconds, doubling (with jitter) up to CAP, for
+# at most EVENTS_RETRY_HOURS after the event.
+EVENTS_RETRY_BASE = env.float("EVENTS_RETRY_BASE", default=30.0)
+EVENTS_RETRY_CAP = env.float("EVENTS_RETRY_CAP", default=6 * 3600.0)
+EVENTS_RETRY_HOURS = env.float("EVENTS_RETRY_HOURS", default=72.0)
+EVENTS_TIMEOUT = env.float("EVENTS_TIMEOUT", default=10.0)
 
 # --- QuickBooks Online --------------------------------------------------------------------
 # The core app (qbo/) reads these as QBO_<NAME>, each with its default in qbo/conf.py
@@ -395,6 +438,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "daily-full-reconcile": {
         "task": "qbo.tasks.reconcile_all_companies",
         "schedule": crontab(minute=30, hour=3),
+    },
+    "sweep-event-deliveries": {
+        "task": "events.tasks.sweep_deliveries",
+        "schedule": 30.0,
+    },
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": crontab(minute=41),
     },
 }
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("invoicing.urls")),
     path("", include("customers.urls")),
+    path("", include("api.urls")),
+    path("", include("events.urls")),
     path("admin/", admin.site.urls),
 ]
 

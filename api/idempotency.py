@@ -1,0 +1,112 @@
+"""Idempotency-Key on every POST: the same key and request get the first answer again.
+
+Two steps. First the key's row is inserted (or found) and committed, so every request with
+that key meets the same row. Then, in one transaction, the row is locked, the work is done
+and its answer stored: a second request with the key waits on the lock while the first is
+still running, then replays its answer. A request that dies half-way rolls back its work
+with it, leaving the row unanswered for the next attempt to do afresh.
+"""
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from api.errors import Conflict, error_response
+from api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+# How long a repeat waits for the first request with its key before a 409 (PostgreSQL).
+WAIT_FOR_FIRST = "20s"
+
+
+def _key(request) -> str:
+    key = request.headers.get(HEADER, "")
+    if not key:
+        raise exceptions.ValidationError(
+            {HEADER: [exceptions.ErrorDetail(f"Send an {HEADER} header.", "required")]}
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise exceptions.ValidationError(
+            {HEADER: [f"Use up to {MAX_KEY_LENGTH} printable ASCII characters."]}
+        )
+    return key
+
+
+def fingerprint(request) -> str:
+    """SHA-256 over the method, path and raw body."""
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.body):
+        digest.update(part + b"\x00")
+    return digest.hexdigest()
+
+
+def key_of(request) -> str:
+    return request.headers.get(HEADER, "")
+
+
+def run_once(request, work: Callable[[], Response]) -> Response:
+    """`work`'s answer, or the stored one for this Idempotency-Key."""
+    key, company = _key(request), request.auth.company
+    print_ = fingerprint(request)
+    now = timezone.now()
+    IdempotencyRecord.objects.bulk_create(
+        [IdempotencyRecord(company=company, key=key, fingerprint=print_, created_at=now)],
+        ignore_conflicts=True,
+    )
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_FOR_FIRST}'")
+            record = IdempotencyRecord.objects.select_for_update().get(company=company, key=key)
+            return _answer(record, print_, now, work)
+    except OperationalError:
+        # The first request with this key is still running after all that time.
+        response = error_response(
+            Conflict("A request with this Idempotency-Key is still running.", "in_progress")
+        )
+        response["Retry-After"] = "1"
+        return response
+
+
+def _answer(record: IdempotencyRecord, print_: str, now, work) -> Response:
+    kept = timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    if record.created_at < now - kept:
+        # An expired key is a new key (the purge task deletes them hourly).
+        record.fingerprint, record.state, record.created_at = print_, record.State.STARTED, now
+    if record.fingerprint != print_:
+        raise Conflict(
+            "This Idempotency-Key was used with a different request.",
+            "idempotency_key_reused",
+            field=HEADER,
+        )
+    if record.state == record.State.DONE:
+        return Response(
+            record.response_body, status=record.response_status, headers={REPLAYED: "true"}
+        )
+    try:
+        response = work()
+    except exceptions.APIException as exc:
+        response = error_response(exc)
+    if response.status_code >= 500:
+        transaction.set_rollback(True)  # nothing kept: the next attempt runs afresh
+        return response
+    record.state = record.State.DONE
+    record.response_status, record.response_body = response.status_code, response.data
+    record.save()
+    return response
+
+
+def purge_expired() -> int:
+    """Forget keys older than API_IDEMPOTENCY_HOURS."""
+    cutoff = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,185 @@
+"""What the API reads (order input, list filters) and writes (orders, customers, products)."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from customers.models import Customer
+from invoicing.models import Order, OrderLine, Product
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class CustomerRefInput(serializers.Serializer):
+    """An existing customer by id, or a new one by name (and email)."""
+
+    id = serializers.IntegerField(required=False, min_value=1)
+    name = serializers.CharField(required=False, max_length=500)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+
+    def validate(self, data):
+        if ("id" in data) == ("name" in data):
+            raise serializers.ValidationError(
+                "Give the customer's id, or a name for a new customer (not both).", code="invalid"
+            )
+        if "id" in data and "email" in data:
+            raise serializers.ValidationError(
+                {"email": "An email goes with a new customer's name, not an id."}, code="invalid"
+            )
+        return data
+
+
+class OrderLineInput(serializers.Serializer):
+    product = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, default=""
+    )
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, default=Decimal("1")
+    )
+    unit_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    taxable = serializers.BooleanField(required=False, default=True)
+
+
+class OrderInput(serializers.Serializer):
+    external_id = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="Your own id for the order; a second order with it is refused (409).",
+    )
+    customer = CustomerRefInput()
+    order_date = serializers.DateField()
+    due_date = serializers.DateField(required=False, allow_null=True)
+    memo = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    currency = serializers.CharField(required=False, max_length=3, default="USD")
+    lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
+
+
+class OrderFilter(serializers.Serializer):
+    push_status = serializers.ChoiceField(choices=Order.PushStatus.choices, required=False)
+    payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices, required=False)
+    external_id = serializers.CharField(required=False, max_length=100)
+    customer = serializers.IntegerField(required=False, min_value=1)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    q = serializers.CharField(required=False, max_length=100)
+
+
+class SearchFilter(serializers.Serializer):
+    q = serializers.CharField(required=False, max_length=100)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class OrderLineOutput(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["position", "product", "description", "quantity", "unit_price", "amount"]
+        fields += ["taxable"]
+
+
+class OrderError(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField()
+    intuit_tid = serializers.CharField()
+
+
+class OrderOutput(serializers.ModelSerializer):
+    external_id = serializers.SerializerMethodField()
+    customer = serializers.SerializerMethodField()
+    lines = OrderLineOutput(many=True, read_only=True)
+    invoice = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "external_id",
+            "customer",
+            "order_date",
+            "due_date",
+            "memo",
+            "currency",
+            "subtotal",
+            "total",
+            "lines",
+            "push_status",
+            "payment_status",
+            "invoice",
+            "error",
+            "created_at",
+            "updated_at",
+            "synced_at",
+        ]
+
+    def get_external_id(self, order: Order) -> str | None:
+        link = getattr(order, "api_link", None)
+        return link.external_id if link else None
+
+    def get_customer(self, order: Order) -> dict:
+        """The customer: its id once it exists in QuickBooks (else null), name and email."""
+        if order.customer_id:
+            c = order.customer
+            return {"id": c.pk, "name": c.display_name, "email": c.email}
+        return {"id": None, "name": order.new_customer_name, "email": order.new_customer_email}
+
+    def get_invoice(self, order: Order) -> dict | None:
+        """The QuickBooks invoice: id, number, total (with any tax) and balance."""
+        if not order.qbo_invoice_id:
+            return None
+        money = serializers.DecimalField(**MONEY)
+        return {
+            "id": order.qbo_invoice_id,
+            "number": order.qbo_doc_number,
+            "total": money.to_representation(order.qbo_total)
+            if order.qbo_total is not None
+            else None,
+            "balance": (
+                money.to_representation(order.qbo_balance)
+                if order.qbo_balance is not None
+                else None
+            ),
+        }
+
+    def get_error(self, order: Order) -> dict | None:
+        """QuickBooks' words when it refused the invoice, with its intuit_tid."""
+        if not order.last_error:
+            return None
+        return {
+            "message": order.last_error,
+            "code": order.last_error_code,
+            "intuit_tid": order.last_error_tid,
+        }
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "qbo_id",
+            "display_name",
+            "company_name",
+            "email",
+            "phone",
+            "balance",
+            "currency",
+            "active",
+            "qbo_updated_at",
+        ]
+
+
+class ProductOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "sku",
+            "description",
+            "unit_price",
+            "taxable",
+            "active",
+            "qbo_item_id",
+        ]

@@ -1,0 +1,50 @@
+"""The OpenAPI schema validates and the docs page serves; a key over its rate gets a 429."""
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from tests.api.conftest import ApiClient, order_body
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_openapi_schema_validates(tmp_path):
+    target = tmp_path / "schema.yaml"
+    # --validate checks it against the OpenAPI 3 JSON schema; warnings fail it too.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    assert {"/api/v1/orders/", "/api/v1/orders/{id}/retry/", "/api/v1/customers/"} <= set(
+        schema["paths"]
+    )
+    create = schema["paths"]["/api/v1/orders/"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in create["parameters"])
+    assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+
+
+def test_the_docs_page_and_schema_are_served(client):
+    assert client.get("/api/v1/schema/").status_code == 200
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200 and b"swagger-ui-bundle.js" in docs.content
+    # Scripts and styles from our own static files only, nothing inline (the CSP).
+    assert b"<style" not in docs.content and b"<script>" not in docs.content
+    assert client.get("/api/v1/docs/?script=").status_code == 200
+
+
+def test_a_key_over_its_rate_gets_a_429_with_retry_after(api, settings):
+    settings.API_RATE_PER_MINUTE = 3
+    assert [api.get("/api/v1/orders/").status_code for _ in range(3)] == [200] * 3
+    refused = api.get("/api/v1/orders/")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 61
+    # Refused posts make nothing.
+    assert api.post("/api/v1/orders/", order_body()).status_code == 429
+
+
+def test_each_key_has_its_own_allowance(api, client, bravo_key, settings):
+    settings.API_RATE_PER_MINUTE = 2
+    for _ in range(2):
+        api.get("/api/v1/orders/")
+    assert api.get("/api/v1/orders/").status_code == 429
+    assert ApiClient(client, bravo_key).get("/api/v1/orders/").status_code == 200
