@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "invoicing",
+    "catalog",
     "payments",
     "dashboard",
 ]

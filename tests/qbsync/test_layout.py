@@ -11,7 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CORE = "qbo"
 SANDBOX = "qbo_sandbox"
-APP_PACKAGES = ["qbo", "qbsync", "accounts", "customers", "invoicing", "payments", "dashboard"]
+APP_PACKAGES = [
+    "qbo",
+    "qbsync",
+    "accounts",
+    "customers",
+    "invoicing",
+    "catalog",
+    "payments",
+    "dashboard",
+]
 DOMAIN = [p for p in APP_PACKAGES if p not in (CORE, "qbsync")]
 
 
