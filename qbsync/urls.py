@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("invoicing.urls")),
     path("", include("customers.urls")),
+    path("", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,6 +3,8 @@
 
 from qbo_sandbox.books import mutations
 
+from catalog.models import Item
+
 
 def income_account(server, realm: str) -> dict:
     accounts = server.state.companies[realm].rows("Account")
@@ -36,3 +38,9 @@ def seed_items(server, realm: str, count: int, *, start: int = 1) -> list[str]:
 
 def sandbox_item(server, realm: str, qbo_id: str) -> dict:
     return server.state.companies[realm].get("Item", qbo_id)
+
+
+def make_item(company, qbo_id: str, name: str, **fields):
+    """A mirrored item row, as the sync would have written it."""
+    fields.setdefault("fully_qualified_name", name)
+    return Item.objects.create(company=company, qbo_id=qbo_id, name=name, **fields)

@@ -2,16 +2,11 @@
 
 import pytest
 
-from catalog.models import Item
+from tests.catalog.support import make_item
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/catalog/item/"
-
-
-def make_item(company, qbo_id: str, name: str, **fields) -> Item:
-    fields.setdefault("fully_qualified_name", name)
-    return Item.objects.create(company=company, qbo_id=qbo_id, name=name, **fields)
 
 
 def shown(response) -> list[str]:
