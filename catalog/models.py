@@ -55,6 +55,12 @@ class Item(models.Model):
         return self.fully_qualified_name or self.name
 
     @property
+    def plain_price(self) -> str:
+        """The unit price as a form field takes it: cents at least, never "1E+2"."""
+        trimmed = self.unit_price.normalize()
+        return f"{trimmed:f}" if trimmed.as_tuple().exponent < -2 else f"{self.unit_price:.2f}"
+
+    @property
     def sellable(self) -> bool:
         """An order line can use it: live, and not a category (categories only group items)."""
         return self.active and not self.deleted_in_qbo and self.type != self.Type.CATEGORY
