@@ -3,52 +3,51 @@
 import uuid
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from customers.models import Customer
 from customers.services import ADDRESS_PARTS, DETAIL_FIELDS
 
-# QuickBooks' limits for these fields (its Customer reference page).
-LENGTHS = {
-    "display_name": 500,
-    "company_name": 100,
-    "email": 100,
-    "phone": 30,
-    "line1": 500,
-    "city": 255,
-    "region": 255,
-    "postal_code": 30,
-    "country": 255,
-}
-LABELS = {
-    "line1": "Street",
-    "city": "City",
-    "region": "State / province",
-    "postal_code": "Postal code",
-    "country": "Country",
-}
+# QuickBooks' own limits (its Customer reference page), where shorter than our columns.
+QBO_LIMITS = {"company_name": 100, "email": 100, "phone": 30}
+
+
+def _text(name: str, label: str = "", **kwargs) -> forms.CharField:
+    """A field as long as its mirror column, refusing more than QuickBooks takes."""
+    column = Customer._meta.get_field(name)
+    field = forms.CharField(
+        label=label or None, required=False, max_length=column.max_length, **kwargs
+    )
+    if name in QBO_LIMITS:
+        field.validators.append(MaxLengthValidator(QBO_LIMITS[name]))
+    return field
 
 
 class CustomerForm(forms.Form):
     display_name = forms.CharField(
         label="Name",
-        max_length=LENGTHS["display_name"],
+        max_length=Customer._meta.get_field("display_name").max_length,
         help_text="How the customer appears in QuickBooks; unique among customers, vendors "
         "and employees.",
     )
-    company_name = forms.CharField(required=False, max_length=LENGTHS["company_name"])
-    email = forms.EmailField(required=False, max_length=LENGTHS["email"])
-    phone = forms.CharField(required=False, max_length=LENGTHS["phone"])
+    company_name = _text("company_name")
+    email = forms.EmailField(
+        required=False, max_length=254, validators=[MaxLengthValidator(QBO_LIMITS["email"])]
+    )
+    phone = _text("phone")
+    bill_line1 = _text("bill_line1", "Street")
+    bill_city = _text("bill_city", "City")
+    bill_region = _text("bill_region", "State / province")
+    bill_postal_code = _text("bill_postal_code", "Postal code")
+    bill_country = _text("bill_country", "Country")
     ship_same = forms.BooleanField(
         label="Shipping address is the billing address", required=False, initial=True
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for prefix in ("bill", "ship"):
-            for part in ADDRESS_PARTS:
-                self.fields[f"{prefix}_{part}"] = forms.CharField(
-                    label=LABELS[part], required=False, max_length=LENGTHS[part]
-                )
+    ship_line1 = _text("ship_line1", "Street")
+    ship_city = _text("ship_city", "City")
+    ship_region = _text("ship_region", "State / province")
+    ship_postal_code = _text("ship_postal_code", "Postal code")
+    ship_country = _text("ship_country", "Country")
 
     def clean_display_name(self) -> str:
         # Tabs and line breaks become spaces; a colon would make it someone's sub-customer.
