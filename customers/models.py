@@ -1,5 +1,6 @@
 """The mirror of each company's QuickBooks customers (QBO is the source of truth)."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -9,6 +10,9 @@ class Customer(models.Model):
     )
     qbo_id = models.CharField("QuickBooks id", max_length=32)
     display_name = models.CharField(max_length=500)
+    # "Parent:Job" for a sub-customer (job); the display name otherwise.
+    fully_qualified_name = models.CharField(max_length=1000, blank=True)
+    parent_qbo_id = models.CharField("parent customer id", max_length=32, blank=True)
     company_name = models.CharField(max_length=500, blank=True)
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
@@ -19,6 +23,11 @@ class Customer(models.Model):
     bill_region = models.CharField(max_length=255, blank=True)
     bill_postal_code = models.CharField(max_length=30, blank=True)
     bill_country = models.CharField(max_length=255, blank=True)
+    ship_line1 = models.CharField("shipping address", max_length=500, blank=True)
+    ship_city = models.CharField(max_length=255, blank=True)
+    ship_region = models.CharField(max_length=255, blank=True)
+    ship_postal_code = models.CharField(max_length=30, blank=True)
+    ship_country = models.CharField(max_length=255, blank=True)
     balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, blank=True)
     active = models.BooleanField(default=True)
@@ -44,3 +53,41 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def full_name(self) -> str:
+        """What pickers and lists show: "Parent:Job" for a sub-customer."""
+        return self.fully_qualified_name or self.display_name
+
+
+class CustomerWrite(models.Model):
+    """A customer created in QuickBooks from a qbsync page, kept from before the first attempt:
+    its requestid derives from the form's token, so a double click, a retry after a timeout or
+    a second browser tab can't make a second customer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not confirmed by QuickBooks yet"
+        DONE = "done", "Created in QuickBooks"
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="customer_writes"
+    )
+    form_token = models.UUIDField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "form_token"], name="unique_customer_write_token"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"customer write {self.form_token} ({self.status})"

@@ -21,6 +21,13 @@ UPDATED_FIELDS = [
     "bill_region",
     "bill_postal_code",
     "bill_country",
+    "fully_qualified_name",
+    "parent_qbo_id",
+    "ship_line1",
+    "ship_city",
+    "ship_region",
+    "ship_postal_code",
+    "ship_country",
     "balance",
     "currency",
     "active",
@@ -51,6 +58,7 @@ def customer_fields(data: dict) -> dict:
         "bill_region": (bill.get("CountrySubDivisionCode") or "")[:255],
         "bill_postal_code": (bill.get("PostalCode") or "")[:30],
         "bill_country": (bill.get("Country") or "")[:255],
+        **_hierarchy_and_shipping(data),
         "balance": decimal(data.get("Balance")),
         "currency": ref_value(data.get("CurrencyRef"))[:3],
         "active": bool(data.get("Active", True)),
@@ -60,6 +68,20 @@ def customer_fields(data: dict) -> dict:
         "qbo_created_at": parse_time(meta.get("CreateTime")),
         "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
         "raw": plain(data),
+    }
+
+
+def _hierarchy_and_shipping(data: dict) -> dict:
+    """A sub-customer's "Parent:Job" name and parent, and the shipping address."""
+    ship = data.get("ShipAddr") or {}
+    return {
+        "fully_qualified_name": (data.get("FullyQualifiedName") or "")[:1000],
+        "parent_qbo_id": ref_value(data.get("ParentRef"))[:32],
+        "ship_line1": (ship.get("Line1") or "")[:500],
+        "ship_city": (ship.get("City") or "")[:255],
+        "ship_region": (ship.get("CountrySubDivisionCode") or "")[:255],
+        "ship_postal_code": (ship.get("PostalCode") or "")[:30],
+        "ship_country": (ship.get("Country") or "")[:255],
     }
 
 

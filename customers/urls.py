@@ -6,5 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
+    path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
 ]

@@ -1,16 +1,22 @@
-"""The company's QuickBooks customers: a searchable list and one customer with their orders
-and payments (through the relations those apps point at customers). Every query is scoped
-to request.company."""
+"""The company's QuickBooks customers: a searchable list, one customer with their orders and
+payments (through the relations those apps point at customers), and new or edited customers
+written to QuickBooks at once (the person waits for QuickBooks' answer: a name taken, a change
+made meanwhile in QuickBooks). Every query is scoped to request.company."""
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
+from customers import services
+from customers.forms import EditCustomerForm, NewCustomerForm
 from customers.models import Customer
+from qbo.client import open_client
+from qbo.errors import QuickBooksError, ReconnectNeeded, Rejected
 
 PER_PAGE = 25
 # The detail page shows the latest few; the orders page has them all.
@@ -84,3 +90,93 @@ def customer_detail(request, pk: int):
         "payments": customer.payments.prefetch_related("applications__order")[:RECENT],
     }
     return render(request, "customers/customer_detail.html", context)
+
+
+# --- New and edited customers, written to QuickBooks --------------------------------------
+
+DUPLICATE_NAME = "6240"
+
+
+def _quickbooks_error(form, exc: QuickBooksError) -> None:
+    if isinstance(exc, services.NotConfirmed):
+        form.add_error(
+            None,
+            "QuickBooks didn't confirm the change in time. Submit again: it won't be made twice.",
+        )
+    elif isinstance(exc, ReconnectNeeded):
+        form.add_error(None, "QuickBooks isn't connected. Reconnect it, then submit again.")
+    elif isinstance(exc, Rejected) and exc.code == DUPLICATE_NAME:
+        form.add_error(
+            "display_name",
+            "QuickBooks already has a customer, vendor or employee with this name.",
+        )
+    elif isinstance(exc, Rejected):
+        tid = f" (intuit_tid {exc.intuit_tid})" if exc.intuit_tid else ""
+        form.add_error(None, f"QuickBooks refused it: {exc.text}{tid}")
+    else:
+        form.add_error(None, "QuickBooks is busy or unreachable right now. Submit again shortly.")
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request):
+    form = NewCustomerForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        write = services.record_create(
+            request.company.pk, form.cleaned_data["form_token"], request.user
+        )
+        try:
+            with open_client(request.company) as qb:
+                customer = services.create_with_details(qb, write, form.details())
+        except (QuickBooksError, services.NotConfirmed) as exc:
+            _quickbooks_error(form, exc)
+        else:
+            messages.success(request, f"Customer “{customer.display_name}” is in QuickBooks.")
+            return redirect("customers:customer_detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+def _conflict_rows(current: Customer, mine: dict) -> list[tuple[str, str, str]]:
+    """(field, your value, QuickBooks' value now) where they differ."""
+    theirs = services.current_details(current)
+    labels = {name: field.label or name for name, field in EditCustomerForm().fields.items()}
+    rows = []
+    for name in services.DETAIL_FIELDS:
+        if mine.get(name, "") != theirs[name]:
+            prefix = {"bill": "Billing ", "ship": "Shipping "}.get(name.split("_", 1)[0], "")
+            label = labels[name] if not prefix else f"{prefix}{labels[name].lower()}"
+            rows.append((label.capitalize(), mine.get(name, ""), theirs[name]))
+    return rows
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk: int):
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    context: dict = {"customer": customer, "conflict": None}
+    if request.method != "POST":
+        form = EditCustomerForm(initial=EditCustomerForm.initial_for(customer))
+    else:
+        form = EditCustomerForm(request.POST)
+        if customer.deleted_in_qbo:
+            form.add_error(None, "This customer was deleted in QuickBooks: it can't be edited.")
+        elif form.is_valid():
+            details = form.details()
+            try:
+                with open_client(request.company) as qb:
+                    customer = services.update_details(
+                        qb, customer, details, sync_token=form.cleaned_data["sync_token"]
+                    )
+            except services.Conflict as conflict:
+                # Nothing was written. Show what changed; saving again means "mine wins".
+                data = request.POST.copy()
+                data["sync_token"] = conflict.current.sync_token
+                form = EditCustomerForm(data)
+                form.is_valid()
+                context["conflict"] = _conflict_rows(conflict.current, details)
+            except (QuickBooksError, services.NotConfirmed) as exc:
+                _quickbooks_error(form, exc)
+            else:
+                messages.success(request, f"Saved “{customer.display_name}” in QuickBooks.")
+                return redirect("customers:customer_detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {**context, "form": form})

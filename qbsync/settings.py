@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "invoicing",
+    "catalog",
     "payments",
     "dashboard",
     "rest_framework",

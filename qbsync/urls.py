@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("api.urls")),
     path("", include("events.urls")),
+    path("", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,9 +12,11 @@ from django.db import transaction
 
 from accounts.inputs import SEARCH_MAX_LENGTH
 from accounts.models import Company, Invitation, User
+from customers.models import Customer
+from customers.services import DETAIL_FIELDS as CUSTOMER_DETAILS
 from invoicing.models import Order, OrderLine
 
-PACKAGES = ["accounts", "customers", "invoicing", "payments", "qbsync"]
+PACKAGES = ["accounts", "customers", "invoicing", "catalog", "payments", "qbsync"]
 SKIPPED_MODULES = ("migrations", "management", "wsgi", "asgi")
 
 # Fields of plain (non-model) forms, and the column each is stored in or looked up by.
@@ -32,6 +34,12 @@ COLUMNS = {
     ("OrderForm", "memo"): (Order, "memo"),
     ("OrderForm", "currency"): (Order, "currency"),
     ("OrderLineForm", "description"): (OrderLine, "description"),
+    **{
+        (form, name): (Customer, name)
+        for form in ("CustomerForm", "NewCustomerForm", "EditCustomerForm")
+        for name in CUSTOMER_DETAILS
+    },
+    ("EditCustomerForm", "sync_token"): (Customer, "sync_token"),
 }
 # Only ever hashed, never stored as typed.
 PASSWORDS = {"password", "password1", "password2", "old_password", "new_password1", "new_password2"}
@@ -292,6 +300,8 @@ def test_bad_input_to_every_form_is_a_form_error_never_a_5xx(
         ("/products/", {"q": "a\x00b", "active": "\u00e9"}),
         ("/customers/", {"q": "\u00e9" * 501, "show": "9" * 20}),
         ("/orders/customers/", {"customer_search": "a\x00b"}),
+        ("/items/search", {"q": "a\x00b", "format": "\u00e9"}),
+        ("/products/import/", {"q": "x" * 100_000, "show": "\x00", "page": "9" * 40}),
         ("/orders/", {"page": "9" * 40}),
     ]:
         client.force_login(user)

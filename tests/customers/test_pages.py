@@ -143,16 +143,28 @@ def test_every_customers_url_is_scoped(bob_client, owner_client, globex, initech
     from django.urls import get_resolver
 
     patterns = get_resolver("customers.urls").url_patterns
-    assert {p.name for p in patterns} == {"customer_list", "customer_detail"}
+    assert {p.name for p in patterns} == {
+        "customer_list",
+        "customer_detail",
+        "customer_create",
+        "customer_edit",
+    }
     assert bob_client.get(f"/customers/{globex.pk}/").status_code == 404
+    assert bob_client.get(f"/customers/{globex.pk}/edit/").status_code == 404
+    edit = {"display_name": "Hijacked", "sync_token": "0", "ship_same": "on"}
+    assert bob_client.post(f"/customers/{globex.pk}/edit/", edit).status_code == 404
+    assert owner_client.get(f"/customers/{initech.pk}/edit/").status_code == 404
     assert owner_client.get(f"/customers/{initech.pk}/").status_code == 404
     assert names(bob_client.get("/customers/")) == ["Initech LLC"]
     assert names(owner_client.get("/customers/")) == ["Globex Corporation"]
 
 
 def test_pages_need_a_login(client, globex):
-    for url in ["/customers/", f"/customers/{globex.pk}/"]:
+    for url in ["/customers/", f"/customers/{globex.pk}/", "/customers/new/"]:
         response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    for url in ["/customers/new/", f"/customers/{globex.pk}/edit/"]:
+        response = client.post(url, {"display_name": "Anonymous"})
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 

@@ -15,6 +15,7 @@ from invoicing.services import NewLine
 from qbo import sync
 from qbo.errors import ReconnectNeeded
 from qbo.models import QuickBooksConnection, SyncCursor
+from qbo.registry import synced_entities
 from qbo.signals import connection_needs_reconnect
 from qbo.vault import TokenDecryptError
 
@@ -58,7 +59,7 @@ def test_the_sync_marks_its_cursors_and_the_connection(
     assert keys_lost.status == QuickBooksConnection.Status.NEEDS_REAUTH
     assert "can't be read" in keys_lost.last_error
     cursors = SyncCursor.objects.filter(company=company)
-    assert cursors.count() == 3
+    assert cursors.count() == len(synced_entities())  # one per registered entity
     assert {c.state for c in cursors} == {SyncCursor.State.ERROR}
     assert all("can't be read" in c.last_error for c in cursors)
     assert announced == [(company.pk, keys_lost.last_error)]

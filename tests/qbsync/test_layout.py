@@ -17,6 +17,7 @@ APP_PACKAGES = [
     "accounts",
     "customers",
     "invoicing",
+    "catalog",
     "payments",
     "dashboard",
     "api",
