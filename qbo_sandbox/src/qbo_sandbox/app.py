@@ -69,6 +69,8 @@ class SandboxApp:
         company = seed.create_company(self.state)
         if self.config.seed_customers:
             seed.seed_customers(self.state, company, self.config.seed_customers, source="seed")
+        if self.config.seed_items:
+            seed.seed_items(self.state, company, self.config.seed_items, source="seed")
 
     def close(self) -> None:
         """Wake sleeping and hung requests and stop webhook delivery, so the server can stop
