@@ -426,7 +426,8 @@ def seed_customers(
     return ids
 
 
-ITEM_CATEGORIES = ("Hardware", "Garden", "Lighting", "Water Features", "Services")
+# Not the names of seeded items ("Lighting" is a service in the sample company).
+ITEM_CATEGORIES = ("Hardware", "Garden", "Lamps", "Water Features", "Labour")
 ITEM_WORDS = ("Bolt", "Hose", "Lamp", "Nozzle", "Planter", "Valve", "Pump", "Bracket", "Panel")
 ITEM_ACCOUNTS = (
     ("Sales of Product Income", "Income", "SalesOfProductIncome"),
@@ -450,7 +451,8 @@ def _account_refs(state: SandboxState, company: Company, source: str) -> list[di
 
 
 def _category_ids(state: SandboxState, company: Company, source: str) -> list[str]:
-    """Top-level categories, each with one sub-category ("Garden:Garden Supplies")."""
+    """Top-level categories, each with one sub-category ("Garden:Garden Supplies"); a name
+    already used by another kind of item makes the seeding fail (6000, parent not a category)."""
     ids = []
     for name in ITEM_CATEGORIES:
         owner = company.names["Item"].get(fold(name))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from qbo_sandbox.books import features, seed, wire
+from qbo_sandbox.books import errors, features, seed, wire
 from qbo_sandbox.books.clock import response_time
 from qbo_sandbox.books.store import Company
 from qbo_sandbox.config import TOKEN_MODES
@@ -76,6 +76,8 @@ def guarded(handler: Callable) -> Callable:
             return _json({"error": str(error)}, error.status)
         except (ValueError, TypeError) as error:
             return _json({"error": str(error)}, 400)
+        except errors.QBOError as error:  # a rule the change broke (e.g. a name in use)
+            return _json({"error": error.detail, "code": error.code}, 400)
 
     return wrapper
 
