@@ -90,6 +90,8 @@ class SandboxApp:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
             raise  # Werkzeug treats a ConnectionError as the client going away
+        except HTTPException as error:  # a handler's NotFound (e.g. an unknown realm's page)
+            response = error.get_response()
         except Exception:
             logger.exception("sandbox request failed: %s %s", request.method, request.path)
             response = InternalServerError().get_response()

@@ -70,8 +70,13 @@ def apply_tracking(work: UnitOfWork, obj: dict) -> None:
 
 def custom_field_definitions(work: UnitOfWork) -> dict[str, str]:
     """Enabled legacy slots: DefinitionId -> Name."""
+    return definitions_in(_prefs(work, "SalesFormsPrefs"))
+
+
+def definitions_in(sales_prefs: dict) -> dict[str, str]:
+    """Enabled slots of a SalesFormsPrefs section: DefinitionId -> Name."""
     flags, names = {}, {}
-    for group in _prefs(work, "SalesFormsPrefs").get("CustomField") or []:
+    for group in sales_prefs.get("CustomField") or []:
         for field in group.get("CustomField") or []:
             name = str(field.get("Name") or "")
             slot = name[-1:]
