@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from qbo_sandbox.__main__ import build, parse_args
 from sandbox_support import unpaced
 
 
@@ -127,3 +128,14 @@ def test_item_changes_reach_webhooks(hooked):
     assert any(
         e["type"] == "qbo.item.created.v1" and e["intuitentityid"] == created["Id"] for e in events
     )
+
+
+def test_the_command_seeds_items_into_its_first_company():
+    app, _ = build(parse_args(["--seed-items", "50", "--no-latency"]))
+    try:
+        company = next(iter(app.state.companies.values()))
+        generated = [row for row in company.rows("Item") if row.get("Sku", "").startswith("SKU-")]
+        assert len(generated) == 50
+        assert {row["Type"] for row in generated} == {"Service", "NonInventory", "Inventory"}
+    finally:
+        app.close()
