@@ -195,3 +195,17 @@ def test_strict_requests_issue_15_names(api):
         "Invalid ID",
         "CustomerRef.value",
     )
+
+
+def test_exchange_rates_are_read_from_the_table(multi):
+    rate = multi.get("exchangerate", sourcecurrencycode="EUR", asofdate="2026-03-02").json()
+    assert rate["ExchangeRate"] == {
+        "SourceCurrencyCode": "EUR",
+        "TargetCurrencyCode": "USD",
+        "Rate": 1.08,
+        "AsOfDate": "2026-03-02",
+    }
+    cad = multi.get("exchangerate", sourcecurrencycode="cad").json()["ExchangeRate"]
+    assert cad["Rate"] == 0.74 and len(cad["AsOfDate"]) == 10
+    assert _fault(multi.get("exchangerate"))["code"] == "2020"
+    assert _fault(multi.get("exchangerate", sourcecurrencycode="XYZ"))["code"] == "610"
