@@ -43,7 +43,8 @@ def test_classes_nest_and_names_are_unique_by_full_name(qb):
     assert [c.Name for c in Class.filter(Name="Design", qb=qb)] == ["Design", "Design"]
 
 
-def test_a_deactivated_class_is_deleted_by_name_and_refused_on_lines(qb, api):
+def test_a_deactivated_class_is_deleted_by_name_and_refused_on_lines(qb, api, sandbox, realm):
+    sandbox.control.set_features(realm, class_tracking="line")
     gone = _named(qb, Class, "Seasonal")
     gone.Active = False
     gone = gone.save(qb=qb)
@@ -62,10 +63,13 @@ def test_a_deactivated_class_is_deleted_by_name_and_refused_on_lines(qb, api):
     assert error["Fault"]["Error"][0]["code"] == "610"
     line["SalesItemLineDetail"]["ClassRef"] = {"value": "999"}
     error = api.post("invoice", {"CustomerRef": {"value": "1"}, "Line": [line]}).json()
-    assert error["Fault"]["Error"][0]["code"] == "610"
+    # An Id that does not exist is 2500 Invalid Reference Id, naming the element.
+    assert error["Fault"]["Error"][0]["code"] == "2500"
+    assert error["Fault"]["Error"][0]["element"] == "Line.SalesItemLineDetail.ClassRef"
 
 
-def test_class_and_department_refs_on_invoices(qb):
+def test_class_and_department_refs_on_invoices(qb, sandbox, realm):
+    sandbox.control.set_features(realm, class_tracking="line", track_departments=True)
     region = _named(qb, Department, "North")
     site = _named(qb, Department, "Mountain View", region)
     assert (site.FullyQualifiedName, site.SubDepartment) == ("North:Mountain View", True)

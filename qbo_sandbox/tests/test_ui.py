@@ -189,3 +189,63 @@ def test_fault_switches_page_pauses_and_shapes_webhook_delivery(hooked):
     assert hooked.control.webhooks()["format"] == "legacy"
     bad = ui_post(sandbox, "/ui/faults", {**settings, "webhook_window": "soon"})
     assert "Not changed" in bad.text
+
+
+def test_other_lists_show_the_newer_entities(sandbox, realm, api):
+    top = api.post("item", {"Name": "Patio", "Type": "Category"}).json()["Item"]
+    api.post(
+        "item",
+        {
+            "Name": "Bench",
+            "Type": "Service",
+            "IncomeAccountRef": {"value": "1"},
+            "ParentRef": {"value": top["Id"]},
+        },
+    )
+    api.post("class", {"Name": "Wholesale"})
+    line = {
+        "Amount": 30,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+    }
+    memo = api.post("creditmemo", {"CustomerRef": {"value": "1"}, "Line": [line]}).json()
+    index = _get(sandbox, f"/ui/companies/{realm}/lists").text
+    for name in ("CreditMemo", "SalesReceipt", "Estimate", "Bill", "Attachable", "TaxRate"):
+        assert f"/lists/{name}" in index
+    items = _get(sandbox, f"/ui/companies/{realm}/lists/Item?q=patio").text
+    assert "Patio:Bench" in items and "2 rows" in items
+    assert "Wholesale" in _get(sandbox, f"/ui/companies/{realm}/lists/Class").text
+    ident = memo["CreditMemo"]["Id"]
+    shown = _get(sandbox, f"/ui/companies/{realm}/lists/CreditMemo/{ident}").text
+    assert "RemainingCredit" in shown and "30.00" in shown and "SubTotalLineDetail" in shown
+    missing = requests.get(f"{sandbox.url}/ui/companies/{realm}/lists/Nothing", timeout=10)
+    assert missing.status_code == 404
+
+
+def test_settings_page_turns_preferences_on(sandbox, realm, api):
+    page = _get(sandbox, f"/ui/companies/{realm}/settings").text
+    assert 'name="automated_sales_tax" value="1" checked' in page
+    form = {
+        "sales_tax": "1",
+        "automated_sales_tax": "1",
+        "shipping": "1",
+        "class_tracking": "line",
+        "track_departments": "1",
+        "custom_field_1": "Crew #",
+        "multicurrency": "1",
+        "currencies": "EUR, GBP",
+    }
+    saved = requests.post(f"{sandbox.url}/ui/companies/{realm}/settings", data=form, timeout=10)
+    assert saved.status_code == 200 and "Saved the company settings" in saved.text
+    prefs = api.get("preferences").json()["Preferences"]
+    assert prefs["SalesFormsPrefs"]["AllowShipping"] is True
+    assert prefs["AccountingInfoPrefs"]["ClassTrackingPerTxnLine"] is True
+    assert prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] is True
+    codes = {r["Code"] for r in api.rows("select * from CompanyCurrency")["CompanyCurrency"]}
+    assert codes == {"EUR", "GBP"}
+    assert "EUR, GBP" in saved.text and 'value="Crew #"' in saved.text
+    # Multicurrency cannot be turned off again.
+    refused = requests.post(
+        f"{sandbox.url}/ui/companies/{realm}/settings", data={"class_tracking": "none"}, timeout=10
+    )
+    assert refused.status_code == 400 and "cannot be turned off" in refused.text

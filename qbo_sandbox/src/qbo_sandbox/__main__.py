@@ -69,6 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--no-latency", action="store_true", help="answer at once (same as --latency-scale 0)")
     add("--data", default=None, help="JSON file to load state from and save it to")
     add("--seed", type=int, default=0, help="generated customers to add to a new first company")
+    add("--seed-items", type=int, default=0, help="generated items to add to a new first company")
     return parser.parse_args(argv)
 
 
@@ -92,6 +93,7 @@ def build(args: argparse.Namespace) -> tuple[SandboxApp, bool]:
         webhook_retry_scale=args.webhook_retry_scale,
         data_path=args.data,
         seed_customers=args.seed,
+        seed_items=args.seed_items,
         default_company=False,
         latency_scale=0.0 if args.no_latency else args.latency_scale,
     )
@@ -100,8 +102,12 @@ def build(args: argparse.Namespace) -> tuple[SandboxApp, bool]:
     app = SandboxApp(config, state)
     if not state.companies:
         app.create_default_company()
-    elif args.seed and not loaded:
-        seed.seed_customers(state, next(iter(state.companies.values())), args.seed)
+    elif not loaded:
+        first = next(iter(state.companies.values()))
+        if args.seed:
+            seed.seed_customers(state, first, args.seed)
+        if args.seed_items:
+            seed.seed_items(state, first, args.seed_items, source="seed")
     return app, loaded
 
 

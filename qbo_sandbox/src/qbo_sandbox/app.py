@@ -69,6 +69,8 @@ class SandboxApp:
         company = seed.create_company(self.state)
         if self.config.seed_customers:
             seed.seed_customers(self.state, company, self.config.seed_customers, source="seed")
+        if self.config.seed_items:
+            seed.seed_items(self.state, company, self.config.seed_items, source="seed")
 
     def close(self) -> None:
         """Wake sleeping and hung requests and stop webhook delivery, so the server can stop
@@ -88,6 +90,8 @@ class SandboxApp:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
             raise  # Werkzeug treats a ConnectionError as the client going away
+        except HTTPException as error:  # a handler's NotFound (e.g. an unknown realm's page)
+            response = error.get_response()
         except Exception:
             logger.exception("sandbox request failed: %s %s", request.method, request.path)
             response = InternalServerError().get_response()

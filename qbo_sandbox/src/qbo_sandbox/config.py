@@ -42,6 +42,7 @@ class SandboxConfig:
     webhook_retry_scale: float = 1.0  # multiplies Intuit's retry delays (0.001 in tests)
     data_path: str | None = None
     seed_customers: int = 0
+    seed_items: int = 0
     default_company: bool = True
     fault_seed: int = 1234
     latency_scale: float = 0.0  # Intuit-like answer times (api/latency.py); 0: answer at once

@@ -44,6 +44,7 @@ class SandboxServer:
         *,
         default_company: bool = True,
         seed_customers: int = 0,
+        seed_items: int = 0,
         webhook_window: float = 5.0,
         webhook_format: str = "cloudevents",
         webhook_retry_scale: float = 1.0,
@@ -64,6 +65,7 @@ class SandboxServer:
             limits=Limits(**limits),
             default_company=default_company,
             seed_customers=seed_customers,
+            seed_items=seed_items,
             latency_scale=latency,
         )
         self.app = SandboxApp(self.config)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from qbo_sandbox.api import batch, latency, pdf, reports, upload
+from qbo_sandbox.api import batch, exchange, latency, pdf, reports, upload
 from qbo_sandbox.api.responses import entity_response, fault_response, json_body, once
 from qbo_sandbox.books import errors, mutations, wire
 from qbo_sandbox.books.clock import response_time
@@ -41,6 +41,7 @@ RULES = [
     Rule(f"{PREFIX}/batch", endpoint="api.batch", methods=["POST"]),
     Rule(f"{PREFIX}/upload", endpoint="api.upload", methods=["POST"]),
     Rule(f"{PREFIX}/reports/<report>", endpoint="api.report", methods=["GET"]),
+    Rule(f"{PREFIX}/exchangerate", endpoint="api.exchangerate", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/pdf", endpoint="api.pdf", methods=["GET"]),
     Rule(f"{PREFIX}/<entity>/<ident>/send", endpoint="api.send", methods=["POST"]),
     Rule(f"{PREFIX}/<entity>/<ident>", endpoint="api.read", methods=["GET"]),
@@ -240,4 +241,5 @@ HANDLERS: dict[str, Handler] = {
     "api.batch": batch.run,
     "api.upload": upload.upload,
     "api.report": reports.run,
+    "api.exchangerate": exchange.read,
 }

@@ -99,6 +99,13 @@ def business_rule(detail: str) -> QBOError:
     )
 
 
+def invalid_reference(element: str) -> QBOError:
+    """QBO's answer to a reference it cannot use here (QuickBooks-V3-PHP-SDK#102)."""
+    return QBOError(
+        "2500", "Invalid Reference Id", f"Invalid Reference Id : {element}", element=element
+    )
+
+
 def invalid_number(element: str, value: object) -> QBOError:
     return QBOError(
         "2080",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from qbo_sandbox.books import mutations
 from qbo_sandbox.books.clock import company_date, meta_time
+from qbo_sandbox.books.features import apply_features, preferences_patch
 from qbo_sandbox.books.seed_data import (
     ACCOUNTS,
     CITIES,
@@ -19,12 +20,13 @@ from qbo_sandbox.books.seed_data import (
     LAST_NAMES,
     PAYMENT_METHODS,
     PAYMENTS,
-    TAX_CODES,
     TERMS,
     VENDORS,
 )
 from qbo_sandbox.books.store import Company, SandboxState, fold
 from qbo_sandbox.books.wire import money
+from qbo_sandbox.entities.currency import HOME_BY_COUNTRY
+from qbo_sandbox.entities.tax import standard_code, tax_code_rows
 
 SOURCE = "seed"
 
@@ -36,14 +38,27 @@ def create_company(
     country: str = "US",
     custom_txn_numbers: bool = False,
     seed: bool = True,
+    features: dict | None = None,
 ) -> Company:
+    """A new company of `country` (US, CA, GB, AU, ...; its tax model and home currency
+    follow), seeded like Intuit's sample company unless `seed` is false; `features` as for
+    books.features.apply_features (checked before anything is created)."""
+    if features:
+        preferences_patch(_preferences(custom_txn_numbers, country), features)
     company = state.add_company(name or f"Sandbox Company_{country}_{state.realm_counter + 1}")
     mutations.insert_fixed(
         state, company, "CompanyInfo", _company_info(company, country), ident="1"
     )
     mutations.insert_fixed(
-        state, company, "Preferences", _preferences(custom_txn_numbers), ident="1"
+        state, company, "Preferences", _preferences(custom_txn_numbers, country), ident="1"
     )
+    rates, codes = tax_code_rows(country)
+    for entity, rows in (("TaxRate", rates), ("TaxCode", codes)):
+        for row in rows:
+            body = {k: v for k, v in row.items() if k != "Id"}
+            mutations.insert_fixed(state, company, entity, body, ident=row["Id"])
+    if features:
+        apply_features(state, company, features, source=SOURCE)
     if seed:
         seed_sample_data(state, company)
     return company
@@ -88,7 +103,7 @@ def _company_info(company: Company, country: str) -> dict:
     }
 
 
-def _preferences(custom_txn_numbers: bool) -> dict:
+def _preferences(custom_txn_numbers: bool, country: str = "US") -> dict:
     """Every section and field of a real sandbox company's Preferences (quickbooks-ruby
     spec/fixtures/preferences.xml, Intuit's sandbox 2019, in JSON form), with the values the
     sandbox's rules use (tax on, DefaultTerms Net 30, discounts and deposits allowed)."""
@@ -221,8 +236,12 @@ def _preferences(custom_txn_numbers: bool) -> dict:
             "WorkWeekStartDate": "Monday",
             "MarkTimeEntriesBillable": True,
         },
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+        # Automated sales tax is a US engine; other countries use per-line tax codes.
+        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": country == "US"},
+        "CurrencyPrefs": {
+            "MultiCurrencyEnabled": False,
+            "HomeCurrency": {"value": HOME_BY_COUNTRY.get(country, "USD")},
+        },
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
         "OtherPrefs": {"NameValue": [{"Name": n, "Value": v} for n, v in other]},
     }
@@ -260,15 +279,6 @@ class _Seeder:
             self.add("Term", name, {"Name": name, "DueDays": days})
         for name, kind in PAYMENT_METHODS:
             self.add("PaymentMethod", name, {"Name": name, "Type": kind})
-        for ident, name, description in TAX_CODES:
-            tax_code = {
-                "Name": name,
-                "Description": description,
-                "Active": True,
-                "Taxable": True,
-                "TaxGroup": True,
-            }
-            mutations.insert_fixed(self.state, self.company, "TaxCode", tax_code, ident=ident)
         for row in ITEMS:
             self.add("Item", row[0], self.item(*row))
 
@@ -368,6 +378,10 @@ class _Seeder:
     def sales_line(self, item: str, qty: str, price: str) -> dict:
         amount = money(Decimal(qty) * Decimal(price))
         detail = {"ItemRef": self.ref("Item", item), "Qty": qty, "UnitPrice": price}
+        country = (self.company.get("CompanyInfo", "1") or {}).get("Country", "US")
+        code = standard_code(country)
+        if code is not None:  # outside the US every line needs a real tax code
+            detail["TaxCodeRef"] = {"value": code}
         return {
             "DetailType": "SalesItemLineDetail",
             "Amount": str(amount),
@@ -409,4 +423,102 @@ def seed_customers(
             if fold(payload["DisplayName"]) not in company.names["names"]:
                 batch.append(payload)
         ids.extend(mutations.create_many(state, company, "Customer", batch, source=source))
+    return ids
+
+
+# Not the names of seeded items ("Lighting" is a service in the sample company).
+ITEM_CATEGORIES = ("Hardware", "Garden", "Lamps", "Water Features", "Labour")
+ITEM_WORDS = ("Bolt", "Hose", "Lamp", "Nozzle", "Planter", "Valve", "Pump", "Bracket", "Panel")
+ITEM_ACCOUNTS = (
+    ("Sales of Product Income", "Income", "SalesOfProductIncome"),
+    ("Inventory Asset", "Other Current Asset", "Inventory"),
+    ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
+)
+
+
+def _account_refs(state: SandboxState, company: Company, source: str) -> list[dict]:
+    """The income, asset and COGS accounts generated items use, created when missing."""
+    refs = []
+    for name, account_type, subtype in ITEM_ACCOUNTS:
+        owner = company.names["Account"].get(fold(name))
+        if owner is None:
+            account = {"Name": name, "AccountType": account_type, "AccountSubType": subtype}
+            ident = mutations.create(state, company, "Account", account, source=source)["Id"]
+        else:
+            ident = owner[1]
+        refs.append({"value": ident})
+    return refs
+
+
+def _category_ids(state: SandboxState, company: Company, source: str) -> list[str]:
+    """Top-level categories, each with one sub-category ("Garden:Garden Supplies"); a name
+    already used by another kind of item makes the seeding fail (6000, parent not a category)."""
+    ids = []
+    for name in ITEM_CATEGORIES:
+        owner = company.names["Item"].get(fold(name))
+        if owner is None:
+            payload = {"Name": name, "Type": "Category"}
+            owner = ("Item", mutations.create(state, company, "Item", payload, source=source)["Id"])
+        ids.append(owner[1])
+        child = f"{name} Supplies"
+        sub = company.names["Item"].get(fold(child))
+        if sub is None:
+            payload = {"Name": child, "Type": "Category", "ParentRef": {"value": owner[1]}}
+            sub = ("Item", mutations.create(state, company, "Item", payload, source=source)["Id"])
+        ids.append(sub[1])
+    return ids
+
+
+def generated_item(number: int, accounts: list[dict], categories: list[str]) -> dict:
+    """The n-th generated item: 3 in 5 Service, 1 in 5 NonInventory, 1 in 5 Inventory (with
+    stock), 1 in 3 inside a category; deterministic, named and SKU'd by its number."""
+    income, asset, cogs = accounts
+    word = ITEM_WORDS[number % len(ITEM_WORDS)]
+    kind = ("Service", "Service", "NonInventory", "Service", "Inventory")[number % 5]
+    item = {
+        "Name": f"{word} {number:06d}",
+        "Sku": f"SKU-{number:06d}",
+        "Type": kind,
+        "Description": f"Generated {kind.lower()} item {number}",
+        "UnitPrice": str(Decimal(number % 500) + Decimal("0.99")),
+        "PurchaseCost": str(Decimal(number % 300) + Decimal("0.50")),
+        "Taxable": kind != "Service",
+        "IncomeAccountRef": dict(income),
+    }
+    if kind == "Inventory":
+        item.update(
+            QtyOnHand=str(number % 200),
+            AssetAccountRef=dict(asset),
+            ExpenseAccountRef=dict(cogs),
+            InvStartDate="2024-01-01",
+        )
+    if categories and number % 3 == 0:
+        item["ParentRef"] = {"value": categories[number % len(categories)]}
+    return item
+
+
+def seed_items(
+    state: SandboxState,
+    company: Company,
+    count: int,
+    *,
+    inactive_every: int = 0,
+    source: str = "control",
+) -> list[str]:
+    """Add `count` generated items (and the categories they sit in) in batches of 5,000;
+    every `inactive_every`-th one is created inactive (0: none)."""
+    accounts = _account_refs(state, company, source)
+    categories = _category_ids(state, company, source) if count else []
+    ids: list[str] = []
+    number = company.counters["Item"]
+    while len(ids) < count:
+        batch = []
+        while len(batch) < min(5000, count - len(ids)):
+            number += 1
+            payload = generated_item(number, accounts, categories)
+            if inactive_every and number % inactive_every == 0:
+                payload["Active"] = False
+            if fold(payload["Name"]) not in company.names["Item"]:
+                batch.append(payload)
+        ids.extend(mutations.create_many(state, company, "Item", batch, source=source))
     return ids

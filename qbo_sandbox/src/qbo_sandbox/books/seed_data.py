@@ -40,7 +40,6 @@ PAYMENT_METHODS = [
 ]
 
 # (Id, name, description); "TAX" and "NON" are pseudo-codes lines may also use.
-TAX_CODES = [("2", "California", "California sales tax"), ("3", "Tucson", "Tucson City")]
 
 # (name, Type, UnitPrice, income account, description, qty on hand for Inventory)
 ITEMS = [

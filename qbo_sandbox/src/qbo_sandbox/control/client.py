@@ -48,17 +48,32 @@ class ControlClient:
         country: str = "US",
         custom_txn_numbers: bool = False,
         seed: bool = True,
+        features: dict | None = None,
     ) -> str:
         body = {
             "name": name,
             "country": country,
             "custom_txn_numbers": custom_txn_numbers,
             "seed": seed,
+            "features": features,
         }
         return self._call("POST", "/companies", body)["realm_id"]
 
     def seed_customers(self, realm: str, n: int) -> dict:
         return self._call("POST", f"/companies/{realm}/customers", {"count": n})
+
+    def seed_items(self, realm: str, n: int, *, inactive_every: int = 0) -> dict:
+        """Add n generated items (Service/NonInventory/Inventory, a third in categories)."""
+        body = {"count": n, "inactive_every": inactive_every}
+        return self._call("POST", f"/companies/{realm}/items", body)
+
+    def set_features(self, realm: str, **features: object) -> dict:
+        """Turn company features on/off (README "Company features"); answers the
+        Preferences and currencies afterwards."""
+        return self._call("POST", f"/companies/{realm}/features", features)
+
+    def features(self, realm: str) -> dict:
+        return self._call("GET", f"/companies/{realm}/features")
 
     def changes(self, realm: str, entity: str | None = None) -> list[dict]:
         return self._call("GET", f"/companies/{realm}/changes", params={"entity": entity})[

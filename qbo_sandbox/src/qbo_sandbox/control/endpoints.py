@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from qbo_sandbox.books import seed, wire
+from qbo_sandbox.books import errors, features, seed, wire
 from qbo_sandbox.books.clock import response_time
 from qbo_sandbox.books.store import Company
 from qbo_sandbox.config import TOKEN_MODES
@@ -29,6 +29,8 @@ RULES = [
     Rule(f"{C}/reset", endpoint="control.reset", methods=["POST"]),
     Rule(f"{C}/companies", endpoint="control.companies", methods=["GET", "POST"]),
     Rule(f"{C}/companies/<realm>/customers", endpoint="control.customers", methods=["POST"]),
+    Rule(f"{C}/companies/<realm>/items", endpoint="control.items", methods=["POST"]),
+    Rule(f"{C}/companies/<realm>/features", endpoint="control.features", methods=["GET", "POST"]),
     Rule(f"{C}/companies/<realm>/changes", endpoint="control.changes", methods=["GET"]),
     Rule(f"{C}/companies/<realm>/tokens/<action>", endpoint="control.tokens", methods=["POST"]),
     Rule(f"{C}/companies/<realm>/in-flight", endpoint="control.in_flight", methods=["GET"]),
@@ -74,6 +76,8 @@ def guarded(handler: Callable) -> Callable:
             return _json({"error": str(error)}, error.status)
         except (ValueError, TypeError) as error:
             return _json({"error": str(error)}, 400)
+        except errors.QBOError as error:  # a rule the change broke (e.g. a name in use)
+            return _json({"error": error.detail, "code": error.code}, 400)
 
     return wrapper
 
@@ -119,8 +123,40 @@ def companies(app: SandboxApp, request: Request) -> dict:
         country=body.get("country", "US"),
         custom_txn_numbers=bool(body.get("custom_txn_numbers", False)),
         seed=bool(body.get("seed", True)),
+        features=_features_of(body.get("features")),
     )
     return {"realm_id": company.realm_id, "name": company.name}
+
+
+def _features_of(value: object) -> dict | None:
+    if value is not None and not isinstance(value, dict):
+        raise ControlError("features must be an object")
+    return value or None
+
+
+def items(app: SandboxApp, request: Request, realm: str) -> dict:
+    """Add generated items (and their categories): {"count": N, "inactive_every": k}."""
+    body = request_json(request)
+    count, inactive_every = int(body.get("count", 0)), int(body.get("inactive_every", 0))
+    if count < 0 or inactive_every < 0:
+        raise ControlError("count and inactive_every must be >= 0")
+    ids = seed.seed_items(app.state, company_of(app, realm), count, inactive_every=inactive_every)
+    return {
+        "created": len(ids),
+        "first_id": ids[0] if ids else None,
+        "last_id": ids[-1] if ids else None,
+    }
+
+
+def company_features(app: SandboxApp, request: Request, realm: str) -> dict:
+    """GET: the company's Preferences and currencies; POST: apply features (see README)."""
+    company = company_of(app, realm)
+    if request.method == "POST":
+        features.apply_features(app.state, company, _features_of(request_json(request)) or {})
+    currencies = [
+        {"code": row["Code"], "active": row["Active"]} for row in company.rows("CompanyCurrency")
+    ]
+    return {"preferences": company.get("Preferences", "1"), "currencies": currencies}
 
 
 def customers(app: SandboxApp, request: Request, realm: str) -> dict:
@@ -277,6 +313,8 @@ HANDLERS = {
         "reset": reset,
         "companies": companies,
         "customers": customers,
+        "items": items,
+        "features": company_features,
         "changes": changes,
         "tokens": tokens,
         "in_flight": in_flight,

@@ -12,6 +12,7 @@ from qbo_sandbox.entities.catalog import (
     TermType,
 )
 from qbo_sandbox.entities.company import CompanyInfoType, PreferencesType
+from qbo_sandbox.entities.currency import CompanyCurrencyType
 from qbo_sandbox.entities.invoice import InvoiceType
 from qbo_sandbox.entities.names import CustomerType, EmployeeType, VendorType
 from qbo_sandbox.entities.payment import PaymentType
@@ -22,6 +23,7 @@ from qbo_sandbox.entities.sales import (
     RefundReceiptType,
     SalesReceiptType,
 )
+from qbo_sandbox.entities.tax import TaxRateType
 from qbo_sandbox.entities.tracking import ClassType, DepartmentType
 
 ENTITY_TYPES: dict[str, EntityType] = {
@@ -35,6 +37,8 @@ ENTITY_TYPES: dict[str, EntityType] = {
         TermType(),
         PaymentMethodType(),
         TaxCodeType(),
+        TaxRateType(),
+        CompanyCurrencyType(),
         InvoiceType(),
         PaymentType(),
         CreditMemoType(),

@@ -67,6 +67,17 @@ class PreferencesType(EntityType):
     def build(
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
     ) -> dict:
+        before = (existing or {}).get("CurrencyPrefs", {})
+        if "CurrencyPrefs" not in data and before:
+            data = {**data, "CurrencyPrefs": before}  # kept, like the company's other facts
+        after = data.get("CurrencyPrefs", {})
+        if work.source == "api" and (
+            bool(before.get("MultiCurrencyEnabled")) != bool(after.get("MultiCurrencyEnabled"))
+            or before.get("HomeCurrency") != after.get("HomeCurrency")
+        ):
+            # "Multicurrency is enabled from the QuickBooks Online UI, only. It cannot be
+            # enabled via the API"; the home currency is fixed (code and text unverified).
+            raise errors.business_rule("CurrencyPrefs cannot be changed through the API.")
         return dict(data)
 
     def merge(self, base: dict, patch: dict) -> dict:

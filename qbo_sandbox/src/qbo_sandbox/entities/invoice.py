@@ -10,10 +10,10 @@ from functools import cached_property
 from qbo_sandbox.books import errors
 from qbo_sandbox.books.store import UnitOfWork
 from qbo_sandbox.books.wire import money
-from qbo_sandbox.entities import schema
+from qbo_sandbox.entities import currency, formprefs, schema
+from qbo_sandbox.entities import tax as sales_tax
 from qbo_sandbox.entities.base import (
     MODIFIED_BY,
-    USD,
     EntityType,
     bumped,
     clean,
@@ -90,21 +90,18 @@ class SalesFormType(EntityType):
         )
         customer = work.get("Customer", customer_ref["value"]) if customer_ref else None
         lines = build_lines(work, data.get("Line") or [])
-        tax = dict(data.get("TxnTaxDetail") or {})
-        tax["TotalTax"] = money(decimal_of(tax, "TotalTax", "TxnTaxDetail.TotalTax") or Decimal(0))
-        total = money(
-            _sum(lines, SALES, "GroupLineDetail") - _sum(lines, DISCOUNT) + tax["TotalTax"]
-        )
         txn_date = date_of(data, "TxnDate", today(work))
         obj = {**self.defaults(customer or {}), **data, "Line": lines}
         if customer_ref is not None:
             obj["CustomerRef"] = customer_ref
-        obj.update(TxnTaxDetail=tax, TotalAmt=total, TxnDate=txn_date)
-        for key, entity in (("ClassRef", "Class"), ("DepartmentRef", "Department")):
-            if key in obj:
-                obj[key] = resolve_ref(work, obj, key, entity)
+        obj["TxnDate"] = txn_date
+        # Preferences decide classes, locations and custom fields; tax sets TotalAmt.
+        formprefs.apply_tracking(work, obj)
+        formprefs.apply_custom_fields(work, obj)
+        sales_tax.apply(work, obj, existing)
         obj["LinkedTxn"] = self.links(work, data, existing, customer_ref)
         self.amounts(work, obj, existing)
+        currency.apply(work, obj, data, customer)
         ship_from(work, obj, existing)
         stamp_addresses(work, obj, existing, "BillAddr", "ShipAddr", "ShipFromAddr")
         if self.terms:
@@ -156,15 +153,17 @@ class SalesFormType(EntityType):
     def render(self, obj: dict) -> dict:
         """QBO adds a SubTotalLineDetail line after the sales lines on every read."""
         lines = obj["Line"]
+        shipping = [line for line in lines if sales_tax.is_shipping(line.get(SALES))]
         sales = [line for line in lines if line.get("DetailType") != DISCOUNT]
+        sales = [line for line in sales if line not in shipping]
         discounts = [line for line in lines if line.get("DetailType") == DISCOUNT]
         subtotal = {
-            "Amount": _sum(lines, SALES, "GroupLineDetail"),
+            "Amount": _sum(sales, SALES, "GroupLineDetail"),
             "DetailType": SUBTOTAL,
             SUBTOTAL: {},
         }
         out = {k: v for k, v in obj.items() if not k.startswith("_")}
-        out["Line"] = [*sales, subtotal, *discounts]
+        out["Line"] = [*sales, subtotal, *discounts, *shipping]  # shipping last [U]
         if not out.get("LinkedTxn") and not self.empty_links:
             # A credit memo or estimate with no links has none (nango_*_create.json).
             out.pop("LinkedTxn", None)
@@ -269,7 +268,6 @@ def _defaults(customer: dict) -> dict:
     never BillEmail or SalesTermRef (nango_invoice_create.json: customer 1 has an e-mail
     address and the company a default term, the created invoice has neither)."""
     defaults = {
-        "CurrencyRef": dict(USD),
         "ApplyTaxAfterDiscount": False,
         "PrintStatus": "NeedToPrint",
         "EmailStatus": "NotSet",
@@ -327,8 +325,10 @@ def build_lines(work: UnitOfWork, raw_lines: list[dict]) -> list[dict]:
     lines, sales_total = [], Decimal(0)
     for number, line in enumerate(raw, start=1):
         built = _line(work, line, sales_total)
-        if built["DetailType"] in (SALES, "GroupLineDetail"):
-            sales_total += built["Amount"]
+        if built["DetailType"] in (SALES, "GroupLineDetail") and not sales_tax.is_shipping(
+            built.get(SALES)
+        ):
+            sales_total += built["Amount"]  # a discount applies to the items, not shipping
         if not line.get("Id"):
             next_id += 1
         built = {
@@ -372,16 +372,14 @@ def _line(work: UnitOfWork, line: dict, sales_total: Decimal) -> dict:
 
 
 def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
+    if sales_tax.is_shipping(detail):
+        return formprefs.shipping_detail(work, detail)
     qty = decimal_of(detail, "Qty", "Line.SalesItemLineDetail.Qty")
     price = decimal_of(detail, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
     # QBO checks Amount = UnitPrice x Qty when both are given (6070); Qty 0 means "not given".
     if qty and price is not None and money(qty * price) != money(amount):
         raise errors.amount_mismatch(format(amount.normalize(), "f"))
     out = {key: detail[key] for key in SALES_DETAIL_KEYS if key in detail}
-    if "ClassRef" in detail:
-        out["ClassRef"] = resolve_ref(
-            work, detail, "ClassRef", "Class", element=f"Line.{SALES}.ClassRef"
-        )
     if qty is not None:
         out["Qty"] = qty
     if price is not None:
@@ -391,12 +389,11 @@ def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
     )
     out["ItemRef"] = item_ref
     item = work.get("Item", item_ref["value"]) or {}
+    if item.get("Type") == "Category":
+        raise errors.invalid_reference(f"Line.{SALES}.ItemRef")  # not sellable (code [U])
     if item.get("IncomeAccountRef"):
         out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
-    tax_code = resolve_ref(
-        work, detail, "TaxCodeRef", "TaxCode", element=f"Line.{SALES}.TaxCodeRef"
-    )
-    out["TaxCodeRef"] = tax_code or {"value": "NON"}
+    out["TaxCodeRef"] = sales_tax.line_tax_code(work, detail, f"Line.{SALES}.TaxCodeRef")
     return out
 
 

@@ -13,9 +13,11 @@ from qbo_sandbox.entities.base import (
     base_name,
     boolean_of,
     check_name_characters,
+    ref_value,
     resolve_ref,
     stamp_addresses,
 )
+from qbo_sandbox.entities.currency import customer_currency, home_currency
 
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 _PERSON_FIELDS = (
@@ -118,7 +120,12 @@ class CustomerType(NameType):
             codes = sorted(work.values("TaxCode"), key=lambda code: int(code["Id"]))
             if prefs.get("UsingSalesTax") and codes:
                 data = {**data, "DefaultTaxCodeRef": {"value": codes[0]["Id"]}}
-        return super().build(work, data, existing, options)
+        if not ref_value(data.get("CurrencyRef")):
+            # Not sent: the customer keeps its currency (a new one gets the home currency).
+            kept = (existing or {}).get("CurrencyRef") or {"value": home_currency(work)}
+            data = {**data, "CurrencyRef": kept}
+        obj = super().build(work, data, existing, options)
+        return {**obj, "CurrencyRef": customer_currency(work, obj, existing)}
 
     def finish(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
         obj = super().finish(work, obj, existing)

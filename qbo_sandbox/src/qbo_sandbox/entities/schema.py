@@ -586,6 +586,19 @@ ENTITIES: dict[str, dict[str, str | None]] = {
         "AdjustmentTaxRateList": None,
         "TaxCodeConfigType": None,
     },
+    "TaxRate": {
+        "Name": None,
+        "Description": None,
+        "Active": None,
+        "RateValue": None,
+        "AgencyRef": REF,
+        "TaxReturnLineRef": REF,
+        "SpecialTaxType": None,
+        "DisplayType": None,
+        "EffectiveTaxRate": None,
+    },
+    # quickbooks-ruby company_currency.xml; python-quickbooks objects/companycurrency.py
+    "CompanyCurrency": {"Name": None, "Code": None, "Active": None, "CustomField": CUSTOM},
     "Bill": {**_PURCHASE, "SalesTermRef": REF, "DueDate": None, "RemitToAddr": ADDR},
     # python-quickbooks' VendorCredit also carries FromAccountRef/ToAccountRef.
     "VendorCredit": {**_PURCHASE, "FromAccountRef": REF, "ToAccountRef": REF},

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 LOOK_BACK = timedelta(days=30)
 MAX_OBJECTS = 1000  # per entity per response; there is no paging
-NOT_CAPTURED = frozenset({"TaxCode"})  # Intuit's list of entities CDC does not cover
+NOT_CAPTURED = frozenset({"TaxCode", "TaxRate"})  # Intuit's list of entities CDC does not cover
 
 
 def changes(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:

@@ -17,13 +17,15 @@ from datetime import UTC, datetime
 from qbo_sandbox.books.store import Change
 
 SIGNATURE_HEADER = "intuit-signature"
-# The webhooks page's entity list, narrowed to what the sandbox has (no TaxCode, CompanyInfo,
-# Attachable: the page does not list them).
+# The webhooks page's entity list, narrowed to what the sandbox has (no TaxCode, TaxRate,
+# CompanyInfo, Attachable: the page does not list them). The page lists "Currency"; the
+# sandbox names it CompanyCurrency, the entity's API name (unverified).
 ENTITIES = frozenset(
     {
         "Account",
         "Bill",
         "Class",
+        "CompanyCurrency",
         "CreditMemo",
         "Customer",
         "Department",

@@ -60,10 +60,10 @@ def company_or_404(app: SandboxApp, realm: str) -> Company:
 
 
 def tabs(company: Company, active: str) -> str:
-    """The company heading and its Customers / Invoices / Payments tabs."""
+    """The company heading and its Customers / Invoices / Payments / lists / settings tabs."""
     flags = {
         f"{tab}_active": "active" if tab == active else ""
-        for tab in ("customers", "invoices", "payments")
+        for tab in ("customers", "invoices", "payments", "lists", "settings")
     }
     return fill(
         "company_tabs.html", company=escape(company.name), realm=escape(company.realm_id), **flags

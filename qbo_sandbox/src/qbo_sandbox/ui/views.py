@@ -20,6 +20,7 @@ from qbo_sandbox.books import errors, mutations, seed
 from qbo_sandbox.books.store import Company
 from qbo_sandbox.entities import entity_type
 from qbo_sandbox.ui import faults as ui_faults
+from qbo_sandbox.ui import lists as ui_lists
 from qbo_sandbox.ui import pages
 from qbo_sandbox.ui import sales as ui_sales
 
@@ -44,6 +45,7 @@ RULES = [
         methods=["POST"],
     ),
     *ui_sales.RULES,
+    *ui_lists.RULES,
 ]
 
 
@@ -200,4 +202,5 @@ HANDLERS = {
     "ui.customer": customer,
     "ui.merge_customer": merge_customer,
     **ui_sales.HANDLERS,
+    **ui_lists.HANDLERS,
 }
