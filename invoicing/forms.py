@@ -1,5 +1,6 @@
 """Forms for products, new orders and their lines, list filters and invoicing settings."""
 
+import hashlib
 import uuid
 from decimal import Decimal
 
@@ -326,6 +327,49 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
 OrderLineFormSet = forms.formset_factory(
     OrderLineForm, formset=BaseOrderLineFormSet, extra=1, max_num=200, absolute_max=200
 )
+
+
+class BaseEditLinesFormSet(BaseOrderLineFormSet):
+    """The order's lines, to be edited; digest() names exactly what a preview showed."""
+
+    def __init__(self, *args, order, **kwargs):
+        kwargs["initial"] = [
+            {
+                "product": line.product_id,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "taxable": line.taxable,
+            }
+            for line in order.lines.all()
+        ]
+        super().__init__(*args, **kwargs)
+
+    def filled_forms(self) -> list[OrderLineForm]:
+        # Every shown line counts, changed or not; a removed one is no longer posted.
+        return [form for form in self.forms if form.has_changed() or form.initial]
+
+    def digest(self) -> str:
+        rows = [
+            (n.product and n.product.pk, n.description, str(n.quantity), str(n.unit_price))
+            for n in self.new_lines()
+        ]
+        rows += [n.taxable for n in self.new_lines()]
+        return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
+
+    def refuse(self, message: str) -> None:
+        self.non_form_errors().append(message)
+
+
+EditLinesFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseEditLinesFormSet, extra=0, max_num=200, absolute_max=200
+)
+
+
+class SendInvoiceForm(forms.Form):
+    email = forms.EmailField(
+        label="Send to", help_text="QuickBooks e-mails the invoice here and keeps the address."
+    )
 
 
 SETTINGS_FIELDS = [

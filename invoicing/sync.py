@@ -54,6 +54,47 @@ def _line(line, position: int, item_id: str, tax: TaxRule) -> dict:
     return body
 
 
+def invoice_lines(lines, item_ids: list[str], tax: TaxRule) -> list[dict]:
+    """Invoice Line objects for order lines (saved or not), with their QBO item ids."""
+    return [
+        _line(line, n, item_id, tax)
+        for n, (line, item_id) in enumerate(zip(lines, item_ids, strict=True), 1)
+    ]
+
+
+def _plain(value) -> str:
+    """A number as QBO may answer it (1, 1.0, "1.00") in one canonical form."""
+    return format(decimal(value).normalize(), "f") if value not in (None, "") else ""
+
+
+def content_lines(lines: list[dict]) -> list[dict]:
+    """The sales lines of an invoice (or of an update we sent), in a comparable form."""
+    found = []
+    for line in lines or []:
+        if line.get("DetailType") != "SalesItemLineDetail":
+            continue
+        detail = line.get("SalesItemLineDetail") or {}
+        found.append(
+            {
+                "item": str((detail.get("ItemRef") or {}).get("value") or ""),
+                "description": line.get("Description") or "",
+                "quantity": _plain(detail.get("Qty")),
+                "unit_price": _plain(detail.get("UnitPrice")),
+                "amount": _plain(line.get("Amount")),
+            }
+        )
+    return found
+
+
+def invoice_content(invoice: dict) -> dict:
+    """What "someone changed the invoice" means: its customer, sales lines and total."""
+    return {
+        "customer": str((invoice.get("CustomerRef") or {}).get("value") or ""),
+        "lines": content_lines(invoice.get("Line") or []),
+        "total": _plain(invoice.get("TotalAmt")),
+    }
+
+
 def order_to_invoice(
     order: Order,
     *,
