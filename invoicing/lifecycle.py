@@ -144,7 +144,9 @@ def edit_order(
         _replace_lines(order, lines, total)
         if order.push_status != Push.SYNCED:
             return None
-        order.writes.filter(kind=Kind.UPDATE, status=OrderWrite.Status.PENDING).update(
+        # An older edit never tried is replaced by this one; one that was tried may have
+        # reached QuickBooks, so it settles first (its revision is then our base).
+        order.writes.filter(kind=Kind.UPDATE, status=OrderWrite.Status.PENDING, attempts=0).update(
             status=OrderWrite.Status.SUPERSEDED, finished_at=timezone.now()
         )
         write = _write(
