@@ -407,8 +407,16 @@ class InvoicingSettingsForm(forms.Form):
                 initial=current,
             )
 
+        self.fields["send_after_create"] = forms.BooleanField(
+            label="Send invoices automatically",
+            help_text="E-mail each new invoice to its customer once QuickBooks has it.",
+            required=False,
+            initial=instance.send_after_create,
+        )
+
     def save(self) -> InvoicingSettings:
-        for field in self.fields:
+        self.instance.send_after_create = self.cleaned_data["send_after_create"]
+        for field in self.names:
             value = self.cleaned_data[field]
             setattr(self.instance, f"{field}_id", value)
             setattr(self.instance, f"{field}_name", self.names[field].get(value, "")[:100])

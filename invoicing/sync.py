@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from invoicing.models import Order
 from invoicing.signals import order_paid
-from qbo.qbojson import decimal
+from qbo.qbojson import decimal, parse_time
 
 # Written into every invoice's PrivateNote; finds the invoice again after an ambiguous push.
 MARKER = re.compile(r"\[qbsync:(\d+):(\d+)\]")
@@ -151,6 +151,10 @@ def order_fields_from_invoice(invoice: dict) -> dict:
         "qbo_total": total,
         "qbo_balance": balance,
         "payment_status": payment_status(total, balance),
+        # E-mailed, and to whom: QBO's EmailStatus, BillEmail and DeliveryInfo.
+        "bill_email": str((invoice.get("BillEmail") or {}).get("Address") or "")[:254],
+        "email_status": str(invoice.get("EmailStatus") or "")[:20],
+        "emailed_at": parse_time((invoice.get("DeliveryInfo") or {}).get("DeliveryTime")),
     }
 
 
@@ -161,6 +165,9 @@ INVOICE_FIELDS = [
     "qbo_total",
     "qbo_balance",
     "payment_status",
+    "bill_email",
+    "email_status",
+    "emailed_at",
     "last_error",
     "updated_at",
 ]

@@ -360,14 +360,14 @@ def apply_send(ctx: references.PushContext, write: OrderWrite) -> None:
         # An earlier attempt may have sent it (and the requestid's answer be gone): look.
         current = ctx.qb.read("Invoice", order.qbo_invoice_id)
         if _sent_since(current, write):
-            _done(write, current, **_email_fields(current))
+            _done(write, current)
             return
     renew_claim(write)
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
     invoice = ctx.qb.send(
         "Invoice", order.qbo_invoice_id, send_to=email, request_id=write.request_id
     )
-    _done(write, invoice, **_email_fields(invoice))
+    _done(write, invoice)
 
 
 def _sent_since(invoice: dict, write: OrderWrite) -> bool:
@@ -376,15 +376,6 @@ def _sent_since(invoice: dict, write: OrderWrite) -> bool:
         return False
     moment = parse_time(delivered)
     return moment is not None and moment >= write.created_at - timedelta(seconds=1)
-
-
-def _email_fields(invoice: dict) -> dict:
-    delivered = (invoice.get("DeliveryInfo") or {}).get("DeliveryTime")
-    return {
-        "email_status": str(invoice.get("EmailStatus") or "")[:20],
-        "bill_email": str((invoice.get("BillEmail") or {}).get("Address") or "")[:254],
-        "emailed_at": parse_time(delivered) if delivered else None,
-    }
 
 
 APPLY = {

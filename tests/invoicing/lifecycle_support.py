@@ -19,12 +19,12 @@ def line(description="Consulting", quantity="1", unit_price="100.00") -> service
     )
 
 
-def synced_order(company, *lines, email="") -> Order:
+def synced_order(company, *lines, email="", name="Lifecycle Customer") -> Order:
     """An order pushed to the sandbox (its invoice exists)."""
     order = services.create_order(
         company=company,
         created_by=None,
-        new_customer_name="Lifecycle Customer",
+        new_customer_name=name,
         new_customer_email=email,
         order_date=date(2026, 3, 2),
         lines=list(lines) or [line()],
