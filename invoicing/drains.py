@@ -15,7 +15,7 @@ from celery import current_app
 from django.core.cache import cache
 from django.utils import timezone
 
-from invoicing import push, references, writes
+from invoicing import push, references, settlement_writes, writes
 from invoicing.models import Order
 from qbo.client import open_client
 from qbo.errors import RateLimited, ReconnectNeeded, Unavailable
@@ -122,7 +122,7 @@ def _apply_writes(ctx) -> bool:
     if not claimed:
         return False
     try:
-        writes.apply_claimed(ctx, claimed)
+        writes.apply_claimed(ctx, claimed, settlement_writes.APPLY)
     except (RateLimited, Unavailable, ReconnectNeeded) as exc:
         writes.release_all(claimed, exc)
         raise

@@ -372,6 +372,54 @@ class SendInvoiceForm(forms.Form):
     )
 
 
+class MoneyForm(forms.Form):
+    """An amount (and a date) against an order's invoice; choices come from QuickBooks."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    amount = PlainDecimalField(
+        label="Amount", **MONEY, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"})
+    )
+    on = BusinessDateField(label="Date", widget=forms.DateInput(attrs=DATE_ATTRS))
+
+    def __init__(self, *args, choices: dict | None = None, **kwargs):
+        kwargs.setdefault("initial", {"on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        choices = choices or {}
+        for name, key, label, required in self.choice_fields:
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                required=required,
+                choices=[("", "— Choose —" if required else "— None —"), *choices.get(key, [])],
+            )
+
+    choice_fields: tuple = ()
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError("The amount must be more than zero.")
+        return amount
+
+
+class PaymentForm(MoneyForm):
+    choice_fields = (
+        ("method", "methods", "Payment method", False),
+        ("account", "accounts", "Deposit to", False),
+    )
+    reference = forms.CharField(label="Reference", required=False, max_length=21)
+
+
+class CreditForm(MoneyForm):
+    reason = forms.CharField(label="Reason (on the credit memo)", required=False, max_length=4000)
+
+
+class RefundForm(MoneyForm):
+    choice_fields = (
+        ("account", "accounts", "Refund from", True),
+        ("method", "methods", "Payment method", False),
+    )
+
+
 SETTINGS_FIELDS = [
     # (field, key in qbo_setting_choices, label, help)
     ("default_item", "items", "Default item", "The QuickBooks item for free-text order lines."),

@@ -259,6 +259,9 @@ class OrderWrite(models.Model):
         VOID = "void", "Void"
         DELETE = "delete", "Delete"
         SEND = "send", "Send"
+        PAYMENT = "payment", "Payment"
+        CREDIT = "credit", "Credit"
+        REFUND = "refund", "Refund"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
@@ -273,6 +276,10 @@ class OrderWrite(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="writes")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     revision = models.PositiveIntegerField(default=0)
+    # Money moved by a payment, credit or refund (also in intent, as text).
+    amount = models.DecimalField(**MONEY, null=True, blank=True)
+    # The QBO object the write created (Payment, CreditMemo, RefundReceipt).
+    qbo_id = models.CharField("QuickBooks id", max_length=32, blank=True)
     # What the user asked for (lines of the revision, the address to send to...).
     intent = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=50)

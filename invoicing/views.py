@@ -13,15 +13,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
-from invoicing import lifecycle, services
+from invoicing import lifecycle, services, settlements
 from invoicing.forms import (
+    CreditForm,
     EditLinesFormSet,
     InvoicingSettingsForm,
     OrderFilterForm,
     OrderForm,
     OrderLineFormSet,
+    PaymentForm,
     ProductFilterForm,
     ProductForm,
+    RefundForm,
     SendInvoiceForm,
     orderable_customers,
 )
@@ -180,6 +183,7 @@ def _detail_context(request, order: Order) -> dict:
         "conflict": order.writes.filter(status=OrderWrite.Status.CONFLICT).first(),
         "can_manage": request.membership.can_manage,
         "is_owner": request.membership.role == request.membership.Role.OWNER,
+        "money": settlements.money(order),
         **_push_status_context(request, order),
     }
 
@@ -315,6 +319,72 @@ def order_conflict(request, pk: int, write_pk: int):
     )
     done = "Kept the QuickBooks version." if choice == "quickbooks" else "Sending your version."
     return _settle_action(request, order, lambda: action(write, by=request.user), done)
+
+
+MONEY_PAGES = {
+    "payment": ("Record a payment", PaymentForm),
+    "credit": ("Credit", CreditForm),
+    "refund": ("Refund", RefundForm),
+}
+
+
+@company_required
+def order_payment(request, pk: int):
+    return _money_page(request, _order(request, pk), "payment")
+
+
+@manager_required
+def order_credit(request, pk: int):
+    return _money_page(request, _order(request, pk), "credit")
+
+
+@manager_required
+def order_refund(request, pk: int):
+    return _money_page(request, _order(request, pk), "refund")
+
+
+def _money_page(request, order: Order, kind: str):
+    """A payment, credit or refund form; its choices come from the company's QuickBooks."""
+    title, form_class = MONEY_PAGES[kind]
+    context = {"order": order, "title": title, "kind": kind, "problem": "", "form": None}
+    choices = {}
+    if form_class.choice_fields:
+        try:
+            choices = settlements.money_choices(request.company)
+        except QuickBooksError as error:
+            context["problem"] = describe_error(error)
+            return render(request, "invoicing/order_money.html", context)
+    form = form_class(request.POST or None, choices=choices)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "form_token": str(form.cleaned_data["form_token"])}
+        try:
+            _take_money(order, kind, data, request.user)
+        except lifecycle.Refused as refused:
+            form.add_error("amount", str(refused))
+            return render(request, "invoicing/order_money.html", context, status=409)
+        messages.success(request, f"{title}: {data['amount']:,.2f} on its way to QuickBooks.")
+        return redirect("invoicing:order_detail", pk=order.pk)
+    return render(request, "invoicing/order_money.html", context)
+
+
+def _take_money(order: Order, kind: str, data: dict, user) -> None:
+    common = {"amount": data["amount"], "form_token": data["form_token"], "by": user}
+    if kind == "payment":
+        settlements.record_payment(
+            order,
+            paid_on=data["on"],
+            method=data["method"],
+            account=data["account"],
+            reference=data["reference"],
+            **common,
+        )
+    elif kind == "credit":
+        settlements.credit_order(order, reason=data["reason"], on=data["on"], **common)
+    else:
+        settlements.refund_order(
+            order, account=data["account"], method=data["method"], on=data["on"], **common
+        )
 
 
 def _settle_action(request, order: Order, action, done: str):

@@ -137,14 +137,23 @@ def fail(write: OrderWrite, exc: QuickBooksError) -> None:
     )
 
 
-def _done(write: OrderWrite, invoice: dict | None, **order_fields) -> None:
-    """The write reached QuickBooks: settle it and bring the order up to the answer."""
+def done(
+    write: OrderWrite,
+    invoice: dict | None,
+    *,
+    answer: dict | None = None,
+    qbo_id: str = "",
+    **order_fields,
+) -> None:
+    """The write reached QuickBooks: settle it and bring the order up to the invoice."""
     with transaction.atomic():
-        answer = _summary(invoice) if invoice else {}
+        if answer is None:
+            answer = summary(invoice) if invoice else {}
         if not _settle(
             write,
             status=Status.DONE,
             answer=answer,
+            qbo_id=qbo_id[:32],
             last_error="",
             intuit_tid=_answer_tid(write),
             finished_at=timezone.now(),
@@ -164,7 +173,7 @@ def _answer_tid(write: OrderWrite) -> str:
     return (found.first() or "")[:100]
 
 
-def _summary(invoice: dict) -> dict:
+def summary(invoice: dict) -> dict:
     keys = ("Id", "SyncToken", "DocNumber", "TotalAmt", "Balance", "EmailStatus", "status")
     found = {key: str(invoice[key]) for key in keys if key in invoice}
     if invoice.get("DeliveryInfo"):
@@ -175,12 +184,16 @@ def _summary(invoice: dict) -> dict:
 # --- applying -------------------------------------------------------------------------------
 
 
-def apply_claimed(ctx: references.PushContext, writes: list[OrderWrite]) -> None:
-    """Apply claimed writes one by one; what concerns the whole company goes up to the drain."""
+def apply_claimed(
+    ctx: references.PushContext, writes: list[OrderWrite], appliers: dict | None = None
+) -> None:
+    """Apply claimed writes one by one; what concerns the whole company goes up to the drain.
+    `appliers` adds kinds handled elsewhere (invoicing.settlement_writes)."""
     attempts = push.Attempts()
+    apply = {**APPLY, **(appliers or {})}
     for write in writes:
         try:
-            APPLY[write.kind](ctx, write)
+            apply[write.kind](ctx, write)
         except Exception as exc:
             _failed(write, exc, attempts)
         else:
@@ -243,7 +256,7 @@ def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
     order = write.order
     payload = {"Id": order.qbo_invoice_id, "SyncToken": order.qbo_base_token}
     payload["Line"] = update_lines(ctx, write)
-    OrderWrite.objects.filter(pk=write.pk).update(sent=_json(payload))
+    OrderWrite.objects.filter(pk=write.pk).update(sent=as_json(payload))
     renew_claim(write)
     try:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#sparse-update-an-invoice
@@ -265,7 +278,7 @@ def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
         else:
             conflict(write, current)
             return
-    _done(
+    done(
         write,
         invoice,
         qbo_base_token=str(invoice.get("SyncToken", "")),
@@ -316,7 +329,7 @@ def apply_void(ctx: references.PushContext, write: OrderWrite) -> None:
             invoice = ctx.qb.void(
                 "Invoice", order.qbo_invoice_id, current["SyncToken"], request_id=write.request_id
             )
-    _done(write, invoice, qbo_state="voided")
+    done(write, invoice, qbo_state="voided")
 
 
 def apply_delete(ctx: references.PushContext, write: OrderWrite) -> None:
@@ -348,8 +361,8 @@ def apply_delete(ctx: references.PushContext, write: OrderWrite) -> None:
             answer = ctx.qb.delete(
                 "Invoice", order.qbo_invoice_id, current["SyncToken"], request_id=write.request_id
             )
-    _done(write, None, qbo_state="deleted")
-    OrderWrite.objects.filter(pk=write.pk).update(answer=_summary(answer))
+    done(write, None, qbo_state="deleted")
+    OrderWrite.objects.filter(pk=write.pk).update(answer=summary(answer))
 
 
 def apply_send(ctx: references.PushContext, write: OrderWrite) -> None:
@@ -360,14 +373,14 @@ def apply_send(ctx: references.PushContext, write: OrderWrite) -> None:
         # An earlier attempt may have sent it (and the requestid's answer be gone): look.
         current = ctx.qb.read("Invoice", order.qbo_invoice_id)
         if _sent_since(current, write):
-            _done(write, current)
+            done(write, current)
             return
     renew_claim(write)
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
     invoice = ctx.qb.send(
         "Invoice", order.qbo_invoice_id, send_to=email, request_id=write.request_id
     )
-    _done(write, invoice)
+    done(write, invoice)
 
 
 def _sent_since(invoice: dict, write: OrderWrite) -> bool:
@@ -386,7 +399,7 @@ APPLY = {
 }
 
 
-def _json(payload: dict) -> dict:
+def as_json(payload: dict) -> dict:
     """A payload with its Decimals as strings, for a JSONField."""
     return json.loads(dumps(payload))
 

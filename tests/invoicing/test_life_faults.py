@@ -1,16 +1,19 @@
 """Fault runs for an order's later writes, 200 orders each, faults injected in the sandbox.
 
 Edits: every invoice ends on its order's latest revision, no revision applied twice, none
-lost. Cancels: every invoice voided exactly once. Counted in the sandbox's own change log,
+lost. Cancels: every invoice voided exactly once. Payments and credits: one Payment (and
+one CreditMemo) per write, every invoice's balance right. Counted in the sandbox's own change log,
 not in our rows. Two workers race throughout, as in tests/invoicing/test_push_faults.py.
 """
 
+import re
 import threading
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 
-from invoicing import drains, lifecycle
+from invoicing import drains, lifecycle, settlements
 from invoicing.models import Order, OrderWrite
 from tests.invoicing.faultrun import (
     make_orders,
@@ -24,6 +27,7 @@ from tests.invoicing.lifecycle_support import line, sales_lines
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ORDERS = 200
 API = r"/v3/company/.*"
+WRITE_MARKER = re.compile(r"\[qbsync:\d+:\d+:w(\d+)\]")
 FAULTS = [("status", 15, 500), ("latency", 10, None), ("drop_after_commit", 5, None)]
 
 
@@ -135,3 +139,40 @@ def test_cancel_fault_run_voids_each_invoice_once(connected, qbo, sandbox_realm,
     faulted = [r for r in qbo.control.request_log() if r.get("fault")]
     assert len(faulted) >= 10
     print(f"\ncancel fault run: {writes.count()} voids, {len(faulted)} faulted requests")
+
+
+@pytest.mark.timeout(900)  # ~1,100 calls at the realm's 10 a second, retries and lookups
+def test_payment_and_credit_fault_run_creates_each_once(
+    connected, qbo, sandbox_realm, fast_retries
+):
+    company_id = connected.company_id
+    orders = synced_orders(connected)
+    inject(qbo)
+    for n, order in enumerate(orders):
+        settlements.record_payment(order, amount=Decimal("5.00"), paid_on=order.order_date, by=None)
+        if n % 2 == 0:
+            settlements.credit_order(order, amount=Decimal("3.00"), on=order.order_date, by=None)
+    settle(qbo, company_id)
+
+    writes = OrderWrite.objects.filter(company_id=company_id)
+    assert writes.exclude(status="done").count() == 0, list(
+        writes.exclude(status="done").values("status", "last_error")[:5]
+    )
+    store = qbo.state.companies[sandbox_realm]
+    by_marker: Counter = Counter()
+    for entity in ("Payment", "CreditMemo"):
+        for row in store.rows(entity):
+            if match := WRITE_MARKER.search(row.get("PrivateNote") or ""):
+                by_marker[(entity, int(match.group(1)))] += 1
+    for write in writes:
+        assert by_marker[("Payment", write.pk)] == 1, write.pk  # the payment, or the applying one
+        if write.kind == "credit":
+            assert by_marker[("CreditMemo", write.pk)] == 1, write.pk
+    for n, order in enumerate(orders):
+        order.refresh_from_db()
+        expected = order.qbo_total - Decimal("5.00") - (Decimal("3.00") if n % 2 == 0 else 0)
+        invoice = store.get("Invoice", order.qbo_invoice_id)
+        assert invoice["Balance"] == expected == order.qbo_balance, order.pk
+    faulted = [r for r in qbo.control.request_log() if r.get("fault")]
+    assert len(faulted) >= 10
+    print(f"\nmoney fault run: {writes.count()} writes, {len(faulted)} faulted requests")
