@@ -62,6 +62,11 @@ def cases(acme) -> list[tuple[str, str, dict, dict, set[int]]]:
     edit = {"name": "Hijacked", "unit_price": "0"}
     search = {"customer_search": SEARCH, "q": SEARCH}
     conflict = {"pk": acme["order"].pk, "write_pk": acme["write"].pk}
+    money = {
+        "form_token": "6f1d9a64-7c0e-4f9b-9a57-0b5b2f4a1c11",
+        "amount": "1",
+        "on": "2026-03-05",
+    }
     edit_lines = {
         "lines-TOTAL_FORMS": "1",
         "lines-INITIAL_FORMS": "1",
@@ -92,6 +97,11 @@ def cases(acme) -> list[tuple[str, str, dict, dict, set[int]]]:
         ("invoicing:order_send", "get", order, {}, {404}),
         ("invoicing:order_send", "post", order, {"email": "x@bravo.test"}, {404}),
         ("invoicing:order_conflict", "post", conflict, {"keep": "ours"}, {404}),
+        ("invoicing:order_payment", "get", order, {}, {404}),
+        ("invoicing:order_payment", "post", order, money, {404}),
+        # Credits and refunds are for owners and admins (a member is refused first).
+        ("invoicing:order_credit", "post", order, money, {403, 404}),
+        ("invoicing:order_refund", "post", order, money, {403, 404}),
         ("invoicing:settings", "get", {}, {}, {403}),
         ("invoicing:settings", "post", {}, {"default_item": "1"}, {403}),
     ]
@@ -132,6 +142,8 @@ def test_a_manager_of_another_company_cannot_touch_acmes_orders(bob_client, bob,
     for name, kwargs, data in [
         ("invoicing:order_cancel", {"pk": order.pk}, {"how": "delete"}),
         ("invoicing:order_conflict", {"pk": order.pk, "write_pk": write.pk}, {"keep": "ours"}),
+        ("invoicing:order_credit", {"pk": order.pk}, {"amount": "1", "on": "2026-03-05"}),
+        ("invoicing:order_refund", {"pk": order.pk}, {"amount": "1", "on": "2026-03-05"}),
     ]:
         response = bob_client.post(reverse(name, kwargs=kwargs), data)
         assert response.status_code == 404, name
