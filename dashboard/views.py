@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Company
 from customers.models import Customer
-from invoicing.models import Order
+from invoicing.models import Order, OrderWrite
 from payments.models import Payment
 from qbo.conf import qbo_settings
 from qbo.models import QBOCall, QuickBooksConnection, SyncCursor
@@ -122,13 +122,34 @@ def order_counts(company: Company, now: datetime) -> dict:
     )
 
 
+def failed_writes():
+    """An order's later write (edit, void, send, payment...) QuickBooks refused, or an edit
+    waiting for a choice, with nothing of the same kind done since."""
+    later = OrderWrite.objects.filter(
+        order=OuterRef("order"),
+        kind=OuterRef("kind"),
+        pk__gt=OuterRef("pk"),
+        status=OrderWrite.Status.DONE,
+    )
+    return OrderWrite.objects.filter(
+        order=OuterRef("pk"), status__in=[OrderWrite.Status.FAILED, OrderWrite.Status.CONFLICT]
+    ).filter(~Exists(later))
+
+
 def orders_needing_attention(company: Company, now: datetime) -> list[Order]:
-    """Refused by QuickBooks, waiting for a reconnect, or still not sent after a while."""
+    """Refused by QuickBooks, waiting for a reconnect, still not sent after a while, or a
+    later change to its invoice failed."""
+    failing = failed_writes().order_by("-pk")
     return list(
         Order.objects.filter(company=company)
+        .annotate(
+            failed_write=Subquery(failing.values("kind")[:1]),
+            failed_write_error=Subquery(failing.values("last_error")[:1]),
+        )
         .filter(
             Q(push_status__in=[Order.PushStatus.FAILED, Order.PushStatus.WAITING])
             | Q(push_status__in=UNSETTLED, created_at__lt=now - STUCK_AFTER)
+            | Q(Exists(failed_writes()))
         )
         .select_related("customer")
         .order_by("-created_at", "-id")[:ATTENTION_ROWS]

@@ -15,7 +15,7 @@ from celery import current_app
 from django.core.cache import cache
 from django.utils import timezone
 
-from invoicing import push, references
+from invoicing import push, references, settlement_writes, writes
 from invoicing.models import Order
 from qbo.client import open_client
 from qbo.errors import RateLimited, ReconnectNeeded, Unavailable
@@ -79,25 +79,15 @@ def drain(company_id: int, busy_retries: int = 0) -> None:
 
 
 def drain_slice(company_id: int) -> None:
-    """Claim and push due orders for up to DRAIN_SLICE seconds (the caller holds the lock)."""
+    """Claim and push due orders, then due writes to existing invoices, for up to
+    DRAIN_SLICE seconds (the caller holds the lock)."""
     deadline = time.monotonic() + DRAIN_SLICE
     try:
         with open_client(company_id) as qb:
             ctx = references.load_context(qb, company_id)
             while time.monotonic() < deadline:
                 cache.touch(_lock_key(company_id), _lease_seconds())
-                orders = push.claim_due(company_id, push.BATCH_SIZE)
-                if not orders:
-                    return
-                try:
-                    push.push_claimed(ctx, orders)
-                except (RateLimited, Unavailable) as exc:
-                    logger.info("company %s push paused: %s", company_id, exc.text)
-                    push.release_all(orders, exc)
-                    return
-                except push.LostClaim:
-                    # Another worker holds some of these now; hand back the ones still ours.
-                    push.release_all(orders, Unavailable("Another worker took over"))
+                if not (_push_orders(ctx) or _apply_writes(ctx)):
                     return
     except ReconnectNeeded as exc:  # a lost grant, or tokens that can't be decrypted
         parked = push.park_waiting(
@@ -108,17 +98,58 @@ def drain_slice(company_id: int) -> None:
         logger.info("company %s push deferred: %s", company_id, exc.text)
 
 
+def _push_orders(ctx) -> bool:
+    """One round of creates; False when none was due."""
+    orders = push.claim_due(ctx.company_id, push.BATCH_SIZE)
+    if not orders:
+        return False
+    try:
+        push.push_claimed(ctx, orders)
+    except (RateLimited, Unavailable) as exc:
+        push.release_all(orders, exc)
+        raise
+    except push.LostClaim:
+        # Another worker holds some of these now; hand back the ones still ours.
+        push.release_all(orders, Unavailable("Another worker took over"))
+        raise Unavailable("Another worker took over") from None
+    writes.queue_auto_sends(ctx.company_id, [o.pk for o in orders])
+    return True
+
+
+def _apply_writes(ctx) -> bool:
+    """One round of edits, voids, deletes and sends; False when none was due."""
+    claimed = writes.claim_due(ctx.company_id)
+    if not claimed:
+        return False
+    try:
+        writes.apply_claimed(ctx, claimed, settlement_writes.APPLY)
+    except (RateLimited, Unavailable, ReconnectNeeded) as exc:
+        writes.release_all(claimed, exc)
+        raise
+    except push.LostClaim:
+        writes.release_all(claimed, Unavailable("Another worker took over"))
+        raise Unavailable("Another worker took over") from None
+    return True
+
+
 def _schedule_next(company_id: int) -> None:
     """Ring again for what is due now, or at the next retry time if it is soon."""
-    if push.due(company_id).exists():
-        # Orders that arrived while we held the lock: their own rings found the bell set.
+    if push.due(company_id).exists() or writes.due(company_id).exists():
+        # Work that arrived while we held the lock: its own rings found the bell set.
         ring(company_id, force=True)
         return
-    upcoming = (
-        Order.objects.filter(company_id=company_id, push_status=Status.PENDING)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
+    upcoming = min(
+        filter(
+            None,
+            [
+                Order.objects.filter(company_id=company_id, push_status=Status.PENDING)
+                .order_by("next_attempt_at")
+                .values_list("next_attempt_at", flat=True)
+                .first(),
+                writes.next_due_at(company_id),
+            ],
+        ),
+        default=None,
     )
     if upcoming:
         delay = (upcoming - timezone.now()).total_seconds()
@@ -155,6 +186,8 @@ def sweep() -> None:
     )
     if expired:
         logger.warning("sweeper reclaimed %s order(s) from lost workers", expired)
+    if reclaimed := writes.reclaim_expired():
+        logger.warning("sweeper reclaimed %s invoice write(s) from lost workers", reclaimed)
     connected = QuickBooksConnection.objects.filter(
         status=QuickBooksConnection.Status.CONNECTED
     ).values_list("company_id", flat=True)
@@ -164,5 +197,7 @@ def sweep() -> None:
         .distinct()
     ):
         resume_waiting(company_id)
-    for company_id in push.due().values_list("company_id", flat=True).distinct():
+    due = {*push.due().values_list("company_id", flat=True).distinct()}
+    due |= {*writes.due().values_list("company_id", flat=True).distinct()}
+    for company_id in sorted(due):
         ring(company_id)

@@ -1,5 +1,6 @@
 """Forms for products, new orders and their lines, list filters and invoicing settings."""
 
+import hashlib
 import uuid
 from decimal import Decimal
 
@@ -328,6 +329,97 @@ OrderLineFormSet = forms.formset_factory(
 )
 
 
+class BaseEditLinesFormSet(BaseOrderLineFormSet):
+    """The order's lines, to be edited; digest() names exactly what a preview showed."""
+
+    def __init__(self, *args, order, **kwargs):
+        kwargs["initial"] = [
+            {
+                "product": line.product_id,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "taxable": line.taxable,
+            }
+            for line in order.lines.all()
+        ]
+        super().__init__(*args, **kwargs)
+
+    def filled_forms(self) -> list[OrderLineForm]:
+        # Every shown line counts, changed or not; a removed one is no longer posted.
+        return [form for form in self.forms if form.has_changed() or form.initial]
+
+    def digest(self) -> str:
+        rows = [
+            (n.product and n.product.pk, n.description, str(n.quantity), str(n.unit_price))
+            for n in self.new_lines()
+        ]
+        rows += [n.taxable for n in self.new_lines()]
+        return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
+
+    def refuse(self, message: str) -> None:
+        self.non_form_errors().append(message)
+
+
+EditLinesFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseEditLinesFormSet, extra=0, max_num=200, absolute_max=200
+)
+
+
+class SendInvoiceForm(forms.Form):
+    email = forms.EmailField(
+        label="Send to", help_text="QuickBooks e-mails the invoice here and keeps the address."
+    )
+
+
+class MoneyForm(forms.Form):
+    """An amount (and a date) against an order's invoice; choices come from QuickBooks."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    amount = PlainDecimalField(
+        label="Amount", **MONEY, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"})
+    )
+    on = BusinessDateField(label="Date", widget=forms.DateInput(attrs=DATE_ATTRS))
+
+    def __init__(self, *args, choices: dict | None = None, **kwargs):
+        kwargs.setdefault("initial", {"on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        choices = choices or {}
+        for name, key, label, required in self.choice_fields:
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                required=required,
+                choices=[("", "— Choose —" if required else "— None —"), *choices.get(key, [])],
+            )
+
+    choice_fields: tuple = ()
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError("The amount must be more than zero.")
+        return amount
+
+
+class PaymentForm(MoneyForm):
+    choice_fields = (
+        ("method", "methods", "Payment method", False),
+        ("account", "accounts", "Deposit to", False),
+    )
+    reference = forms.CharField(label="Reference", required=False, max_length=21)
+
+
+class CreditForm(MoneyForm):
+    reason = forms.CharField(label="Reason (on the credit memo)", required=False, max_length=4000)
+
+
+class RefundForm(MoneyForm):
+    choice_fields = (
+        ("account", "accounts", "Refund from", True),
+        ("method", "methods", "Payment method", False),
+    )
+
+
 SETTINGS_FIELDS = [
     # (field, key in qbo_setting_choices, label, help)
     ("default_item", "items", "Default item", "The QuickBooks item for free-text order lines."),
@@ -363,8 +455,16 @@ class InvoicingSettingsForm(forms.Form):
                 initial=current,
             )
 
+        self.fields["send_after_create"] = forms.BooleanField(
+            label="Send invoices automatically",
+            help_text="E-mail each new invoice to its customer once QuickBooks has it.",
+            required=False,
+            initial=instance.send_after_create,
+        )
+
     def save(self) -> InvoicingSettings:
-        for field in self.fields:
+        self.instance.send_after_create = self.cleaned_data["send_after_create"]
+        for field in self.names:
             value = self.cleaned_data[field]
             setattr(self.instance, f"{field}_id", value)
             setattr(self.instance, f"{field}_name", self.names[field].get(value, "")[:100])

@@ -91,6 +91,11 @@ class InvoicingSettings(models.Model):
         max_length=32, blank=True, help_text="Line tax code for companies outside the US."
     )
     tax_code_name = models.CharField(max_length=100, blank=True)
+    send_after_create = models.BooleanField(
+        "send invoices automatically",
+        default=False,
+        help_text="E-mail each new invoice to its customer once QuickBooks has it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -107,6 +112,7 @@ class Order(models.Model):
         SYNCED = "synced", "Synced"
         FAILED = "failed", "Failed"
         WAITING = "waiting", "Waiting for reconnect"
+        CANCELLED = "cancelled", "Cancelled before sending"
 
     class PaymentStatus(models.TextChoices):
         UNPAID = "unpaid", "Unpaid"
@@ -166,6 +172,22 @@ class Order(models.Model):
     )
     synced_at = models.DateTimeField(null=True, blank=True)
 
+    # The order's life after its invoice exists (invoicing/writes.py): every later write to
+    # QBO is an OrderWrite row. `revision` counts local edits; the base is the invoice as we
+    # last agreed with QuickBooks (its SyncToken and content), so a 5010 tells our own
+    # earlier revision apart from someone's edit in QuickBooks.
+    revision = models.PositiveIntegerField(default=0)
+    qbo_base_token = models.CharField(max_length=20, blank=True)
+    qbo_base = models.JSONField(default=dict, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    qbo_state = models.CharField(
+        max_length=10, blank=True, help_text="voided or deleted, once our cancel reached QBO."
+    )
+    # From the invoice's BillEmail, EmailStatus and DeliveryInfo (our sends and sync).
+    bill_email = models.EmailField(blank=True)
+    email_status = models.CharField(max_length=20, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -193,6 +215,17 @@ class Order(models.Model):
         return self.customer.display_name if self.customer_id else self.new_customer_name
 
     @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def amount_paid(self) -> Decimal:
+        """What QuickBooks has applied to the invoice (total minus open balance)."""
+        if self.qbo_total is None or self.qbo_balance is None:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.qbo_total - self.qbo_balance)
+
+    @property
     def total_differs_in_qbo(self) -> bool:
         """QuickBooks may add tax; then both totals are shown."""
         return self.qbo_total is not None and self.qbo_total != self.total
@@ -215,3 +248,69 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return self.description or (self.product.name if self.product_id else "line")
+
+
+class OrderWrite(models.Model):
+    """One write to QBO after the invoice exists: the ledger of that write and the order's
+    history. Its requestid is stored with the row, before the first attempt."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Edit"
+        VOID = "void", "Void"
+        DELETE = "delete", "Delete"
+        SEND = "send", "Send"
+        PAYMENT = "payment", "Payment"
+        CREDIT = "credit", "Credit"
+        REFUND = "refund", "Refund"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        IN_FLIGHT = "in_flight", "Sending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CONFLICT = "conflict", "Changed in QuickBooks"
+        SUPERSEDED = "superseded", "Replaced by a later edit"
+        DISCARDED = "discarded", "Kept QuickBooks' version"
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="writes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    revision = models.PositiveIntegerField(default=0)
+    # Money moved by a payment, credit or refund (also in intent, as text).
+    amount = models.DecimalField(**MONEY, null=True, blank=True)
+    # The QBO object the write created (Payment, CreditMemo, RefundReceipt).
+    qbo_id = models.CharField("QuickBooks id", max_length=32, blank=True)
+    # What the user asked for (lines of the revision, the address to send to...).
+    intent = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent = models.JSONField("what was sent", default=dict, blank=True)
+    answer = models.JSONField("QuickBooks' answer", default=dict, blank=True)
+    # The invoice as QuickBooks holds it when it differs from ours (status conflict).
+    qbo_version = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_code = models.CharField(max_length=20, blank=True)
+    last_error_tid = models.CharField("last error intuit_tid", max_length=100, blank=True)
+    intuit_tid = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request_id"], name="unique_order_write_request"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="order_write_due"),
+            models.Index(fields=["company", "status"], name="order_write_company_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of order {self.order_id} ({self.status})"

@@ -26,7 +26,13 @@ from django.utils import timezone
 from invoicing import references
 from invoicing.models import Order, OrderLine
 from invoicing.signals import order_failed, order_synced
-from invoicing.sync import TaxRule, has_marker, order_fields_from_invoice, order_to_invoice
+from invoicing.sync import (
+    TaxRule,
+    has_marker,
+    invoice_content,
+    order_fields_from_invoice,
+    order_to_invoice,
+)
 from qbo.client import error_for, first_error
 from qbo.conf import qbo_settings
 from qbo.errors import QuickBooksError, RateLimited, Rejected, Unavailable
@@ -143,6 +149,9 @@ def record_synced(order: Order, invoice: dict) -> None:
         last_error_tid="",
         synced_at=now,
         updated_at=now,
+        # The invoice as we made it: later edits are based on it (invoicing/writes.py).
+        qbo_base_token=fields["qbo_sync_token"],
+        qbo_base=invoice_content(invoice),
         **fields,
     )
     if updated:

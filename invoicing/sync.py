@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from invoicing.models import Order
 from invoicing.signals import invoice_voided, order_paid
-from qbo.qbojson import decimal
+from qbo.qbojson import decimal, parse_time
 
 # Written into every invoice's PrivateNote; finds the invoice again after an ambiguous push.
 MARKER = re.compile(r"\[qbsync:(\d+):(\d+)\]")
@@ -52,6 +52,47 @@ def _line(line, position: int, item_id: str, tax: TaxRule) -> dict:
     if description:
         body["Description"] = description[:4000]
     return body
+
+
+def invoice_lines(lines, item_ids: list[str], tax: TaxRule) -> list[dict]:
+    """Invoice Line objects for order lines (saved or not), with their QBO item ids."""
+    return [
+        _line(line, n, item_id, tax)
+        for n, (line, item_id) in enumerate(zip(lines, item_ids, strict=True), 1)
+    ]
+
+
+def _plain(value) -> str:
+    """A number as QBO may answer it (1, 1.0, "1.00") in one canonical form."""
+    return format(decimal(value).normalize(), "f") if value not in (None, "") else ""
+
+
+def content_lines(lines: list[dict]) -> list[dict]:
+    """The sales lines of an invoice (or of an update we sent), in a comparable form."""
+    found = []
+    for line in lines or []:
+        if line.get("DetailType") != "SalesItemLineDetail":
+            continue
+        detail = line.get("SalesItemLineDetail") or {}
+        found.append(
+            {
+                "item": str((detail.get("ItemRef") or {}).get("value") or ""),
+                "description": line.get("Description") or "",
+                "quantity": _plain(detail.get("Qty")),
+                "unit_price": _plain(detail.get("UnitPrice")),
+                "amount": _plain(line.get("Amount")),
+            }
+        )
+    return found
+
+
+def invoice_content(invoice: dict) -> dict:
+    """What "someone changed the invoice" means: its customer, sales lines and total."""
+    return {
+        "customer": str((invoice.get("CustomerRef") or {}).get("value") or ""),
+        "lines": content_lines(invoice.get("Line") or []),
+        "total": _plain(invoice.get("TotalAmt")),
+    }
 
 
 def order_to_invoice(
@@ -110,6 +151,10 @@ def order_fields_from_invoice(invoice: dict) -> dict:
         "qbo_total": total,
         "qbo_balance": balance,
         "payment_status": payment_status(total, balance),
+        # E-mailed, and to whom: QBO's EmailStatus, BillEmail and DeliveryInfo.
+        "bill_email": str((invoice.get("BillEmail") or {}).get("Address") or "")[:254],
+        "email_status": str(invoice.get("EmailStatus") or "")[:20],
+        "emailed_at": parse_time((invoice.get("DeliveryInfo") or {}).get("DeliveryTime")),
     }
 
 
@@ -121,6 +166,9 @@ INVOICE_FIELDS = [
     "qbo_total",
     "qbo_balance",
     "payment_status",
+    "bill_email",
+    "email_status",
+    "emailed_at",
     "last_error",
     "updated_at",
 ]

@@ -6,24 +6,30 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
-from invoicing import services
+from invoicing import lifecycle, services, settlements
 from invoicing.forms import (
+    CreditForm,
+    EditLinesFormSet,
     InvoicingSettingsForm,
     OrderFilterForm,
     OrderForm,
     OrderLineFormSet,
+    PaymentForm,
     ProductFilterForm,
     ProductForm,
+    RefundForm,
+    SendInvoiceForm,
     orderable_customers,
 )
-from invoicing.models import InvoicingSettings, Order, Product
+from invoicing.models import InvoicingSettings, Order, OrderWrite, Product
+from invoicing.writes import default_email
 from qbo.errors import QuickBooksError, RateLimited, ReconnectNeeded, Rejected, Unavailable
 
 PER_PAGE = 25
@@ -167,9 +173,19 @@ def order_detail(request, pk: int):
     order = get_object_or_404(
         Order.objects.select_related("customer"), pk=pk, company=request.company
     )
-    lines = order.lines.select_related("product")
-    context = {"lines": lines, **_push_status_context(request, order)}
-    return render(request, "invoicing/order_detail.html", context)
+    return render(request, "invoicing/order_detail.html", _detail_context(request, order))
+
+
+def _detail_context(request, order: Order) -> dict:
+    return {
+        "lines": order.lines.select_related("product"),
+        "history": lifecycle.history(order),
+        "conflict": order.writes.filter(status=OrderWrite.Status.CONFLICT).first(),
+        "can_manage": request.membership.can_manage,
+        "is_owner": request.membership.role == request.membership.Role.OWNER,
+        "money": settlements.money(order),
+        **_push_status_context(request, order),
+    }
 
 
 @company_required
@@ -220,6 +236,166 @@ def order_invoice_pdf(request, pk: int):
     return HttpResponse(
         pdf, content_type="application/pdf", headers={"Content-Disposition": disposition}
     )
+
+
+# --- An order's life after it is made (invoicing/lifecycle.py) ---------------------------
+
+
+def _order(request, pk: int) -> Order:
+    return get_object_or_404(
+        Order.objects.select_related("customer"), pk=pk, company=request.company
+    )
+
+
+@company_required
+def order_edit(request, pk: int):
+    """Edit the lines; a synced order shows what QuickBooks will change before saving."""
+    order = _order(request, pk)
+    data = request.POST if request.method == "POST" else None
+    lines = EditLinesFormSet(data, company=request.company, prefix="lines", order=order)
+    products = {
+        str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
+        for product in lines.products
+    }
+    context = {"order": order, "lines": lines, "preview": None, "digest": "", "products": products}
+    if data is not None and lines.is_valid():
+        new, digest = lines.new_lines(), lines.digest()
+        if order.push_status == Order.PushStatus.SYNCED and data.get("confirm") != digest:
+            context.update(preview=lifecycle.preview_edit(order, new), digest=digest)
+            return render(request, "invoicing/order_edit.html", context)
+        try:
+            write = lifecycle.edit_order(order, lines=new, by=request.user)
+        except lifecycle.Refused as refused:
+            lines.refuse(str(refused))
+            return render(request, "invoicing/order_edit.html", context, status=409)
+        sent = " QuickBooks will be updated." if write else ""
+        messages.success(request, f"Order {order.number} saved.{sent}")
+        return redirect("invoicing:order_detail", pk=order.pk)
+    return render(request, "invoicing/order_edit.html", context)
+
+
+@manager_required
+@require_POST
+def order_cancel(request, pk: int):
+    order = _order(request, pk)
+    delete = request.POST.get("how") == "delete"
+    if delete and request.membership.role != request.membership.Role.OWNER:
+        messages.error(request, "Only owners may delete an invoice; it can be voided instead.")
+        return redirect("invoicing:order_detail", pk=order.pk)
+    return _settle_action(
+        request,
+        order,
+        lambda: lifecycle.cancel_order(order, by=request.user, delete=delete),
+        f"Order {order.number} cancelled.",
+    )
+
+
+@company_required
+def order_send(request, pk: int):
+    order = _order(request, pk)
+    form = SendInvoiceForm(request.POST or None, initial={"email": default_email(order)})
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        return _settle_action(
+            request,
+            order,
+            lambda: lifecycle.send_invoice(order, email=email, by=request.user),
+            f"Sending invoice {order.qbo_doc_number} to {email}…",
+        )
+    return render(request, "invoicing/order_send.html", {"order": order, "form": form})
+
+
+@company_required
+@require_POST
+def order_conflict(request, pk: int, write_pk: int):
+    """The person's choice after the invoice was changed in QuickBooks."""
+    order = _order(request, pk)
+    write = get_object_or_404(OrderWrite, pk=write_pk, order=order, company=request.company)
+    choice = request.POST.get("keep")
+    if choice not in ("quickbooks", "ours"):
+        return HttpResponseBadRequest("Choose which version to keep.")
+    action = (
+        lifecycle.keep_quickbooks_version if choice == "quickbooks" else lifecycle.push_our_version
+    )
+    done = "Kept the QuickBooks version." if choice == "quickbooks" else "Sending your version."
+    return _settle_action(request, order, lambda: action(write, by=request.user), done)
+
+
+MONEY_PAGES = {
+    "payment": ("Record a payment", PaymentForm),
+    "credit": ("Credit", CreditForm),
+    "refund": ("Refund", RefundForm),
+}
+
+
+@company_required
+def order_payment(request, pk: int):
+    return _money_page(request, _order(request, pk), "payment")
+
+
+@manager_required
+def order_credit(request, pk: int):
+    return _money_page(request, _order(request, pk), "credit")
+
+
+@manager_required
+def order_refund(request, pk: int):
+    return _money_page(request, _order(request, pk), "refund")
+
+
+def _money_page(request, order: Order, kind: str):
+    """A payment, credit or refund form; its choices come from the company's QuickBooks."""
+    title, form_class = MONEY_PAGES[kind]
+    context = {"order": order, "title": title, "kind": kind, "problem": "", "form": None}
+    choices = {}
+    if form_class.choice_fields:
+        try:
+            choices = settlements.money_choices(request.company)
+        except QuickBooksError as error:
+            context["problem"] = describe_error(error)
+            return render(request, "invoicing/order_money.html", context)
+    form = form_class(request.POST or None, choices=choices)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "form_token": str(form.cleaned_data["form_token"])}
+        try:
+            _take_money(order, kind, data, request.user)
+        except lifecycle.Refused as refused:
+            form.add_error("amount", str(refused))
+            return render(request, "invoicing/order_money.html", context, status=409)
+        messages.success(request, f"{title}: {data['amount']:,.2f} on its way to QuickBooks.")
+        return redirect("invoicing:order_detail", pk=order.pk)
+    return render(request, "invoicing/order_money.html", context)
+
+
+def _take_money(order: Order, kind: str, data: dict, user) -> None:
+    common = {"amount": data["amount"], "form_token": data["form_token"], "by": user}
+    if kind == "payment":
+        settlements.record_payment(
+            order,
+            paid_on=data["on"],
+            method=data["method"],
+            account=data["account"],
+            reference=data["reference"],
+            **common,
+        )
+    elif kind == "credit":
+        settlements.credit_order(order, reason=data["reason"], on=data["on"], **common)
+    else:
+        settlements.refund_order(
+            order, account=data["account"], method=data["method"], on=data["on"], **common
+        )
+
+
+def _settle_action(request, order: Order, action, done: str):
+    """Run one lifecycle service; a refusal is a message and a 409, never a 500."""
+    try:
+        action()
+    except lifecycle.Refused as refused:
+        context = {**_detail_context(request, order), "refused": str(refused)}
+        return render(request, "invoicing/order_detail.html", context, status=409)
+    messages.success(request, done)
+    return redirect("invoicing:order_detail", pk=order.pk)
 
 
 # --- Settings ------------------------------------------------------------------------------

@@ -128,6 +128,40 @@ class QBOClient(QuickBooks):
         body = {**fields, "Id": object_id, "SyncToken": sync_token, "sparse": True}
         return self.update_object(entity, dumps(body), request_id=request_id)[entity]
 
+    def read(self, entity: str, object_id: str) -> dict:
+        """One object by id, as QuickBooks holds it now."""
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#read-an-invoice
+        return self.get_single_object(entity, object_id)[entity]
+
+    def update(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        """A sparse update: only the fields sent change (a Line sent replaces every line).
+        The payload carries Id and the SyncToken it was based on; a stale one is 5010."""
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#sparse-update-an-invoice
+        body = dumps({**payload, "sparse": True})
+        return self.update_object(entity, body, request_id=request_id)[entity]
+
+    def void(self, entity: str, object_id: str, sync_token: str, *, request_id: str) -> dict:
+        """Void a transaction: it keeps its number and lines, with amounts zeroed."""
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#void-an-invoice
+        body = dumps({"Id": object_id, "SyncToken": sync_token})
+        url = f"{self.company_url}/{entity.lower()}"
+        return self.post(url, body, params={"operation": "void"}, request_id=request_id)[entity]
+
+    def delete(self, entity: str, object_id: str, sync_token: str, *, request_id: str) -> dict:
+        """Delete a transaction (QBO answers a tombstone: status Deleted)."""
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#delete-an-invoice
+        body = dumps({"Id": object_id, "SyncToken": sync_token})
+        return self.delete_object(entity, body, request_id=request_id)[entity]
+
+    def send(self, entity: str, object_id: str, *, send_to: str = "", request_id: str) -> dict:
+        """Email a sales form; sendTo replaces its BillEmail. QBO answers the updated object."""
+        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
+        params = {"sendTo": send_to} if send_to else {}
+        url = f"{self.company_url}/{entity.lower()}/{object_id}/send"
+        return self.post(
+            url, "", params=params, content_type="application/octet-stream", request_id=request_id
+        )[entity]
+
     def batch(self, items: list[dict], *, request_id: str) -> list[dict]:
         """Up to 30 operations in one request; each item answers (or faults) on its own."""
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/batch

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Company, Membership
 from customers.models import Customer
 from dashboard import views as dashboard
-from invoicing.models import Order
+from invoicing.models import Order, OrderWrite
 from payments.models import Payment
 from qbo.models import QBOCall, SyncCursor
 from tests.support import store_connection
@@ -212,6 +212,32 @@ def test_lists_the_orders_that_need_attention(owner_client, company):
     assert "Not in QuickBooks after 30" in page
     counts = dashboard.order_counts(company, timezone.now())
     assert (counts["failed"], counts["waiting"], counts["stuck"], counts["sending"]) == (1, 1, 1, 2)
+
+
+def test_lists_orders_whose_later_change_failed_until_one_succeeds(owner_client, company):
+    refused = make_order(company, 1001, status="synced")
+    conflict = make_order(company, 1002, status="synced")
+    fixed = make_order(company, 1003, status="synced")
+    write = {"company": company, "request_id": "", "kind": OrderWrite.Kind.SEND}
+    OrderWrite.objects.create(
+        **{**write, "request_id": "r1"},
+        order=refused,
+        status="failed",
+        last_error="Missing email address: set BillEmail or pass sendTo.",
+    )
+    OrderWrite.objects.create(
+        **{**write, "request_id": "r2", "kind": "update"}, order=conflict, status="conflict"
+    )
+    OrderWrite.objects.create(**{**write, "request_id": "r3"}, order=fixed, status="failed")
+    OrderWrite.objects.create(**{**write, "request_id": "r4"}, order=fixed, status="done")
+
+    page = owner_client.get("/").text
+
+    assert f'href="/orders/{refused.pk}/">Order 1001</a>' in page
+    assert "QuickBooks refused the send: Missing email address" in page
+    assert f'href="/orders/{conflict.pk}/">Order 1002</a>' in page
+    assert "Changed in QuickBooks: choose which version to keep." in page
+    assert "Order 1003" not in page
 
 
 def test_needs_reauth_shows_the_reconnect_call_to_action(owner_client, company):

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from invoicing import services
-from invoicing.models import Order
+from invoicing.models import Order, OrderWrite
 from invoicing.sync import MARKER
 
 NAMES = [f"Fault Customer {n:02d}" for n in range(20)]
@@ -74,3 +74,28 @@ def check_exactly_once(server, realm: str, company_id: int) -> dict:
     by_id = {inv["Id"] for inv in server.state.companies[realm].rows("Invoice")}
     assert all(o.qbo_invoice_id in by_id for o in orders if o.push_status == "synced")
     return Counter(o.push_status for o in orders)
+
+
+# --- the order-life fault runs (tests/invoicing/test_life_faults.py) --------------------------
+
+
+def unsettled_writes(company_id: int) -> int:
+    return OrderWrite.objects.filter(
+        company_id=company_id, status__in=[OrderWrite.Status.PENDING, OrderWrite.Status.IN_FLIGHT]
+    ).count()
+
+
+def wait_until_writes_settled(company_id: int, timeout: float, step) -> None:
+    deadline = time.monotonic() + timeout
+    while unsettled_writes(company_id) and time.monotonic() < deadline:
+        step()
+        time.sleep(0.2)
+
+
+def sandbox_operations(server, realm: str, entity: str, operation: str) -> Counter:
+    """How many times the sandbox applied `operation` (Update, Void...) to each object id."""
+    return Counter(
+        change.id
+        for change in server.state.companies[realm].changes
+        if change.entity == entity and change.operation == operation
+    )

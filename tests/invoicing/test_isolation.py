@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, reverse
 
 from invoicing import urls
-from invoicing.models import Order, Product
+from invoicing.models import Order, OrderWrite, Product
 from tests.invoicing.support import make_customer, make_order
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,15 @@ def acme(company):
         last_error=f"{SECRET} error",
         qbo_doc_number="1001",
     )
-    return {"product": product, "customer": customer, "order": order}
+    write = OrderWrite.objects.create(
+        company=company,
+        order=order,
+        kind=OrderWrite.Kind.UPDATE,
+        request_id="acme-write",
+        status=OrderWrite.Status.CONFLICT,
+        qbo_version={"customer": "1", "lines": [], "total": "1", "SyncToken": "3"},
+    )
+    return {"product": product, "customer": customer, "order": order, "write": write}
 
 
 def url_names() -> set[str]:
@@ -53,6 +61,19 @@ def cases(acme) -> list[tuple[str, str, dict, dict, set[int]]]:
     product, order = {"pk": acme["product"].pk}, {"pk": acme["order"].pk}
     edit = {"name": "Hijacked", "unit_price": "0"}
     search = {"customer_search": SEARCH, "q": SEARCH}
+    conflict = {"pk": acme["order"].pk, "write_pk": acme["write"].pk}
+    money = {
+        "form_token": "6f1d9a64-7c0e-4f9b-9a57-0b5b2f4a1c11",
+        "amount": "1",
+        "on": "2026-03-05",
+    }
+    edit_lines = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-description": "Hijacked",
+        "lines-0-quantity": "9",
+        "lines-0-unit_price": "9",
+    }
     return [
         ("invoicing:product_list", "get", {}, {"q": SEARCH}, {200}),
         ("invoicing:product_create", "get", {}, {}, {200}),
@@ -68,6 +89,19 @@ def cases(acme) -> list[tuple[str, str, dict, dict, set[int]]]:
         ("invoicing:order_push_status", "get", order, {}, {404}),
         ("invoicing:order_retry", "post", order, {}, {404}),
         ("invoicing:order_invoice_pdf", "get", order, {}, {404}),
+        ("invoicing:order_edit", "get", order, {}, {404}),
+        ("invoicing:order_edit", "post", order, edit_lines, {404}),
+        # Cancelling is for owners and admins: a member is refused before any lookup (the
+        # managers' case is test_a_manager_of_another_company_cannot_touch_acmes_orders).
+        ("invoicing:order_cancel", "post", order, {}, {403, 404}),
+        ("invoicing:order_send", "get", order, {}, {404}),
+        ("invoicing:order_send", "post", order, {"email": "x@bravo.test"}, {404}),
+        ("invoicing:order_conflict", "post", conflict, {"keep": "ours"}, {404}),
+        ("invoicing:order_payment", "get", order, {}, {404}),
+        ("invoicing:order_payment", "post", order, money, {404}),
+        # Credits and refunds are for owners and admins (a member is refused first).
+        ("invoicing:order_credit", "post", order, money, {403, 404}),
+        ("invoicing:order_refund", "post", order, money, {403, 404}),
         ("invoicing:settings", "get", {}, {}, {403}),
         ("invoicing:settings", "post", {}, {"default_item": "1"}, {403}),
     ]
@@ -92,8 +126,31 @@ def test_every_url_refuses_another_companys_objects(bob_client, company, acme):
         Decimal("5.00"),
     )
     assert (order.push_status, order.push_generation) == (Order.PushStatus.FAILED, 0)
+    assert (order.revision, order.cancelled_at, order.lines.get().description) == (
+        0,
+        None,
+        "Consulting",
+    )
+    assert OrderWrite.objects.count() == 1
     assert list(Order.objects.values_list("company", flat=True)) == [company.pk]
     assert Product.objects.filter(company=company).count() == 1
+
+
+def test_a_manager_of_another_company_cannot_touch_acmes_orders(bob_client, bob, acme):
+    bob.memberships.update(role="owner")
+    order, write = acme["order"], acme["write"]
+    for name, kwargs, data in [
+        ("invoicing:order_cancel", {"pk": order.pk}, {"how": "delete"}),
+        ("invoicing:order_conflict", {"pk": order.pk, "write_pk": write.pk}, {"keep": "ours"}),
+        ("invoicing:order_credit", {"pk": order.pk}, {"amount": "1", "on": "2026-03-05"}),
+        ("invoicing:order_refund", {"pk": order.pk}, {"amount": "1", "on": "2026-03-05"}),
+    ]:
+        response = bob_client.post(reverse(name, kwargs=kwargs), data)
+        assert response.status_code == 404, name
+    order.refresh_from_db()
+    write.refresh_from_db()
+    assert (order.cancelled_at, order.push_status, write.status) == (None, "failed", "conflict")
+    assert OrderWrite.objects.count() == 1
 
 
 def test_every_url_sends_anonymous_visitors_to_log_in(client, acme):

@@ -89,3 +89,17 @@ def test_quickbooks_errors_are_described_in_plain_words():
     assert "Try again in a minute" in describe_error(RateLimited("429"))
     assert "didn't answer" in describe_error(Unavailable("timeout"))
     assert describe_error(QuickBooksError("odd")) == "QuickBooks couldn't do that: odd"
+
+
+def test_form_saves_the_send_automatically_choice(company):
+    settings = InvoicingSettings(company=company)
+    form = InvoicingSettingsForm(
+        {"default_item": "7", "send_after_create": "on"}, choices=CHOICES, instance=settings
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+    assert InvoicingSettings.objects.get(company=company).send_after_create is True
+    form = InvoicingSettingsForm({"default_item": "7"}, choices=CHOICES, instance=settings)
+    assert form.is_valid(), form.errors
+    form.save()
+    assert InvoicingSettings.objects.get(company=company).send_after_create is False

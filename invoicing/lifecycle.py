@@ -1,0 +1,294 @@
+"""An order's life after it is made: edit, cancel, send, and the choice after a conflict.
+
+Each change is decided here, under the order's row lock, and becomes an OrderWrite (with
+its requestid) in the same transaction when QuickBooks must hear of it; invoicing/writes.py
+applies it. An order not yet sent to QuickBooks is simply changed before its first push.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from invoicing import drains, services
+from invoicing.models import Order, OrderLine, OrderWrite, Product
+from invoicing.writes import BLOCKING, new_request_id
+
+logger = logging.getLogger(__name__)
+
+Push = Order.PushStatus
+Kind = OrderWrite.Kind
+# Not yet in QuickBooks, and no attempt that may have reached it: changed locally.
+LOCAL = (Push.PENDING, Push.FAILED, Push.WAITING)
+
+
+class Refused(Exception):
+    """The order's state doesn't allow the change; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One row of the preview: what QuickBooks will change on a line."""
+
+    label: str
+    before: str
+    after: str
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _not_mid_push(order: Order) -> None:
+    if order.push_status == Push.IN_FLIGHT or (order.push_status in LOCAL and order.needs_lookup):
+        raise Refused("The order is being sent to QuickBooks right now. Try again in a moment.")
+
+
+def _no_conflict(order: Order) -> None:
+    if order.writes.filter(status=OrderWrite.Status.CONFLICT).exists():
+        raise Refused("The invoice was changed in QuickBooks: choose which version to keep first.")
+
+
+def _ring(company_id: int) -> None:
+    transaction.on_commit(lambda: drains.ring(company_id))
+
+
+def _write(order: Order, kind: str, by: User | None, **fields) -> OrderWrite:
+    return OrderWrite.objects.create(
+        company_id=order.company_id,
+        order=order,
+        kind=kind,
+        request_id=new_request_id(order, kind),
+        created_by=by,
+        **fields,
+    )
+
+
+# --- edit -------------------------------------------------------------------------------------
+
+
+def line_intent(line) -> dict:
+    return {
+        "product": line.product.pk if line.product else None,
+        "description": line.description,
+        "quantity": str(line.quantity),
+        "unit_price": str(line.unit_price),
+        "amount": str(line.amount),
+        "taxable": line.taxable,
+    }
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _qty(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def preview_edit(order: Order, lines: Sequence[services.NewLine]) -> list[LineChange]:
+    """What QuickBooks will change, line by line, and the total."""
+    old = list(order.lines.select_related("product"))
+    changes = []
+    for n in range(max(len(old), len(lines))):
+        before, after = (old[n] if n < len(old) else None), (lines[n] if n < len(lines) else None)
+        name = str(after.product or after.description if after else before)[:60]
+        if before is None:
+            after_text = f"{_qty(after.quantity)} at {_fmt(after.unit_price)}"
+            changes.append(LineChange(f"Line {n + 1} ({name})", "—", f"added: {after_text}"))
+            continue
+        if after is None:
+            changes.append(LineChange(f"Line {n + 1} ({name})", str(before), "removed"))
+            continue
+        pairs = [
+            ("item", str(before.product or before.description), name),
+            ("quantity", _qty(before.quantity), _qty(after.quantity)),
+            ("unit price", _fmt(before.unit_price), _fmt(after.unit_price)),
+        ]
+        for what, was, now in pairs:
+            if was != now:
+                changes.append(LineChange(f"Line {n + 1} {what}", was, now))
+    new_total = sum((line.amount for line in lines), Decimal("0.00"))
+    if new_total != order.total:
+        changes.append(LineChange("Total", _fmt(order.total), _fmt(new_total)))
+    return changes
+
+
+def edit_order(
+    order: Order, *, lines: Sequence[services.NewLine], by: User | None
+) -> OrderWrite | None:
+    """Replace the order's lines: locally before its first push, else as an invoice update
+    (a write for QuickBooks; an older edit not yet sent is replaced by this one)."""
+    if not lines:
+        raise Refused("An order needs at least one line.")
+    if any(line.product and line.product.company_id != order.company_id for line in lines):
+        raise ValueError("A product belongs to another company")
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    with transaction.atomic():
+        order = _locked(order)
+        if order.is_cancelled or order.push_status == Push.CANCELLED:
+            raise Refused("The order is cancelled: it can't be edited.")
+        _not_mid_push(order)
+        _no_conflict(order)
+        if total < order.amount_paid:
+            raise Refused(
+                f"The new total {_fmt(total)} is less than the {_fmt(order.amount_paid)} "
+                "already paid. Credit or refund the difference instead."
+            )
+        if _same_lines(order, lines):
+            return None  # nothing changed (or the same form submitted twice)
+        _replace_lines(order, lines, total)
+        if order.push_status != Push.SYNCED:
+            return None
+        # An older edit never tried is replaced by this one; one that was tried may have
+        # reached QuickBooks, so it settles first (its revision is then our base).
+        order.writes.filter(kind=Kind.UPDATE, status=OrderWrite.Status.PENDING, attempts=0).update(
+            status=OrderWrite.Status.SUPERSEDED, finished_at=timezone.now()
+        )
+        write = _write(
+            order,
+            Kind.UPDATE,
+            by,
+            revision=order.revision,
+            intent={"lines": [line_intent(line) for line in lines]},
+        )
+        _ring(order.company_id)
+    logger.info("order %s revision %s queued for QuickBooks", order.pk, order.revision)
+    return write
+
+
+def _same_lines(order: Order, lines: Sequence) -> bool:
+    def key(line) -> tuple:
+        product = line.product.pk if line.product else None
+        return (product, line.description, line.quantity, line.unit_price, line.taxable)
+
+    return [key(line) for line in order.lines.select_related("product")] == [
+        key(line) for line in lines
+    ]
+
+
+def _replace_lines(order: Order, lines: Sequence, total: Decimal) -> None:
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            position=position,
+            product=line.product,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            taxable=line.taxable,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    order.revision += 1
+    order.subtotal = order.total = total
+    order.save(update_fields=["revision", "subtotal", "total", "updated_at"])
+
+
+# --- after a conflict -------------------------------------------------------------------------
+
+
+def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
+    """The person chose QuickBooks' invoice: the order takes its lines; ours is dropped."""
+    with transaction.atomic():
+        order = _locked(write.order)
+        write = OrderWrite.objects.select_for_update().get(pk=write.pk)
+        if write.status != OrderWrite.Status.CONFLICT:
+            raise Refused("That change was already settled.")
+        version = write.qbo_version
+        items = {p.qbo_item_id: p for p in Product.objects.filter(company_id=order.company_id)}
+        lines = [
+            services.NewLine(
+                product=items.get(line["item"]) if line["item"] else None,
+                description=line["description"],
+                quantity=Decimal(line["quantity"] or "1"),
+                unit_price=Decimal(line["unit_price"] or line["amount"] or "0"),
+                taxable=True,
+            )
+            for line in version["lines"]
+        ]
+        _replace_lines(
+            order, lines, sum((Decimal(n["amount"]) for n in version["lines"]), Decimal(0))
+        )
+        Order.objects.filter(pk=order.pk).update(
+            qbo_base_token=version["SyncToken"],
+            qbo_base={k: version[k] for k in ("customer", "lines", "total")},
+        )
+        write.status = OrderWrite.Status.DISCARDED
+        write.finished_at = timezone.now()
+        write.save(update_fields=["status", "finished_at", "updated_at"])
+
+
+def push_our_version(write: OrderWrite, *, by: User | None) -> None:
+    """The person chose ours: it is sent again on QuickBooks' current SyncToken."""
+    with transaction.atomic():
+        order = _locked(write.order)
+        write = OrderWrite.objects.select_for_update().get(pk=write.pk)
+        if write.status != OrderWrite.Status.CONFLICT:
+            raise Refused("That change was already settled.")
+        version = write.qbo_version
+        # QuickBooks' version becomes the base we knowingly overwrite.
+        Order.objects.filter(pk=order.pk).update(
+            qbo_base_token=version["SyncToken"],
+            qbo_base={k: version[k] for k in ("customer", "lines", "total")},
+        )
+        write.status = OrderWrite.Status.PENDING
+        write.next_attempt_at = None
+        write.save(update_fields=["status", "next_attempt_at", "updated_at"])
+        _ring(order.company_id)
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+def cancel_order(order: Order, *, by: User | None, delete: bool = False) -> OrderWrite | None:
+    """Not yet sent: cancelled here, never sent. Sent and unpaid: its invoice is voided (or
+    deleted). Paid, even partly: refused."""
+    with transaction.atomic():
+        order = _locked(order)
+        if order.is_cancelled:
+            raise Refused("The order is already cancelled.")
+        _not_mid_push(order)
+        now = timezone.now()
+        if order.push_status in LOCAL:
+            order.push_status, order.cancelled_at = Push.CANCELLED, now
+            order.save(update_fields=["push_status", "cancelled_at", "updated_at"])
+            return None
+        if order.qbo_state:
+            raise Refused(f"The invoice was already {order.qbo_state} in QuickBooks.")
+        if order.amount_paid > 0 or order.payment_status != Order.PaymentStatus.UNPAID:
+            raise Refused("The invoice has a payment: refund or credit it first.")
+        order.cancelled_at = now
+        order.save(update_fields=["cancelled_at", "updated_at"])
+        write = _write(order, Kind.DELETE if delete else Kind.VOID, by)
+        _ring(order.company_id)
+    return write
+
+
+# --- send -------------------------------------------------------------------------------------
+
+
+def send_invoice(order: Order, *, email: str, by: User | None) -> OrderWrite:
+    """E-mail the invoice through QuickBooks to `email` (it becomes the invoice's BillEmail)."""
+    with transaction.atomic():
+        order = _locked(order)
+        if order.is_cancelled:
+            raise Refused("The order is cancelled: its invoice can't be sent.")
+        if order.push_status != Push.SYNCED:
+            raise Refused("The invoice isn't in QuickBooks yet: it can be sent once it is.")
+        pending = order.writes.filter(kind=Kind.SEND, status__in=BLOCKING)
+        if pending.exists():
+            raise Refused("The invoice is already being sent.")
+        write = _write(order, Kind.SEND, by, intent={"email": email.strip()})
+        _ring(order.company_id)
+    return write
+
+
+def history(order: Order):
+    return order.writes.select_related("created_by").order_by("-pk")
