@@ -10,6 +10,8 @@ DETAILS = [
     "company",
     "qbo_id",
     "display_name",
+    "fully_qualified_name",
+    "parent_qbo_id",
     "company_name",
     "given_name",
     "family_name",
@@ -22,6 +24,7 @@ DETAILS = [
     "merged_into_qbo_id",
 ]
 BILLING = ["bill_line1", "bill_city", "bill_region", "bill_postal_code", "bill_country"]
+SHIPPING = ["ship_line1", "ship_city", "ship_region", "ship_postal_code", "ship_country"]
 SYNC_STATE = ["sync_token", "qbo_created_at", "qbo_updated_at", "synced_at"]
 
 
@@ -48,10 +51,11 @@ class CustomerAdmin(MirrorAdmin):
     fieldsets = [
         (None, {"fields": [*DETAILS, "quickbooks_page"]}),
         ("Billing address", {"fields": BILLING}),
+        ("Shipping address", {"fields": SHIPPING}),
         ("Sync", {"fields": SYNC_STATE}),
         ("QuickBooks JSON", {"fields": ["raw_json"], "classes": ["collapse"]}),
     ]
-    readonly_fields = [*DETAILS, *BILLING, *SYNC_STATE, "quickbooks_page", "raw_json"]
+    readonly_fields = [*DETAILS, *BILLING, *SHIPPING, *SYNC_STATE, "quickbooks_page", "raw_json"]
 
     @admin.display(description="QuickBooks")
     def quickbooks_page(self, customer: Customer) -> str:

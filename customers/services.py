@@ -182,8 +182,10 @@ def update_details(
     request_id = derived_request_id("customer-edit", customer.pk, sync_token, key)
     try:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#sparse-update-a-customer
-        data = qb.sparse_update(
-            "Customer", customer.qbo_id, sync_token, body, request_id=request_id
+        data = qb.update(
+            "Customer",
+            {**body, "Id": customer.qbo_id, "SyncToken": sync_token},
+            request_id=request_id,
         )
     except StaleObject as exc:
         raise Conflict(_reread(qb, customer)) from exc

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import Company
+from catalog.models import Item
 from customers.models import Customer
 from invoicing.models import Order, OrderWrite
 from payments.models import Payment
@@ -25,7 +26,12 @@ STUCK_AFTER = timedelta(minutes=10)
 RECENT_CALLS = 10
 ATTENTION_ROWS = 10
 HARD_EXPIRY_BANNER = timedelta(days=60)
-ENTITY_LABELS = {"Customer": "Customers", "Invoice": "Invoices", "Payment": "Payments"}
+ENTITY_LABELS = {
+    "Customer": "Customers",
+    "Invoice": "Invoices",
+    "Payment": "Payments",
+    "Item": "Items",
+}
 UNSETTLED = [Order.PushStatus.PENDING, Order.PushStatus.IN_FLIGHT]
 
 
@@ -45,12 +51,13 @@ class EntityStatus:
 
 
 def entity_statuses(company: Company, invoices: int, now: datetime) -> list[EntityStatus]:
-    """Customers, invoices, payments: state, lag (now minus the high-water mark), row counts."""
+    """Each mirrored entity: state, lag (now minus the high-water mark), row counts."""
     cursors = {c.entity: c for c in SyncCursor.objects.filter(company=company)}
     rows = {
         "Customer": Customer.objects.filter(company=company, deleted_in_qbo=False).count(),
         "Invoice": invoices,
         "Payment": Payment.objects.filter(company=company, deleted_in_qbo=False).count(),
+        "Item": Item.objects.filter(company=company, deleted_in_qbo=False).count(),
     }
     limit = timedelta(minutes=2 * qbo_settings.SYNC_INTERVAL_MINUTES)
     statuses = []

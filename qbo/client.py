@@ -119,15 +119,6 @@ class QBOClient(QuickBooks):
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/develop/rest-api-features#idempotency
         return self.create_object(entity, dumps(payload), request_id=request_id)[entity]
 
-    def sparse_update(
-        self, entity: str, object_id: str, sync_token: str, fields: dict, *, request_id: str
-    ) -> dict:
-        """Change only `fields` of an object, if it is still at `sync_token` (else StaleObject,
-        code 5010); a repeated requestid gets QBO's first answer back."""
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/update-objects#sparse-updates
-        body = {**fields, "Id": object_id, "SyncToken": sync_token, "sparse": True}
-        return self.update_object(entity, dumps(body), request_id=request_id)[entity]
-
     def read(self, entity: str, object_id: str) -> dict:
         """One object by id, as QuickBooks holds it now."""
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#read-an-invoice

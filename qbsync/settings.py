@@ -415,6 +415,11 @@ CELERY_TASK_ROUTES = {
     "qbo.tasks.sweep_webhook_deliveries": {"queue": QUEUE_HOUSEKEEPING},
     "qbo.tasks.keep_connections_alive": {"queue": QUEUE_HOUSEKEEPING},
     "qbo.tasks.verify_connection": {"queue": QUEUE_HOUSEKEEPING},
+    # Outgoing webhooks to the business's own endpoints (bounded by their timeout) share the
+    # webhook workers; their sweeper and the Idempotency-Key purge are housekeeping.
+    "events.tasks.deliver": {"queue": QUEUE_WEBHOOKS},
+    "events.tasks.sweep_deliveries": {"queue": QUEUE_HOUSEKEEPING},
+    "api.tasks.purge_idempotency_records": {"queue": QUEUE_HOUSEKEEPING},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The static schedule; each entry is added with the task it runs.

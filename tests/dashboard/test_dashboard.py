@@ -117,13 +117,13 @@ def test_a_mirror_behind_twice_the_catch_up_interval_is_flagged(owner_client, co
         company=company, entity="Customer", state="idle", high_water=stale, last_success_at=stale
     )
     statuses = dashboard.entity_statuses(company, 0, timezone.now())
-    assert [s.stale for s in statuses] == [True, False, False]
+    assert [s.stale for s in statuses] == [True, False, False, False]
     assert "Behind" in owner_client.get("/").text
 
 
 def test_polling_stops_once_every_entity_settled(owner_client, company):
     store_connection(company)
-    for entity in ("Customer", "Invoice", "Payment"):
+    for entity in ("Customer", "Invoice", "Payment", "Item"):
         SyncCursor.objects.create(
             company=company, entity=entity, state="idle", last_success_at=timezone.now()
         )
@@ -281,7 +281,7 @@ def queries_for(client) -> int:
 
 def test_a_fixed_handful_of_queries_whatever_the_data(owner_client, company):
     store_connection(company)
-    for entity in ("Customer", "Invoice", "Payment"):
+    for entity in ("Customer", "Invoice", "Payment", "Item"):
         SyncCursor.objects.create(company=company, entity=entity, state="idle")
     fill(company, 1)
     small = queries_for(owner_client)
@@ -289,5 +289,5 @@ def test_a_fixed_handful_of_queries_whatever_the_data(owner_client, company):
 
     assert queries_for(owner_client) == small
     # The session, the user, the membership (with its company and connection), the
-    # switcher's list; then cursors, customers, payments, order counts, attention, calls.
-    assert small <= 10, small
+    # switcher's list; then cursors, customers, payments, items, order counts, attention, calls.
+    assert small <= 11, small
