@@ -23,8 +23,6 @@ from api.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-# How long a repeat waits for the first request with its key before a 409 (PostgreSQL).
-WAIT_FOR_FIRST = "20s"
 
 
 def _key(request) -> str:
@@ -55,21 +53,17 @@ def key_of(request) -> str:
 def run_once(request, work: Callable[[], Response]) -> Response:
     """`work`'s answer, or the stored one for this Idempotency-Key."""
     key, company = _key(request), request.auth.company
-    print_ = fingerprint(request)
+    request_print = fingerprint(request)
     now = timezone.now()
     IdempotencyRecord.objects.bulk_create(
-        [IdempotencyRecord(company=company, key=key, fingerprint=print_, created_at=now)],
+        [IdempotencyRecord(company=company, key=key, fingerprint=request_print, created_at=now)],
         ignore_conflicts=True,
     )
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = '{WAIT_FOR_FIRST}'")
-            record = IdempotencyRecord.objects.select_for_update().get(company=company, key=key)
-            return _answer(record, print_, now, work)
-    except OperationalError:
-        # The first request with this key is still running after all that time.
+            record = _lock(company, key)
+            return _answer(record, request_print, now, work)
+    except StillRunning:
         response = error_response(
             Conflict("A request with this Idempotency-Key is still running.", "in_progress")
         )
@@ -77,12 +71,37 @@ def run_once(request, work: Callable[[], Response]) -> Response:
         return response
 
 
-def _answer(record: IdempotencyRecord, print_: str, now, work) -> Response:
+class StillRunning(Exception):
+    """The first request with this key held its row for longer than API_IDEMPOTENCY_WAIT."""
+
+
+def _lock(company, key: str) -> IdempotencyRecord:
+    """The key's row, locked for this transaction (waiting for a request that holds it)."""
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            wait_ms = int(settings.API_IDEMPOTENCY_WAIT * 1000)
+            cursor.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+    try:
+        record = IdempotencyRecord.objects.select_for_update().get(company=company, key=key)
+    except OperationalError as exc:  # lock_timeout: only this wait, not the work after it
+        raise StillRunning from exc
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    return record
+
+
+def _answer(record: IdempotencyRecord, request_print: str, now, work) -> Response:
     kept = timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
     if record.created_at < now - kept:
         # An expired key is a new key (the purge task deletes them hourly).
-        record.fingerprint, record.state, record.created_at = print_, record.State.STARTED, now
-    if record.fingerprint != print_:
+        record.fingerprint, record.state, record.created_at = (
+            request_print,
+            record.State.STARTED,
+            now,
+        )
+    if record.fingerprint != request_print:
         raise Conflict(
             "This Idempotency-Key was used with a different request.",
             "idempotency_key_reused",

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -83,6 +84,19 @@ class OrderError(serializers.Serializer):
     intuit_tid = serializers.CharField()
 
 
+class OrderInvoice(serializers.Serializer):
+    id = serializers.CharField()
+    number = serializers.CharField()
+    total = serializers.DecimalField(**MONEY, allow_null=True)
+    balance = serializers.DecimalField(**MONEY, allow_null=True)
+
+
+class OrderCustomer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    email = serializers.CharField()
+
+
 class OrderOutput(serializers.ModelSerializer):
     external_id = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
@@ -113,10 +127,12 @@ class OrderOutput(serializers.ModelSerializer):
             "synced_at",
         ]
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_external_id(self, order: Order) -> str | None:
         link = getattr(order, "api_link", None)
         return link.external_id if link else None
 
+    @extend_schema_field(OrderCustomer)
     def get_customer(self, order: Order) -> dict:
         """The customer: its id once it exists in QuickBooks (else null), name and email."""
         if order.customer_id:
@@ -124,24 +140,20 @@ class OrderOutput(serializers.ModelSerializer):
             return {"id": c.pk, "name": c.display_name, "email": c.email}
         return {"id": None, "name": order.new_customer_name, "email": order.new_customer_email}
 
+    @extend_schema_field(OrderInvoice(allow_null=True))
     def get_invoice(self, order: Order) -> dict | None:
         """The QuickBooks invoice: id, number, total (with any tax) and balance."""
         if not order.qbo_invoice_id:
             return None
-        money = serializers.DecimalField(**MONEY)
-        return {
+        invoice = {
             "id": order.qbo_invoice_id,
             "number": order.qbo_doc_number,
-            "total": money.to_representation(order.qbo_total)
-            if order.qbo_total is not None
-            else None,
-            "balance": (
-                money.to_representation(order.qbo_balance)
-                if order.qbo_balance is not None
-                else None
-            ),
+            "total": order.qbo_total,
+            "balance": order.qbo_balance,
         }
+        return OrderInvoice(invoice).data
 
+    @extend_schema_field(OrderError(allow_null=True))
     def get_error(self, order: Order) -> dict | None:
         """QuickBooks' words when it refused the invoice, with its intuit_tid."""
         if not order.last_error:

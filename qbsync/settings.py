@@ -272,6 +272,8 @@ API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 # How long an Idempotency-Key's first answer is kept and replayed.
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# How long a repeat waits for the first request with its key to finish before a 409.
+API_IDEMPOTENCY_WAIT = env.float("API_IDEMPOTENCY_WAIT", default=20.0)
 # Outgoing webhooks: first retry after BASE seconds, doubling (with jitter) up to CAP, for
 # at most EVENTS_RETRY_HOURS after the event.
 EVENTS_RETRY_BASE = env.float("EVENTS_RETRY_BASE", default=30.0)

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -110,3 +110,39 @@ def test_a_repeat_while_the_first_runs_waits_for_its_answer(acme_key, company):
     assert Order.objects.filter(company=company).count() == 1
     assert {status for status, _ in answers} == {201}
     assert len({body["id"] for _, body in answers}) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_gives_up_waiting_with_a_409_and_retry_after(acme_key, company, settings):
+    """While another transaction holds the key's row (the first request, still running), a
+    repeat waits API_IDEMPOTENCY_WAIT, then says so; nothing is made."""
+    settings.API_IDEMPOTENCY_WAIT = 0.5
+    client = Client()
+    body = json.dumps(order_body())
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {acme_key}", "HTTP_IDEMPOTENCY_KEY": "slow-one"}
+    IdempotencyRecord.objects.create(
+        company=company, key="slow-one", fingerprint="?", created_at=timezone.now()
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def first_request():
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.select_for_update().get(key="slow-one")
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_request)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        response = client.post("/api/v1/orders/", body, content_type="application/json", **headers)
+    finally:
+        release.set()
+        holder.join()
+    assert response.status_code == 409
+    assert response.json()["code"] == "in_progress" and response["Retry-After"] == "1"
+    assert not Order.objects.exists()

@@ -49,9 +49,13 @@ def test_members_cannot_see_or_make_keys(client, company, django_user_model):
     assert not ApiKey.objects.exists()
 
 
-def test_an_empty_name_is_a_form_error(owner_client):
-    page = owner_client.post("/settings/api/", {"name": ""})
-    assert page.status_code == 200 and "This field is required" in page.text
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("", "This field is required"), ("k" * 101, "at most 100 characters")],
+)
+def test_a_bad_name_is_a_form_error(owner_client, name, message):
+    page = owner_client.post("/settings/api/", {"name": name})
+    assert page.status_code == 200 and message in page.text
     assert not ApiKey.objects.exists()
 
 
