@@ -15,7 +15,7 @@ from celery import current_app
 from django.core.cache import cache
 from django.utils import timezone
 
-from invoicing import push, references, settlement_writes, writes
+from invoicing import invoice_writes, push, references, settlement_writes, writes
 from invoicing.models import Order
 from qbo.client import open_client
 from qbo.errors import RateLimited, ReconnectNeeded, Unavailable
@@ -28,6 +28,8 @@ Status = Order.PushStatus
 PUSH_TASK = "invoicing.tasks.push_company"
 DRAIN_SLICE = 30.0
 LOCKED_RETRY = 5.0
+# Who applies each kind of OrderWrite (invoicing/writes.py runs them).
+APPLIERS = {**invoice_writes.APPLY, **settlement_writes.APPLY}
 
 
 def _bell_key(company_id: int) -> str:
@@ -122,7 +124,7 @@ def _apply_writes(ctx) -> bool:
     if not claimed:
         return False
     try:
-        writes.apply_claimed(ctx, claimed, settlement_writes.APPLY)
+        writes.apply_claimed(ctx, claimed, APPLIERS)
     except (RateLimited, Unavailable, ReconnectNeeded) as exc:
         writes.release_all(claimed, exc)
         raise

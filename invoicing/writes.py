@@ -1,41 +1,32 @@
-"""Writes to an invoice that exists: edits, voids, deletes and sends, each exactly once.
+"""An order's later writes to QuickBooks, each exactly once: the ledger mechanics.
 
 An OrderWrite row is the ledger of one write (DESIGN.md invariants 1 and 2), as the order
 row is of the create: its requestid is stored with it, before the first attempt, and reused
 on every retry; a claim (in_flight + claimed_at as lease and fencing token) keeps two
 workers apart. The company's drain runs due writes after its creates, through the same
 client and throttle, and an order's writes go one at a time, in the order they were made.
-
-Edits carry the SyncToken of the invoice as we last agreed on it (the order's base). A 5010
-means it changed since: re-read once — our own revision already there is done; only the
-token moved (a payment, an e-mail) is re-applied on the new token; anything else (lines,
-amounts, customer) was someone's edit in QuickBooks and waits for a person's choice.
+What each kind sends is in invoicing/invoice_writes.py (edit, void, delete, send) and
+invoicing/settlement_writes.py (payment, credit, refund).
 """
 
 import json
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from invoicing import push, references
-from invoicing.models import InvoicingSettings, Order, OrderLine, OrderWrite, Product
+from invoicing.models import InvoicingSettings, Order, OrderWrite
 from invoicing.sync import (
-    VOIDED_NOTE,
-    TaxRule,
-    content_lines,
-    invoice_content,
-    invoice_lines,
     order_fields_from_invoice,
 )
 from qbo.conf import qbo_settings
 from qbo.errors import QuickBooksError, Rejected, StaleObject, Unavailable
 from qbo.idempotency import derived_request_id
 from qbo.models import QBOCall
-from qbo.qbojson import dumps, parse_time
+from qbo.qbojson import dumps
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +83,7 @@ def _ours(write: OrderWrite):
     )
 
 
-def _settle(write: OrderWrite, **fields) -> bool:
+def settle(write: OrderWrite, **fields) -> bool:
     fields.setdefault("claimed_at", None)
     fields["updated_at"] = timezone.now()
     return bool(_ours(write).update(**fields))
@@ -109,7 +100,7 @@ def release(write: OrderWrite, exc: QuickBooksError, delay: float) -> None:
     """Back to pending; after a timeout only once Intuit can no longer commit the request."""
     if isinstance(exc, Unavailable) and exc.maybe_committed:
         delay = max(delay, qbo_settings.AMBIGUOUS_SETTLE)
-    _settle(
+    settle(
         write,
         status=Status.PENDING,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
@@ -126,7 +117,7 @@ def release_all(writes: list[OrderWrite], exc: QuickBooksError) -> None:
 
 def fail(write: OrderWrite, exc: QuickBooksError) -> None:
     logger.info("order write %s failed: %s (code %s)", write.pk, exc.text, exc.code)
-    _settle(
+    settle(
         write,
         status=Status.FAILED,
         next_attempt_at=None,
@@ -149,7 +140,7 @@ def done(
     with transaction.atomic():
         if answer is None:
             answer = summary(invoice) if invoice else {}
-        if not _settle(
+        if not settle(
             write,
             status=Status.DONE,
             answer=answer,
@@ -184,16 +175,13 @@ def summary(invoice: dict) -> dict:
 # --- applying -------------------------------------------------------------------------------
 
 
-def apply_claimed(
-    ctx: references.PushContext, writes: list[OrderWrite], appliers: dict | None = None
-) -> None:
-    """Apply claimed writes one by one; what concerns the whole company goes up to the drain.
-    `appliers` adds kinds handled elsewhere (invoicing.settlement_writes)."""
+def apply_claimed(ctx: references.PushContext, writes: list[OrderWrite], appliers: dict) -> None:
+    """Apply claimed writes one by one with `appliers` (kind → function: invoicing.invoice_writes
+    and invoicing.settlement_writes); what concerns the whole company goes up to the drain."""
     attempts = push.Attempts()
-    apply = {**APPLY, **(appliers or {})}
     for write in writes:
         try:
-            apply[write.kind](ctx, write)
+            appliers[write.kind](ctx, write)
         except Exception as exc:
             _failed(write, exc, attempts)
         else:
@@ -219,184 +207,6 @@ def _failed(write: OrderWrite, exc: Exception, attempts: push.Attempts) -> None:
             fail(write, Rejected(f"{error.message}; support has the details in the logs."))
         else:
             release(write, error, push.backoff(write.attempts))
-
-
-def _send_with_request_id(write: OrderWrite, request_id: str) -> None:
-    """A fresh attempt on a new SyncToken gets its own requestid, stored before it is sent."""
-    if _ours(write).update(request_id=request_id):
-        write.request_id = request_id
-
-
-def update_lines(ctx: references.PushContext, write: OrderWrite) -> list[dict]:
-    """The invoice lines of the write's revision (items found or created as for a create)."""
-    products = Product.objects.in_bulk(
-        [n["product"] for n in write.intent["lines"] if n["product"]]
-    )
-    lines = [
-        OrderLine(
-            product=products.get(n["product"]),
-            description=n["description"],
-            quantity=Decimal(n["quantity"]),
-            unit_price=Decimal(n["unit_price"]),
-            amount=Decimal(n["amount"]),
-            taxable=n["taxable"],
-        )
-        for n in write.intent["lines"]
-    ]
-    items = [
-        references.product_item_id(ctx, line.product)
-        if line.product
-        else references.default_item_id(ctx)
-        for line in lines
-    ]
-    return invoice_lines(lines, items, TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id))
-
-
-def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
-    order = write.order
-    payload = {"Id": order.qbo_invoice_id, "SyncToken": order.qbo_base_token}
-    payload["Line"] = update_lines(ctx, write)
-    OrderWrite.objects.filter(pk=write.pk).update(sent=as_json(payload))
-    renew_claim(write)
-    try:
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#sparse-update-an-invoice
-        invoice = ctx.qb.update("Invoice", payload, request_id=write.request_id)
-    except StaleObject:
-        current = ctx.qb.read("Invoice", order.qbo_invoice_id)
-        content = invoice_content(current)
-        if content["lines"] == content_lines(payload["Line"]):
-            invoice = current  # our own revision got there (an answer we lost)
-        elif content == order.qbo_base:
-            # Only the token moved (a payment applied, the invoice e-mailed): re-apply.
-            Order.objects.filter(pk=order.pk).update(qbo_base_token=current["SyncToken"])
-            payload["SyncToken"] = current["SyncToken"]
-            _send_with_request_id(
-                write, derived_request_id(write.request_id, "on", current["SyncToken"])
-            )
-            renew_claim(write)
-            invoice = ctx.qb.update("Invoice", payload, request_id=write.request_id)
-        else:
-            conflict(write, current)
-            return
-    done(
-        write,
-        invoice,
-        qbo_base_token=str(invoice.get("SyncToken", "")),
-        qbo_base=invoice_content(invoice),
-    )
-
-
-def conflict(write: OrderWrite, current: dict) -> None:
-    """Someone changed the invoice in QuickBooks since our last sync: nothing is overwritten."""
-    version = {**invoice_content(current), "SyncToken": str(current.get("SyncToken", ""))}
-    _settle(write, status=Status.CONFLICT, qbo_version=version, last_error="")
-    logger.info("order write %s waits: invoice changed in QuickBooks", write.pk)
-
-
-def is_voided(invoice: dict) -> bool:
-    return (invoice.get("PrivateNote") or "").startswith(VOIDED_NOTE) and not Decimal(
-        str(invoice.get("TotalAmt") or 0)
-    )
-
-
-def _paid_in_qbo(invoice: dict) -> bool:
-    return Decimal(str(invoice.get("Balance") or 0)) < Decimal(str(invoice.get("TotalAmt") or 0))
-
-
-def apply_void(ctx: references.PushContext, write: OrderWrite) -> None:
-    order = write.order
-    token = order.qbo_sync_token
-    OrderWrite.objects.filter(pk=write.pk).update(
-        sent={"Id": order.qbo_invoice_id, "SyncToken": token, "operation": "void"}
-    )
-    renew_claim(write)
-    try:
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#void-an-invoice
-        invoice = ctx.qb.void("Invoice", order.qbo_invoice_id, token, request_id=write.request_id)
-    except Rejected:  # a stale token, or already voided (by us, an answer we lost)
-        current = ctx.qb.read("Invoice", order.qbo_invoice_id)
-        if is_voided(current):
-            invoice = current
-        elif _paid_in_qbo(current):
-            raise Rejected(
-                "The invoice has a payment in QuickBooks: refund or credit it first."
-            ) from None
-        else:
-            _send_with_request_id(
-                write, derived_request_id(write.request_id, "on", current["SyncToken"])
-            )
-            renew_claim(write)
-            invoice = ctx.qb.void(
-                "Invoice", order.qbo_invoice_id, current["SyncToken"], request_id=write.request_id
-            )
-    done(write, invoice, qbo_state="voided")
-
-
-def apply_delete(ctx: references.PushContext, write: OrderWrite) -> None:
-    order = write.order
-    token = order.qbo_sync_token
-    OrderWrite.objects.filter(pk=write.pk).update(
-        sent={"Id": order.qbo_invoice_id, "SyncToken": token, "operation": "delete"}
-    )
-    renew_claim(write)
-    try:
-        # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#delete-an-invoice
-        answer = ctx.qb.delete("Invoice", order.qbo_invoice_id, token, request_id=write.request_id)
-    except Rejected:
-        try:
-            current = ctx.qb.read("Invoice", order.qbo_invoice_id)
-        except Rejected as exc:
-            if exc.code != NOT_FOUND:
-                raise
-            answer = {"Id": order.qbo_invoice_id, "status": "Deleted"}  # ours got there
-        else:
-            if _paid_in_qbo(current):
-                raise Rejected(
-                    "The invoice has a payment in QuickBooks: refund or credit it first."
-                ) from None
-            _send_with_request_id(
-                write, derived_request_id(write.request_id, "on", current["SyncToken"])
-            )
-            renew_claim(write)
-            answer = ctx.qb.delete(
-                "Invoice", order.qbo_invoice_id, current["SyncToken"], request_id=write.request_id
-            )
-    done(write, None, qbo_state="deleted")
-    OrderWrite.objects.filter(pk=write.pk).update(answer=summary(answer))
-
-
-def apply_send(ctx: references.PushContext, write: OrderWrite) -> None:
-    order = write.order
-    email = write.intent.get("email", "")
-    OrderWrite.objects.filter(pk=write.pk).update(sent={"sendTo": email})
-    if write.attempts > 1:
-        # An earlier attempt may have sent it (and the requestid's answer be gone): look.
-        current = ctx.qb.read("Invoice", order.qbo_invoice_id)
-        if _sent_since(current, write):
-            done(write, current)
-            return
-    renew_claim(write)
-    # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
-    invoice = ctx.qb.send(
-        "Invoice", order.qbo_invoice_id, send_to=email, request_id=write.request_id
-    )
-    done(write, invoice)
-
-
-def _sent_since(invoice: dict, write: OrderWrite) -> bool:
-    delivered = (invoice.get("DeliveryInfo") or {}).get("DeliveryTime")
-    if invoice.get("EmailStatus") != "EmailSent" or not delivered:
-        return False
-    moment = parse_time(delivered)
-    return moment is not None and moment >= write.created_at - timedelta(seconds=1)
-
-
-APPLY = {
-    Kind.UPDATE: apply_update,
-    Kind.VOID: apply_void,
-    Kind.DELETE: apply_delete,
-    Kind.SEND: apply_send,
-}
 
 
 def as_json(payload: dict) -> dict:
@@ -438,6 +248,12 @@ def queue_auto_sends(company_id: int, order_ids: list[int]) -> int:
 
 
 # --- the sweeper's part -----------------------------------------------------------------------
+
+
+def send_with_request_id(write: OrderWrite, request_id: str) -> None:
+    """A fresh attempt on a new SyncToken gets its own requestid, stored before it is sent."""
+    if _ours(write).update(request_id=request_id):
+        write.request_id = request_id
 
 
 def reclaim_expired() -> int:

@@ -1,4 +1,4 @@
-/* The new-order form: add and remove lines, fill a line from its product, pick a customer
+/* The new-order and edit-order forms: add and remove lines, fill a line from its product, pick a customer
    from the search results, and preview the totals. The server recomputes every amount;
    these are only a preview, done in integer cents so they match it exactly. */
 (function () {
@@ -102,17 +102,20 @@
   const customerId = form.querySelector('input[name="customer"]');
   const search = document.getElementById("id_customer_search");
   const matches = document.getElementById("customer-matches");
-  search.addEventListener("input", () => {
-    customerId.value = "";
-  });
-  matches.addEventListener("click", (event) => {
-    const option = event.target.closest("[data-customer-id]");
-    if (!option) return;
-    customerId.value = option.dataset.customerId;
-    search.value = option.dataset.customerName;
-    matches.replaceChildren();
-    search.focus();
-  });
+  // The edit page has lines only (no customer to pick).
+  if (search && matches) {
+    search.addEventListener("input", () => {
+      customerId.value = "";
+    });
+    matches.addEventListener("click", (event) => {
+      const option = event.target.closest("[data-customer-id]");
+      if (!option) return;
+      customerId.value = option.dataset.customerId;
+      search.value = option.dataset.customerName;
+      matches.replaceChildren();
+      search.focus();
+    });
+  }
 
   // One order per click: the server also refuses a second submission of the same form.
   form.addEventListener("submit", () => {
