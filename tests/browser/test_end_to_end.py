@@ -8,6 +8,7 @@ local sandbox over real HTTP.
 import importlib
 import re
 import time
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -92,13 +93,13 @@ def test_connect_order_paid_disconnect_and_admin(
     shots(page, "sandbox-consent")
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page.get_by_text(f"Connected to QuickBooks company {qbo_name}.")).to_be_visible()
-    # The settings page follows the first import by itself.
-    expect(page.locator("#sync-status").get_by_text("Up to date")).to_have_count(3, timeout=SLOW)
+    # The settings page follows the first import by itself (customers, invoices, payments, items).
+    expect(page.locator("#sync-status").get_by_text("Up to date")).to_have_count(4, timeout=SLOW)
     shots(page, "connected")
 
     # Customers arrive (the worker runs the first import) and the dashboard says so.
     nav(page, "Dashboard")
-    expect(page.locator("#dashboard-sync .badge.ok")).to_have_count(3, timeout=SLOW)
+    expect(page.locator("#dashboard-sync .badge.ok")).to_have_count(4, timeout=SLOW)
     expect(page.locator("#dashboard-sync")).not_to_have_attribute("hx-trigger", re.compile("."))
     customers = page.locator("#dashboard-sync tr", has_text="Customers").locator("td.num")
     expect(customers).to_have_text(re.compile(r"^[1-9]\d*$"))
@@ -141,7 +142,10 @@ def test_connect_order_paid_disconnect_and_admin(
     expect(sandbox_page.get_by_text(f"Invoice {order.qbo_doc_number}").first).to_be_visible()
     shots(sandbox_page, "sandbox-invoice")
     sandbox_page.get_by_role("button", name="Receive payment").first.click()
-    expect(sandbox_page.get_by_label("Amount received")).to_have_value(re.compile(r"^325\.50?$"))
+    # The invoice's balance: 325.50 and the sales tax QuickBooks calculated on it.
+    received = sandbox_page.get_by_label("Amount received")
+    expect(received).to_have_value(re.compile(r"^\d+\.\d{1,2}$"))
+    assert Decimal(received.input_value()) == order.qbo_total
     shots(sandbox_page, "sandbox-receive-payment")
     sandbox_page.get_by_role("button", name="Save payment").click()
     expect(sandbox_page.get_by_text("Paid").first).to_be_visible()

@@ -86,7 +86,8 @@ def test_an_order_is_announced_synced_then_paid(
     requests.post(url, data={"amount": "30.00"}, timeout=10)
     with django_capture_on_commit_callbacks(execute=True):
         sync.sync_company(company.pk)
-    requests.post(url, data={"amount": "50.00"}, timeout=10)
+    # The rest of QuickBooks' total (which includes the tax it calculated).
+    requests.post(url, data={"amount": str(order.qbo_total - 30)}, timeout=10)
     with django_capture_on_commit_callbacks(execute=True):
         sync.sync_company(company.pk)
     assert [sent["payment_status"] for sent in heard["order_paid"]] == ["partially_paid", "paid"]
