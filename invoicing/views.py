@@ -133,7 +133,8 @@ def order_create(request):
     data = request.POST if request.method == "POST" else None
     form = OrderForm(data, company=request.company)
     lines = OrderLineFormSet(data, company=request.company, prefix="lines")
-    if data is not None and all([form.is_valid(), lines.is_valid()]):
+    valid = data is not None and all([form.is_valid(), lines.is_valid()])
+    if valid and form.check_totals(lines.new_lines()):
         try:
             order = services.create_order(
                 company=request.company,

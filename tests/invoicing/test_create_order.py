@@ -103,7 +103,8 @@ def test_new_order_page_defaults_to_today_and_usd(owner_client):
     assert response.status_code == 200
     form = response.context["form"]
     assert form["order_date"].value() == timezone.localdate()
-    assert form["currency"].value() == "USD"
+    # Empty: the customer's currency, else the company's home currency (shown as a hint).
+    assert not form["currency"].value() and 'placeholder="USD"' in response.text
     for label in ("Customer", "New customer name", "Description", "Quantity", "Unit price"):
         assert f">{label}</label>" in response.text
     assert "Add line" in response.text and "Create order" in response.text
