@@ -292,6 +292,13 @@ class OrderForm(forms.Form):
             )
         data["customer"] = customer
         self._clean_discount(data)
+        currency = data.get("currency")
+        if customer and customer.currency and currency and currency != customer.currency:
+            self.add_error(
+                "currency",
+                f"QuickBooks invoices “{customer}” in {customer.currency} only: "
+                "leave the currency empty or use that one.",
+            )
         order_date, due_date = data.get("order_date"), data.get("due_date")
         if order_date and due_date and due_date < order_date:
             self.add_error("due_date", "The due date can't be before the order date.")

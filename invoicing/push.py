@@ -275,6 +275,12 @@ def preflight(ctx: references.PushContext, order: Order) -> None:
         raise Rejected("Choose a tax code for invoice lines in Invoicing settings, then retry.")
     if not order.lines.all():
         raise Rejected("The order has no lines.")
+    customer = order.customer if order.customer_id else None
+    if customer and customer.currency and order.currency != customer.currency:
+        raise Rejected(
+            f'QuickBooks invoices "{customer.display_name}" in {customer.currency} only, '
+            f"and the order is in {order.currency}."
+        )
     home = ctx.home_currency
     if home and order.currency != home and not ctx.multicurrency:
         raise Rejected(
