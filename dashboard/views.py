@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Company
 from catalog.models import Item
 from customers.models import Customer
-from invoicing.models import Order, OrderWrite
+from invoicing.models import Order, OrderWrite, total_differs_in_qbo
 from payments.models import Payment
 from qbo.conf import qbo_settings
 from qbo.models import QBOCall, QuickBooksConnection, SyncCursor
@@ -144,8 +144,8 @@ def failed_writes():
 
 
 def orders_needing_attention(company: Company, now: datetime) -> list[Order]:
-    """Refused by QuickBooks, waiting for a reconnect, still not sent after a while, or a
-    later change to its invoice failed."""
+    """Refused by QuickBooks, waiting for a reconnect, still not sent after a while, a later
+    change to its invoice failed, or QuickBooks' total isn't the order's."""
     failing = failed_writes().order_by("-pk")
     return list(
         Order.objects.filter(company=company)
@@ -157,6 +157,7 @@ def orders_needing_attention(company: Company, now: datetime) -> list[Order]:
             Q(push_status__in=[Order.PushStatus.FAILED, Order.PushStatus.WAITING])
             | Q(push_status__in=UNSETTLED, created_at__lt=now - STUCK_AFTER)
             | Q(Exists(failed_writes()))
+            | total_differs_in_qbo()
         )
         .select_related("customer")
         .order_by("-created_at", "-id")[:ATTENTION_ROWS]

@@ -23,7 +23,15 @@ from accounts.inputs import (
 from customers.models import Customer
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
-from invoicing.services import NewLine, line_amount
+from invoicing.services import (
+    Extras,
+    NewLine,
+    discount_for,
+    home_currency,
+    line_amount,
+    order_total,
+)
+from qbo.models import QuickBooksConnection
 
 
 class ProductForm(forms.ModelForm):
@@ -116,6 +124,7 @@ class OrderFilterForm(forms.Form):
         return self.is_valid() and any(self.cleaned_data.values())
 
 
+SHIP_FIELDS = ("ship_line1", "ship_city", "ship_region", "ship_postal_code", "ship_country")
 DATE_ATTRS = {"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
 
 
@@ -164,8 +173,40 @@ class OrderForm(forms.Form):
         Order,
         "currency",
         label="Currency",
-        initial="USD",
+        required=False,
+        initial="",
+        help_text="Leave empty for the customer's currency (else the company's).",
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter code such as USD.")],
+    )
+    # Ship to (QBO ShipAddr; US automated sales tax follows its state).
+    ship_line1 = column_field(Order, "ship_line1", label="Ship-to street")
+    ship_city = column_field(Order, "ship_city", label="City")
+    ship_region = column_field(Order, "ship_region", label="State or region")
+    ship_postal_code = column_field(Order, "ship_postal_code", label="Postal code")
+    ship_country = column_field(Order, "ship_country", label="Country")
+    discount_kind = forms.ChoiceField(
+        label="Discount",
+        required=False,
+        choices=[("", "No discount"), ("percent", "Percent of the lines"), ("amount", "Amount")],
+    )
+    discount_value = PlainDecimalField(
+        label="Discount value",
+        required=False,
+        **MONEY,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    shipping = PlainDecimalField(
+        label="Shipping",
+        required=False,
+        **MONEY,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    tax = PlainDecimalField(
+        label="Sales tax charged",
+        required=False,
+        **MONEY,
+        help_text="Sent to QuickBooks as the invoice's tax (Invoicing settings).",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
 
     def __init__(self, *args, company, **kwargs):
@@ -173,9 +214,61 @@ class OrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.customers = orderable_customers(company)
         self.fields["customer"].queryset = self.customers
+        self.fields["currency"].widget.attrs["placeholder"] = home_currency(company)
+        conn = QuickBooksConnection.objects.filter(company=company).only("country").first()
+        us = ((conn.country if conn else "") or "US").upper() == "US"
+        settings = InvoicingSettings.objects.filter(company=company).first()
+        # Only where the company sends the tax it charged does the order hold a tax amount.
+        self.sends_tax = us and settings and settings.tax_mode == settings.TaxMode.OURS
+        if not self.sends_tax:
+            del self.fields["tax"]
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
+
+    def _not_negative(self, name: str) -> Decimal | None:
+        value = self.cleaned_data[name]
+        if value is not None and value < 0:
+            raise forms.ValidationError("This can't be negative.")
+        return value
+
+    def clean_shipping(self):
+        return self._not_negative("shipping")
+
+    def clean_tax(self):
+        return self._not_negative("tax")
+
+    def clean_discount_value(self):
+        return self._not_negative("discount_value")
+
+    def _clean_discount(self, data: dict) -> None:
+        kind, value = data.get("discount_kind"), data.get("discount_value")
+        if kind and value is None and "discount_value" not in self.errors:
+            self.add_error("discount_value", "Enter the discount's percent or amount.")
+        elif kind == "percent" and value is not None and value > 100:
+            self.add_error("discount_value", "A percent discount is at most 100.")
+
+    def check_totals(self, lines: list[NewLine]) -> bool:
+        """The discount fits the lines and the total fits an invoice (else a form error)."""
+        extras = self.extras()
+        subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+        discount = discount_for(subtotal, extras.discount_percent, extras.discount_amount)
+        if discount > subtotal:
+            self.add_error("discount_value", "The discount is more than the order's lines.")
+        elif order_total(subtotal, discount, extras.shipping, extras.tax) > MAX_AMOUNT:
+            self.add_error(None, "The order's total is more than an invoice can hold.")
+        return not self.errors
+
+    def extras(self) -> Extras:
+        data = self.cleaned_data
+        kind, value = data.get("discount_kind"), data.get("discount_value")
+        return Extras(
+            **{name: data[name].strip() for name in SHIP_FIELDS},
+            discount_percent=value if kind == "percent" else None,
+            discount_amount=value if kind == "amount" else None,
+            shipping=data.get("shipping") or Decimal("0.00"),
+            tax=(data.get("tax") or Decimal("0.00")) if self.sends_tax else None,
+        )
 
     def clean(self):
         data = super().clean()
@@ -198,6 +291,14 @@ class OrderForm(forms.Form):
                 "pick it under Customer.",
             )
         data["customer"] = customer
+        self._clean_discount(data)
+        currency = data.get("currency")
+        if customer and customer.currency and currency and currency != customer.currency:
+            self.add_error(
+                "currency",
+                f"QuickBooks invoices “{customer}” in {customer.currency} only: "
+                "leave the currency empty or use that one.",
+            )
         order_date, due_date = data.get("order_date"), data.get("due_date")
         if order_date and due_date and due_date < order_date:
             self.add_error("due_date", "The due date can't be before the order date.")
@@ -216,6 +317,7 @@ class OrderForm(forms.Form):
             "memo": data["memo"],
             "currency": data["currency"],
             "form_token": data["form_token"],
+            "extras": self.extras(),
         }
 
     def _customer_like(self, name: str) -> str | None:
@@ -257,6 +359,13 @@ class OrderLineForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
     taxable = forms.BooleanField(label="Taxable", required=False, initial=True)
+    # Set by the item search's script: a QuickBooks item the line sells (without a product).
+    item = forms.CharField(
+        required=False,
+        max_length=32,
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^[0-9]+$", "Pick the item from the search again.")],
+    )
 
     def __init__(self, *args, products=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -297,6 +406,7 @@ class OrderLineForm(forms.Form):
             quantity=data["quantity"],
             unit_price=data["unit_price"],
             taxable=data["taxable"],
+            qbo_item_id=data.get("item") or "",
         )
 
 
@@ -426,6 +536,12 @@ SETTINGS_FIELDS = [
     ("income_account", "accounts", "Income account", "For the items qbsync creates."),
     ("term", "terms", "Payment terms", "The terms each new invoice carries."),
     ("tax_code", "tax_codes", "Line tax code", "Only for companies outside the US."),
+    (
+        "shipping_item",
+        "shipping_items",
+        "Shipping item",
+        "For shipping charges when QuickBooks' sales forms have no shipping field.",
+    ),
 ]
 
 
@@ -455,6 +571,25 @@ class InvoicingSettingsForm(forms.Form):
                 initial=current,
             )
 
+        self.fields["tax_mode"] = forms.ChoiceField(
+            label="Sales tax (US automated sales tax)",
+            help_text="QuickBooks works out the tax from the ship-to address, or takes the tax "
+            "entered on each order.",
+            choices=InvoicingSettings.TaxMode.choices,
+            initial=instance.tax_mode,
+            required=False,
+        )
+        self.fields["apply_tax_after_discount"] = forms.BooleanField(
+            label="Apply tax after discount",
+            help_text="Discounts come off the taxable lines before QuickBooks taxes them.",
+            required=False,
+            initial=instance.apply_tax_after_discount,
+        )
+        self.fields["shipping_taxable"] = forms.BooleanField(
+            label="Shipping is taxable",
+            required=False,
+            initial=instance.shipping_taxable,
+        )
         self.fields["send_after_create"] = forms.BooleanField(
             label="Send invoices automatically",
             help_text="E-mail each new invoice to its customer once QuickBooks has it.",
@@ -463,7 +598,13 @@ class InvoicingSettingsForm(forms.Form):
         )
 
     def save(self) -> InvoicingSettings:
-        self.instance.send_after_create = self.cleaned_data["send_after_create"]
+        for name in ("send_after_create", "apply_tax_after_discount"):
+            setattr(self.instance, name, self.cleaned_data[name])
+        # Left out of a post (an older page): QuickBooks keeps calculating, the default.
+        self.instance.tax_mode = (
+            self.cleaned_data["tax_mode"] or InvoicingSettings.TaxMode.QUICKBOOKS
+        )
+        self.instance.shipping_taxable = self.cleaned_data["shipping_taxable"]
         for field in self.names:
             value = self.cleaned_data[field]
             setattr(self.instance, f"{field}_id", value)

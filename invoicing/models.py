@@ -91,6 +91,28 @@ class InvoicingSettings(models.Model):
         max_length=32, blank=True, help_text="Line tax code for companies outside the US."
     )
     tax_code_name = models.CharField(max_length=100, blank=True)
+
+    # US companies with automated sales tax: QuickBooks works the tax out from the ship-to
+    # address, or takes the tax the business charged (TxnTaxDetail.TotalTax).
+    class TaxMode(models.TextChoices):
+        QUICKBOOKS = "quickbooks", "QuickBooks calculates"
+        OURS = "ours", "Send the tax we charged"
+
+    tax_mode = models.CharField(
+        "sales tax", max_length=10, choices=TaxMode.choices, default=TaxMode.QUICKBOOKS
+    )
+    apply_tax_after_discount = models.BooleanField(
+        default=False, help_text="Tax the lines after the order's discount comes off."
+    )
+    shipping_taxable = models.BooleanField(
+        default=False, help_text="Shipping charges are taxed like a taxable line."
+    )
+    shipping_item_id = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="QBO item for shipping when the company's QuickBooks has no shipping field.",
+    )
+    shipping_item_name = models.CharField(max_length=100, blank=True)
     send_after_create = models.BooleanField(
         "send invoices automatically",
         default=False,
@@ -136,6 +158,19 @@ class Order(models.Model):
     due_date = models.DateField(null=True, blank=True)
     memo = models.CharField("message on invoice", max_length=1000, blank=True)
     currency = models.CharField(max_length=3, default="USD")
+    # Where the goods go: QBO's ShipAddr, which US automated sales tax follows.
+    ship_line1 = models.CharField("ship-to address", max_length=500, blank=True)
+    ship_city = models.CharField(max_length=255, blank=True)
+    ship_region = models.CharField("ship-to state or region", max_length=255, blank=True)
+    ship_postal_code = models.CharField(max_length=30, blank=True)
+    ship_country = models.CharField(max_length=255, blank=True)
+    # A discount on the whole order: a percent of the lines or a fixed amount (discount
+    # holds the money either way, worked out as QuickBooks does).
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    shipping = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # The tax the business charged, sent as TxnTaxDetail.TotalTax; None: QuickBooks calculates.
+    tax = models.DecimalField(**MONEY, null=True, blank=True)
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"))
     total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_by = models.ForeignKey(
@@ -167,6 +202,7 @@ class Order(models.Model):
     qbo_sync_token = models.CharField(max_length=20, blank=True)
     qbo_total = models.DecimalField(**MONEY, null=True, blank=True)
     qbo_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    qbo_tax = models.DecimalField("QuickBooks tax", **MONEY, null=True, blank=True)
     payment_status = models.CharField(
         max_length=15, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
@@ -226,9 +262,40 @@ class Order(models.Model):
         return max(Decimal("0.00"), self.qbo_total - self.qbo_balance)
 
     @property
+    def ship_to(self) -> list[str]:
+        """The ship-to address as lines, for the order page."""
+        place = " ".join(filter(None, [self.ship_city, self.ship_region, self.ship_postal_code]))
+        return [part for part in (self.ship_line1, place, self.ship_country) if part]
+
+    @property
+    def expected_qbo_total(self) -> Decimal | None:
+        """What QuickBooks' total should be: ours, plus its tax when it calculates the tax."""
+        if self.tax is not None:
+            return self.total
+        if self.qbo_tax is None:
+            return None if self.qbo_total is None else self.total
+        return self.total + self.qbo_tax
+
+    @property
     def total_differs_in_qbo(self) -> bool:
-        """QuickBooks may add tax; then both totals are shown."""
-        return self.qbo_total is not None and self.qbo_total != self.total
+        """QuickBooks' total isn't the one the order's lines, discount, shipping and tax make."""
+        if self.qbo_total is None or self.is_cancelled or self.qbo_state:
+            return False
+        return self.qbo_total != self.expected_qbo_total
+
+
+def total_differs_in_qbo() -> models.Q:
+    """Order.total_differs_in_qbo as a filter, for lists of orders (the dashboard's)."""
+    total, tax = models.F("total"), models.F("qbo_tax")
+    differs = ~models.Q(qbo_total=total)
+    with_their_tax = models.Q(tax__isnull=True, qbo_tax__isnull=False) & ~models.Q(
+        qbo_total=total + tax
+    )
+    return models.Q(qbo_total__isnull=False, cancelled_at__isnull=True, qbo_state="") & (
+        (models.Q(tax__isnull=False) & differs)
+        | (models.Q(tax__isnull=True, qbo_tax__isnull=True) & differs)
+        | with_their_tax
+    )
 
 
 class OrderLine(models.Model):
@@ -242,6 +309,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(**MONEY)
     amount = models.DecimalField(**MONEY)
     taxable = models.BooleanField(default=True)
+    # A QuickBooks item picked on the order form (catalog's item search) with no product.
+    qbo_item_id = models.CharField("QuickBooks item id", max_length=32, blank=True)
 
     class Meta:
         ordering = ["order", "position", "id"]

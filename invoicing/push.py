@@ -27,6 +27,8 @@ from invoicing import references
 from invoicing.models import Order, OrderLine
 from invoicing.signals import order_failed, order_synced
 from invoicing.sync import (
+    SHIPPING_ITEM_ID,
+    Charges,
     TaxRule,
     has_marker,
     invoice_content,
@@ -273,6 +275,32 @@ def preflight(ctx: references.PushContext, order: Order) -> None:
         raise Rejected("Choose a tax code for invoice lines in Invoicing settings, then retry.")
     if not order.lines.all():
         raise Rejected("The order has no lines.")
+    customer = order.customer if order.customer_id else None
+    if customer and customer.currency and order.currency != customer.currency:
+        raise Rejected(
+            f'QuickBooks invoices "{customer.display_name}" in {customer.currency} only, '
+            f"and the order is in {order.currency}."
+        )
+    home = ctx.home_currency
+    if home and order.currency != home and not ctx.multicurrency:
+        raise Rejected(
+            f"This QuickBooks company invoices only in {home} (multicurrency is off), "
+            f"and the order is in {order.currency}."
+        )
+    if order.shipping and not ctx.allow_shipping and not ctx.settings.shipping_item_id:
+        raise Rejected(
+            "QuickBooks' sales forms have no shipping field: choose a shipping item in "
+            "Invoicing settings (or turn shipping on in QuickBooks), then retry."
+        )
+
+
+def charges_for(ctx: references.PushContext) -> Charges:
+    settings = ctx.settings
+    return Charges(
+        shipping_item_id=SHIPPING_ITEM_ID if ctx.allow_shipping else settings.shipping_item_id,
+        shipping_taxable=settings.shipping_taxable,
+        apply_tax_after_discount=settings.apply_tax_after_discount,
+    )
 
 
 def build_invoice(ctx: references.PushContext, order: Order) -> dict:
@@ -287,6 +315,7 @@ def build_invoice(ctx: references.PushContext, order: Order) -> dict:
         custom_doc_number=ctx.custom_doc_number,
         home_currency=ctx.home_currency,
         term_id=ctx.settings.term_id,
+        charges=charges_for(ctx),
     )
 
 

@@ -39,6 +39,9 @@ class PushContext:
     us: bool
     custom_doc_number: bool
     home_currency: str = ""
+    multicurrency: bool = False
+    # SalesFormsPrefs.AllowShipping: the form's shipping field (SHIPPING_ITEM_ID) exists.
+    allow_shipping: bool = False
     items_by_product: dict[int, str] = field(default_factory=dict)
     # New customers resolved in this drain, by (name, email): one lookup per customer.
     customers_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -51,28 +54,36 @@ def load_context(qb: QBOClient, company_id: int) -> PushContext:
     """Invoicing settings, the company's country and the sales-form preferences."""
     conn = QuickBooksConnection.objects.get(company_id=company_id)
     invoicing_settings, _ = InvoicingSettings.objects.get_or_create(company_id=company_id)
-    custom_doc_number, home_currency = _sales_preferences(qb, company_id)
+    prefs = sales_preferences(qb, company_id)
     return PushContext(
         qb=qb,
         company_id=company_id,
         settings=invoicing_settings,
         us=(conn.country or "US").upper() == "US",
-        custom_doc_number=custom_doc_number,
-        home_currency=home_currency,
+        custom_doc_number=prefs["custom_doc_number"],
+        home_currency=prefs["home_currency"],
+        multicurrency=prefs["multicurrency"],
+        allow_shipping=prefs["allow_shipping"],
     )
 
 
-def _sales_preferences(qb: QBOClient, company_id: int) -> tuple[bool, str]:
-    """(custom transaction numbers?, home currency), read from QBO at most every few minutes."""
-    key = f"qbo:prefs:sales:{company_id}"
+def sales_preferences(qb: QBOClient, company_id: int) -> dict:
+    """What the company's Preferences say about sales forms and currencies, read from QBO at
+    most every few minutes."""
+    key = f"qbo:prefs:sales:v2:{company_id}"
     cached = cache.get(key)
     if cached is None:
         found = qb.preferences()
         sales = found.get("SalesFormsPrefs") or {}
-        currency = ((found.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
-        cached = (bool(sales.get("CustomTxnNumbers")), str(currency or ""))
+        currencies = found.get("CurrencyPrefs") or {}
+        cached = {
+            "custom_doc_number": bool(sales.get("CustomTxnNumbers")),
+            "allow_shipping": bool(sales.get("AllowShipping")),
+            "home_currency": str((currencies.get("HomeCurrency") or {}).get("value") or ""),
+            "multicurrency": bool(currencies.get("MultiCurrencyEnabled")),
+        }
         cache.set(key, cached, PREFERENCES_TTL)
-    return tuple(cached)
+    return cached
 
 
 # --- customers ------------------------------------------------------------------------------
@@ -183,7 +194,8 @@ def ensure_items(ctx: PushContext, order: Order) -> dict[int, str]:
     """QBO item ids for each order line (by line pk)."""
     ids = {}
     for line in order.lines.all():  # prefetched with their products by push.claim_due
-        ids[line.pk] = (
-            product_item_id(ctx, line.product) if line.product_id else default_item_id(ctx)
-        )
+        if line.product_id:
+            ids[line.pk] = product_item_id(ctx, line.product)
+        else:  # an item picked on the order form, else the default item
+            ids[line.pk] = line.qbo_item_id or default_item_id(ctx)
     return ids

@@ -19,6 +19,7 @@ from invoicing.models import MAX_AMOUNT, Order, OrderLine, Product
 from qbo.client import open_client
 from qbo.conf import qbo_settings
 from qbo.environments import app_url
+from qbo.models import QuickBooksConnection
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +37,63 @@ class NewLine:
     quantity: Decimal
     unit_price: Decimal
     taxable: bool
+    qbo_item_id: str = ""
 
     @property
     def amount(self) -> Decimal:
         return line_amount(self.quantity, self.unit_price)
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What an order carries beside its lines: ship-to, discount, shipping, our tax."""
+
+    ship_line1: str = ""
+    ship_city: str = ""
+    ship_region: str = ""
+    ship_postal_code: str = ""
+    ship_country: str = ""
+    discount_percent: Decimal | None = None
+    discount_amount: Decimal | None = None
+    shipping: Decimal = Decimal("0.00")
+    tax: Decimal | None = None
+
+    @property
+    def has_ship_to(self) -> bool:
+        return any(getattr(self, f"ship_{part}") for part in SHIP_PARTS)
+
+
+SHIP_PARTS = ("line1", "city", "region", "postal_code", "country")
+# A QuickBooks company's home currency follows its country (Intuit's sign-up sets it).
+HOME_CURRENCIES = {"US": "USD", "CA": "CAD", "GB": "GBP", "UK": "GBP", "AU": "AUD"}
+
+
+def home_currency(company: Company) -> str:
+    """The company's QuickBooks home currency as far as qbsync knows (USD if not connected)."""
+    conn = QuickBooksConnection.objects.filter(company=company).only("country").first()
+    country = (conn.country if conn else "") or "US"
+    return HOME_CURRENCIES.get(country.upper(), "USD")
+
+
+def discount_for(subtotal: Decimal, percent: Decimal | None, amount: Decimal | None) -> Decimal:
+    """The discount's money as QuickBooks works it out: the percent of the item lines (not
+    shipping), rounded half-up to the cent; a fixed amount as it is."""
+    if percent is not None:
+        return (subtotal * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount or Decimal("0.00")).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def order_total(subtotal: Decimal, discount: Decimal, shipping: Decimal, tax) -> Decimal:
+    """QuickBooks' TotalAmt: lines - discount + shipping + tax (our tax, if we send it)."""
+    return subtotal - discount + shipping + (tax or Decimal("0.00"))
+
+
+def ship_to_from(customer: Customer | None) -> dict:
+    """The customer's shipping address, else its billing address (none for a new customer)."""
+    if customer is None:
+        return {}
+    kind = "ship" if customer.ship_line1 or customer.ship_city or customer.ship_region else "bill"
+    return {f"ship_{part}": getattr(customer, f"{kind}_{part}") for part in SHIP_PARTS}
 
 
 class DuplicateSubmission(Exception):
@@ -72,11 +126,16 @@ def create_order(
     order_date: date,
     due_date: date | None = None,
     memo: str = "",
-    currency: str = "USD",
+    currency: str = "",
     lines: Sequence[NewLine],
     form_token: uuid.UUID | None = None,
+    extras: Extras | None = None,
 ) -> Order:
-    """Save a numbered order with its lines and totals, and queue its push after commit."""
+    """Save a numbered order with its lines and totals, and queue its push after commit.
+
+    The currency defaults to the customer's, else the company's home currency; the ship-to
+    to the customer's shipping (else billing) address."""
+    extras = extras or Extras()
     if (customer is None) == (not new_customer_name):
         raise ValueError("An order needs exactly one of customer or new_customer_name")
     if customer is not None and customer.company_id != company.id:
@@ -89,6 +148,18 @@ def create_order(
         raise ValueError("The order's total is more than an invoice can hold")
 
     subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+    discount = discount_for(subtotal, extras.discount_percent, extras.discount_amount)
+    if discount > subtotal:
+        raise ValueError("The discount is more than the order's lines")
+    total = order_total(subtotal, discount, extras.shipping, extras.tax)
+    if total > MAX_AMOUNT:
+        raise ValueError("The order's total is more than an invoice can hold")
+    currency = (currency or (customer.currency if customer else "") or "").upper()
+    currency = currency or home_currency(company)
+    if extras.has_ship_to:
+        ship_to = {f"ship_{part}": getattr(extras, f"ship_{part}") for part in SHIP_PARTS}
+    else:
+        ship_to = ship_to_from(customer)
     with transaction.atomic():
         # The company row lock serialises number allocation per company (on SQLite the
         # IMMEDIATE transaction mode serialises writers instead).
@@ -107,9 +178,14 @@ def create_order(
             due_date=due_date,
             memo=memo,
             currency=currency,
+            **ship_to,
+            discount_percent=extras.discount_percent,
+            discount=discount,
+            shipping=extras.shipping,
+            tax=extras.tax,
             subtotal=subtotal,
-            # QuickBooks adds any sales tax; its figure comes back as qbo_total.
-            total=subtotal,
+            # Without our tax, QuickBooks adds any sales tax: its figure comes back as qbo_tax.
+            total=total,
             created_by=created_by,
             form_token=form_token,
             push_status=Order.PushStatus.PENDING,
@@ -124,6 +200,7 @@ def create_order(
                 unit_price=line.unit_price,
                 amount=line.amount,
                 taxable=line.taxable,
+                qbo_item_id="" if line.product else line.qbo_item_id,
             )
             for position, line in enumerate(lines, start=1)
         )
@@ -179,6 +256,7 @@ def qbo_setting_choices(company: Company) -> dict[str, list[tuple[str, str]]]:
                 ((str(row["Id"]), str(row.get("Name", row["Id"]))) for row in rows),
                 key=lambda pair: pair[1].lower(),
             )
+    choices["shipping_items"] = choices["items"]  # shipping, where QBO has no shipping field
     return choices
 
 

@@ -62,6 +62,66 @@ def invoice_lines(lines, item_ids: list[str], tax: TaxRule) -> list[dict]:
     ]
 
 
+# QBO's own item for the sales form's shipping charge (when SalesFormsPrefs.AllowShipping).
+SHIPPING_ITEM_ID = "SHIPPING_ITEM_ID"
+
+
+@dataclass(frozen=True)
+class Charges:
+    """How an order's discount and shipping become invoice lines, per company."""
+
+    # SHIPPING_ITEM_ID when the company's form has a shipping field, else a chosen item.
+    shipping_item_id: str = SHIPPING_ITEM_ID
+    shipping_taxable: bool = False
+    apply_tax_after_discount: bool = False
+
+
+def _tax_ref(taxable: bool, tax: TaxRule) -> dict | None:
+    if tax.us:
+        return {"value": "TAX" if taxable else "NON"}
+    return {"value": tax.tax_code_id} if tax.tax_code_id else None
+
+
+def _shipping_line(order: Order, position: int, tax: TaxRule, charges: Charges) -> dict:
+    detail: dict = {"ItemRef": {"value": charges.shipping_item_id}}
+    if charges.shipping_item_id != SHIPPING_ITEM_ID:  # an ordinary item: one of it
+        detail.update(Qty=Decimal("1"), UnitPrice=order.shipping)
+    if ref := _tax_ref(charges.shipping_taxable, tax):
+        detail["TaxCodeRef"] = ref
+    return {
+        "LineNum": position,
+        "Amount": order.shipping,
+        "Description": "Shipping",
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": detail,
+    }
+
+
+def _discount_line(order: Order) -> dict:
+    # DiscountLineDetail, Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
+    if order.discount_percent is not None:
+        detail = {"PercentBased": True, "DiscountPercent": order.discount_percent}
+    else:
+        detail = {"PercentBased": False}
+    return {
+        "Amount": order.discount,
+        "DetailType": "DiscountLineDetail",
+        "DiscountLineDetail": detail,
+    }
+
+
+def ship_address(order: Order) -> dict:
+    """The order's ship-to as a QBO PhysicalAddress (empty parts left out)."""
+    parts = {
+        "Line1": order.ship_line1,
+        "City": order.ship_city,
+        "CountrySubDivisionCode": order.ship_region,
+        "PostalCode": order.ship_postal_code,
+        "Country": order.ship_country,
+    }
+    return {key: value for key, value in parts.items() if value}
+
+
 def _plain(value) -> str:
     """A number as QBO may answer it (1, 1.0, "1.00") in one canonical form."""
     return format(decimal(value).normalize(), "f") if value not in (None, "") else ""
@@ -74,6 +134,8 @@ def content_lines(lines: list[dict]) -> list[dict]:
         if line.get("DetailType") != "SalesItemLineDetail":
             continue
         detail = line.get("SalesItemLineDetail") or {}
+        if (detail.get("ItemRef") or {}).get("value") == SHIPPING_ITEM_ID:
+            continue  # the form's shipping charge, not one of the order's lines
         found.append(
             {
                 "item": str((detail.get("ItemRef") or {}).get("value") or ""),
@@ -104,19 +166,36 @@ def order_to_invoice(
     custom_doc_number: bool,
     home_currency: str = "",
     term_id: str = "",
+    charges: Charges | None = None,
 ) -> dict:
-    """The Invoice create payload for an order. item_ids maps OrderLine pk → QBO Item id."""
+    """The Invoice create payload for an order. item_ids maps OrderLine pk → QBO Item id.
+
+    Lines, then the discount (QBO takes a percent of the item lines), then shipping; the
+    ship-to (which US automated sales tax follows); our own tax as TxnTaxDetail.TotalTax
+    when the order holds one (QBO honours it), else QBO calculates."""
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
+    charges = charges or Charges()
     lines = list(order.lines.all())  # prefetched, with their products
+    body = [_line(line, n, item_ids[line.pk], tax) for n, line in enumerate(lines, 1)]
+    if order.discount:
+        body.append(_discount_line(order))
+    if order.shipping:
+        body.append(_shipping_line(order, len(lines) + 1, tax, charges))
     payload: dict = {
         "CustomerRef": {"value": customer_id},
         "TxnDate": order.order_date.isoformat(),
-        "Line": [_line(line, n, item_ids[line.pk], tax) for n, line in enumerate(lines, 1)],
+        "Line": body,
         "PrivateNote": f"qbsync order {order.number} {marker(order)}",
     }
+    if order.discount:
+        payload["ApplyTaxAfterDiscount"] = charges.apply_tax_after_discount
+    if address := ship_address(order):
+        payload["ShipAddr"] = address
+    if order.tax is not None and tax.us:
+        payload["TxnTaxDetail"] = {"TotalTax": order.tax}
     # Without multicurrency QBO takes only its home currency: name the currency only when it
-    # differs from that (QBO then needs multicurrency on, and says so if it isn't) or when we
-    # don't know the home currency.
+    # differs from that (push.preflight refuses it first when the company can't take it) or
+    # when we don't know the home currency.
     if order.currency != home_currency:
         payload["CurrencyRef"] = {"value": order.currency}
     if order.due_date:
@@ -144,7 +223,9 @@ def order_fields_from_invoice(invoice: dict) -> dict:
     """What the order keeps of its QBO invoice: id, number, SyncToken, totals, paid state."""
     total = decimal(invoice.get("TotalAmt"))
     balance = decimal(invoice.get("Balance"), default=str(total))
+    tax_detail = invoice.get("TxnTaxDetail")
     return {
+        "qbo_tax": decimal(tax_detail.get("TotalTax"), default="0") if tax_detail else None,
         "qbo_invoice_id": str(invoice["Id"]),
         "qbo_doc_number": str(invoice.get("DocNumber") or "")[:21],
         "qbo_sync_token": str(invoice.get("SyncToken", ""))[:20],
@@ -165,6 +246,7 @@ INVOICE_FIELDS = [
     "qbo_sync_token",
     "qbo_total",
     "qbo_balance",
+    "qbo_tax",
     "payment_status",
     "bill_email",
     "email_status",

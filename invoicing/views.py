@@ -133,7 +133,8 @@ def order_create(request):
     data = request.POST if request.method == "POST" else None
     form = OrderForm(data, company=request.company)
     lines = OrderLineFormSet(data, company=request.company, prefix="lines")
-    if data is not None and all([form.is_valid(), lines.is_valid()]):
+    valid = data is not None and all([form.is_valid(), lines.is_valid()])
+    if valid and form.check_totals(lines.new_lines()):
         try:
             order = services.create_order(
                 company=request.company,
@@ -258,6 +259,13 @@ def order_edit(request, pk: int):
         for product in lines.products
     }
     context = {"order": order, "lines": lines, "preview": None, "digest": "", "products": products}
+    if data is not None and _has_charges(order):
+        # An edit sends the sales lines only: it would drop the discount, shipping and tax.
+        lines.refuse(
+            "This order has a discount, shipping or its own tax, which editing its lines "
+            "doesn't carry yet: change the invoice in QuickBooks instead."
+        )
+        return render(request, "invoicing/order_edit.html", context, status=409)
     if data is not None and lines.is_valid():
         new, digest = lines.new_lines(), lines.digest()
         if order.push_status == Order.PushStatus.SYNCED and data.get("confirm") != digest:
@@ -272,6 +280,10 @@ def order_edit(request, pk: int):
         messages.success(request, f"Order {order.number} saved.{sent}")
         return redirect("invoicing:order_detail", pk=order.pk)
     return render(request, "invoicing/order_edit.html", context)
+
+
+def _has_charges(order: Order) -> bool:
+    return bool(order.discount or order.shipping or order.tax is not None)
 
 
 @manager_required

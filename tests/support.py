@@ -93,7 +93,7 @@ def order_post(*lines: dict, **fields) -> dict:
         "order_date": "2026-03-02",
         "due_date": "",
         "memo": "",
-        "currency": "USD",
+        "currency": "",
         "lines-TOTAL_FORMS": str(len(lines)),
         "lines-INITIAL_FORMS": "0",
         "lines-MIN_NUM_FORMS": "0",

@@ -117,6 +117,39 @@
     });
   }
 
+  // Item search (catalog's /items/search): a picked QuickBooks item fills the last empty line,
+  // as its linked product when there is one, else as a line carrying the item itself.
+  const itemMatches = document.getElementById("item-matches");
+  if (itemMatches) {
+    itemMatches.addEventListener("click", (event) => {
+      const option = event.target.closest("[data-item-id]");
+      if (!option) return;
+      let row = [...body.querySelectorAll("tr[data-line]")].find(
+        (r) => !field(r, "product").value && !field(r, "description").value
+      );
+      if (!row) {
+        document.getElementById("add-line").click();
+        row = body.querySelector("tr[data-line]:last-child");
+      }
+      const productId = option.dataset.productId;
+      if (productId && products[productId]) {
+        field(row, "product").value = productId;
+        field(row, "item").value = "";
+      } else {
+        field(row, "product").value = "";
+        field(row, "item").value = option.dataset.itemId;
+        field(row, "description").value = option.dataset.itemName;
+      }
+      field(row, "unit_price").value = option.dataset.unitPrice;
+      field(row, "taxable").checked = option.dataset.taxable === "true";
+      itemMatches.replaceChildren();
+      const itemSearch = document.getElementById("item-search");
+      itemSearch.value = "";
+      updateTotals();
+      field(row, "quantity").focus();
+    });
+  }
+
   // One order per click: the server also refuses a second submission of the same form.
   form.addEventListener("submit", () => {
     const submit = form.querySelector('button[type="submit"]:not([data-remove-line])');

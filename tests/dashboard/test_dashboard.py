@@ -214,6 +214,29 @@ def test_lists_the_orders_that_need_attention(owner_client, company):
     assert (counts["failed"], counts["waiting"], counts["stuck"], counts["sending"]) == (1, 1, 1, 2)
 
 
+def test_lists_synced_orders_whose_quickbooks_total_differs(owner_client, company):
+    ten = Decimal("10.00")
+    # QuickBooks calculated the tax: its total is ours plus its tax, which is fine...
+    make_order(company, 1001, qbo_total=Decimal("10.80"), qbo_tax=Decimal("0.80"))
+    # ...but not when something else changed the total,
+    off = make_order(company, 1002, qbo_total=Decimal("12.80"), qbo_tax=Decimal("0.80"))
+    # or when we sent our tax and QuickBooks' total isn't ours.
+    ours = make_order(company, 1003, tax=Decimal("0"), qbo_total=Decimal("10.80"))
+    make_order(company, 1004, tax=Decimal("0"), qbo_total=ten, qbo_tax=Decimal("0"))
+    make_order(company, 1005, qbo_total=Decimal("0"), qbo_state="voided")
+
+    page = owner_client.get("/").text
+
+    for order in (off, ours):
+        assert f'href="/orders/{order.pk}/">Order {order.number}</a>' in page
+    for number in (1001, 1004, 1005):
+        assert f"Order {number}<" not in page
+    assert "QuickBooks' total is 12.80 USD, not 10.80" in page
+    assert "QuickBooks' total is 10.80 USD, not 10.00" in page
+    detail = owner_client.get(f"/orders/{off.pk}/").text
+    assert 'id="total-differs"' in detail and 'id="order-qbo-total"' in detail
+
+
 def test_lists_orders_whose_later_change_failed_until_one_succeeds(owner_client, company):
     refused = make_order(company, 1001, status="synced")
     conflict = make_order(company, 1002, status="synced")

@@ -103,7 +103,8 @@ def test_new_order_page_defaults_to_today_and_usd(owner_client):
     assert response.status_code == 200
     form = response.context["form"]
     assert form["order_date"].value() == timezone.localdate()
-    assert form["currency"].value() == "USD"
+    # Empty: the customer's currency, else the company's home currency (shown as a hint).
+    assert not form["currency"].value() and 'placeholder="USD"' in response.text
     for label in ("Customer", "New customer name", "Description", "Quantity", "Unit price"):
         assert f">{label}</label>" in response.text
     assert "Add line" in response.text and "Create order" in response.text
@@ -338,3 +339,16 @@ def test_refuses_amounts_too_large_for_an_invoice(owner_client, company):
     )
     assert "more than an invoice can hold" in owner_client.post("/orders/new/", two).text
     assert not Order.objects.exists()
+
+
+def test_a_currency_the_customer_is_not_invoiced_in_is_a_form_error(owner_client, company):
+    euro = make_customer(company, "Euro GmbH", currency="EUR")
+    line = {"description": "Work", "unit_price": "10"}
+    refused = owner_client.post(
+        "/orders/new/", order_post(line, customer=str(euro.pk), currency="USD")
+    )
+    assert refused.status_code == 200 and "in EUR only" in refused.text
+    assert not Order.objects.exists()
+    made = owner_client.post("/orders/new/", order_post(line, customer=str(euro.pk)))
+    assert made.status_code == 302
+    assert Order.objects.get().currency == "EUR"  # the customer's, by default

@@ -218,3 +218,19 @@ def test_detail_marks_a_new_customer_but_not_an_existing_one(owner_client, compa
     response = owner_client.get(f"/orders/{existing.pk}/")
     assert "Globex Corporation" in response.text and "ap@globex.test" in response.text
     assert '<span class="badge info">New</span>' not in response.text
+
+
+def test_an_order_with_a_discount_or_shipping_is_not_edited_line_by_line(owner_client, company):
+    """An edit sends the sales lines only; it would drop the discount and shipping."""
+    order = make_order(company, **SYNCED | {"discount": Decimal("1.00")})
+    data = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-0-description": "Consulting",
+        "lines-0-quantity": "2",
+        "lines-0-unit_price": "10",
+    }
+    response = owner_client.post(f"/orders/{order.pk}/edit/", data)
+    assert response.status_code == 409
+    assert "change the invoice in QuickBooks instead" in response.text
+    assert order.lines.get().quantity == 1 and not order.writes.exists()

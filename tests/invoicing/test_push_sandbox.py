@@ -58,13 +58,19 @@ def test_an_order_made_on_the_page_becomes_exactly_one_invoice(
     lines = [ln for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
     assert [Decimal(str(ln["Amount"])) for ln in lines] == [Decimal("150"), Decimal("60")]
     assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in lines] == ["TAX", "NON"]
-    assert Decimal(str(invoice["TotalAmt"])) == order.qbo_total == Decimal("210.00")
+    # QuickBooks calculates the tax (automated sales tax, on the TAX line only).
+    tax = Decimal(str(invoice["TxnTaxDetail"]["TotalTax"]))
+    assert tax > 0 and order.qbo_tax == tax
+    assert order.total == Decimal("210.00")
+    assert Decimal(str(invoice["TotalAmt"])) == order.qbo_total == Decimal("210.00") + tax
+    assert not order.total_differs_in_qbo
     assert order.qbo_doc_number == invoice["DocNumber"]
     product.refresh_from_db()
     assert product.qbo_item_id  # created in QBO as a service item
 
     page = client.get(f"/orders/{order.pk}/")
     assert order.qbo_doc_number in page.text
+    assert f"{tax:,.2f}" in page.text and "(QuickBooks)" in page.text
     pdf = client.get(f"/orders/{order.pk}/invoice.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
