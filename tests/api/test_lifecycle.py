@@ -5,6 +5,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.actions import REFUSALS, refusal
 from api.keys import create_key, revoke_key
@@ -320,3 +322,56 @@ def test_the_audit_names_the_key_and_idempotency_key(api, company):
     assert response.status_code == 200, response.json()
     entry = ApiAuditEntry.objects.get(order=order)
     assert (entry.action, entry.key_name, entry.idempotency_key) == ("credited", "Checkout", key)
+
+
+def test_the_reads_money_is_the_settlement_services_sums(api, company):
+    order = make_order(
+        company, push_status="synced", qbo_invoice_id="130", qbo_balance="70.00", total="100.00"
+    )
+    order.refresh_from_db()
+    rows = [
+        ("payment", "done", "30.00"),
+        ("payment", "pending", "5.00"),
+        ("payment", "failed", "7.00"),
+        ("credit", "done", "4.00"),
+        ("credit", "in_flight", "2.00"),
+        ("refund", "done", "3.00"),
+        ("refund", "conflict", "1.00"),
+        ("send", "done", None),
+    ]
+    for n, (kind, status, amount) in enumerate(rows):
+        OrderWrite.objects.create(
+            company=company, order=order, kind=kind, status=status, amount=amount, request_id=n
+        )
+    money = api.get(f"/api/v1/orders/{order.pk}/").json()["money"]
+    done = settlements.money(order)
+    assert money == {
+        "paid_in_app": str(done.paid_in_app),
+        "credited": str(done.credited),
+        "refunded": str(done.refunded),
+        "open_balance": str(settlements.open_balance(order)),
+    }
+    assert money["open_balance"] == "63.00"  # 70.00 owed less 5.00 and 2.00 on their way
+    listed = api.get("/api/v1/orders/").json()["results"]
+    assert listed[0]["money"] == money
+
+
+def test_listing_orders_with_writes_asks_the_same_queries_for_one_or_many(api, company):
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/orders/").status_code == 200
+        return len(queries)
+
+    def order_with_writes(n: int) -> None:
+        order = make_order(company, number=str(1001 + n), push_status="synced")
+        for kind in ("payment", "credit", "refund"):
+            OrderWrite.objects.create(
+                company=company, order=order, kind=kind, amount="1.00", request_id=f"{n}{kind}"
+            )
+
+    order_with_writes(0)
+    queries_for_list()  # the first use also notes the key's last-used time
+    one = queries_for_list()
+    for n in range(1, 10):
+        order_with_writes(n)
+    assert queries_for_list() == one
