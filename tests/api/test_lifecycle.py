@@ -12,7 +12,7 @@ from api.actions import REFUSALS, refusal
 from api.keys import create_key, revoke_key
 from api.models import ApiAuditEntry, ApiKey
 from invoicing import drains, lifecycle, settlements
-from invoicing.models import Order, OrderLine, OrderWrite
+from invoicing.models import InvoicingSettings, Order, OrderLine, OrderWrite
 from tests.api.conftest import ApiClient
 from tests.invoicing.lifecycle_support import invoice_in_qbo, line, sales_lines, synced_order
 from tests.invoicing.support import make_order
@@ -118,6 +118,12 @@ def test_a_payment_is_applied_to_the_invoice_once_even_when_replayed(
     [write] = OrderWrite.objects.filter(order=order)
     assert write.status == "done", write.last_error
     [payment] = with_marker(qbo, sandbox_realm, "Payment", write)
+    on_invoice = [
+        p
+        for p in qbo.state.companies[sandbox_realm].rows("Payment")
+        if any(t["TxnId"] == order.qbo_invoice_id for ln in p["Line"] for t in ln["LinkedTxn"])
+    ]
+    assert on_invoice == [payment]  # exactly one Payment in QuickBooks for the two POSTs
     assert payment["TotalAmt"] == Decimal("40.00") and payment["PaymentRefNum"] == "CHK-881"
     assert payment["DepositToAccountRef"]["value"] == body["account"]
     assert payment["Line"][0]["LinkedTxn"][0]["TxnId"] == order.qbo_invoice_id
@@ -375,3 +381,23 @@ def test_listing_orders_with_writes_asks_the_same_queries_for_one_or_many(api, c
     for n in range(1, 10):
         order_with_writes(n)
     assert queries_for_list() == one
+
+
+def test_a_write_quickbooks_refused_shows_its_words_and_intuit_tid(
+    api, connected, qbo, sandbox_realm, company
+):
+    InvoicingSettings.objects.update_or_create(
+        company=company, defaults={"send_after_create": True}
+    )
+    order = synced_order(company, name="No Address Ltd")  # QuickBooks has no address to send to
+    drains.drain(company.pk)
+    [write] = api.get(f"/api/v1/orders/{order.pk}/").json()["writes"]
+    assert (write["kind"], write["status"]) == ("send", "failed")
+    assert "Missing email address" in write["error"]["message"]
+    stored = OrderWrite.objects.get(order=order)
+    assert write["error"] == {
+        "message": stored.last_error,
+        "code": stored.last_error_code,
+        "intuit_tid": stored.last_error_tid,
+    }
+    assert write["error"]["intuit_tid"]
