@@ -88,15 +88,29 @@ def validated_order(company: Company, data: dict) -> tuple[OrderForm, list[Order
     """The order's forms, all valid; or a ValidationError naming every bad field."""
     header, lines = _header_form(company, data), _line_forms(company, data["lines"])
     errors = _errors(header, HEADER_FIELDS) if not header.is_valid() else {}
-    for n, form in enumerate(lines):
-        if not form.is_valid():
-            errors.update(_errors(form, {}, f"lines[{n}]."))
-    if not errors and sum(f.new_line().amount for f in lines) > MAX_AMOUNT:
-        errors["lines"] = ["The order's total is more than an invoice can hold."]
+    errors.update(_line_errors(lines, errors))
     if errors:
         # Keys are already paths ("lines[1].quantity"): api.errors.flatten keeps them.
         raise serializers.ValidationError(errors)
     return header, lines
+
+
+def _line_errors(lines: list[OrderLineForm], errors_so_far: dict) -> dict:
+    errors: dict = {}
+    for n, form in enumerate(lines):
+        if not form.is_valid():
+            errors.update(_errors(form, {}, f"lines[{n}]."))
+    if not errors and not errors_so_far and sum(f.new_line().amount for f in lines) > MAX_AMOUNT:
+        errors["lines"] = ["The order's total is more than an invoice can hold."]
+    return errors
+
+
+def validated_lines(company: Company, lines: list[dict]) -> list[OrderLineForm]:
+    """New lines for an order (an edit), all valid, with the new-order form's rules."""
+    forms = _line_forms(company, lines)
+    if errors := _line_errors(forms, {}):
+        raise serializers.ValidationError(errors)
+    return forms
 
 
 def create_api_order(*, api_key: ApiKey, data: dict, idempotency_key: str = "") -> Order:

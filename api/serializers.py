@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer
-from invoicing.models import Order, OrderLine, Product
+from invoicing.models import Order, OrderLine, OrderWrite, Product
+from invoicing.writes import BLOCKING
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -56,6 +57,55 @@ class OrderInput(serializers.Serializer):
     lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
 
 
+class EditInput(serializers.Serializer):
+    lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
+
+
+class CancelInput(serializers.Serializer):
+    delete = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Delete the invoice instead of voiding it (owners only: an API key can't).",
+    )
+
+
+class SendInput(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Where QuickBooks e-mails the invoice; by default the invoice's or customer's.",
+    )
+
+
+POSITIVE = {**MONEY, "min_value": Decimal("0.01")}
+QBO_ID = {"required": False, "allow_blank": True, "max_length": 32, "default": ""}
+
+
+class PaymentInput(serializers.Serializer):
+    amount = serializers.DecimalField(**POSITIVE)
+    date = serializers.DateField(required=False, help_text="The day it was paid (today).")
+    method = serializers.CharField(**QBO_ID, help_text="A QuickBooks PaymentMethod id.")
+    account = serializers.CharField(
+        **QBO_ID, help_text="The QuickBooks account (Bank or Other Current Asset) it went into."
+    )
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=21, default="")
+
+
+class CreditInput(serializers.Serializer):
+    amount = serializers.DecimalField(**POSITIVE)
+    date = serializers.DateField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class RefundInput(serializers.Serializer):
+    amount = serializers.DecimalField(**POSITIVE)
+    date = serializers.DateField(required=False)
+    account = serializers.CharField(
+        max_length=32, help_text="The QuickBooks account the refund is paid from."
+    )
+    method = serializers.CharField(**QBO_ID, help_text="A QuickBooks PaymentMethod id.")
+
+
 class OrderFilter(serializers.Serializer):
     push_status = serializers.ChoiceField(choices=Order.PushStatus.choices, required=False)
     payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices, required=False)
@@ -91,6 +141,35 @@ class OrderInvoice(serializers.Serializer):
     balance = serializers.DecimalField(**MONEY, allow_null=True)
 
 
+class WriteOutput(serializers.ModelSerializer):
+    """One change sent (or to be sent) to QuickBooks after the invoice exists."""
+
+    error = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderWrite
+        fields = ["id", "kind", "status", "amount", "qbo_id", "error", "created_at"]
+        fields += ["finished_at"]
+
+    @extend_schema_field(OrderError(allow_null=True))
+    def get_error(self, write: OrderWrite) -> dict | None:
+        """QuickBooks' words when it refused the change, with its intuit_tid."""
+        if not write.last_error:
+            return None
+        return {
+            "message": write.last_error,
+            "code": write.last_error_code,
+            "intuit_tid": write.last_error_tid,
+        }
+
+
+class OrderMoney(serializers.Serializer):
+    paid_in_app = serializers.DecimalField(**MONEY)
+    credited = serializers.DecimalField(**MONEY)
+    refunded = serializers.DecimalField(**MONEY)
+    open_balance = serializers.DecimalField(**MONEY)
+
+
 class OrderCustomer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
@@ -103,6 +182,9 @@ class OrderOutput(serializers.ModelSerializer):
     lines = OrderLineOutput(many=True, read_only=True)
     invoice = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
+    cancelled = serializers.SerializerMethodField()
+    money = serializers.SerializerMethodField()
+    writes = WriteOutput(many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -122,6 +204,14 @@ class OrderOutput(serializers.ModelSerializer):
             "payment_status",
             "invoice",
             "error",
+            "cancelled",
+            "cancelled_at",
+            "qbo_state",
+            "bill_email",
+            "email_status",
+            "emailed_at",
+            "money",
+            "writes",
             "created_at",
             "updated_at",
             "synced_at",
@@ -152,6 +242,39 @@ class OrderOutput(serializers.ModelSerializer):
             "balance": order.qbo_balance,
         }
         return OrderInvoice(invoice).data
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_cancelled(self, order: Order) -> bool:
+        """Cancelled here, or its invoice voided or deleted (qbo_state says which, once done)."""
+        return order.is_cancelled
+
+    @extend_schema_field(OrderMoney)
+    def get_money(self, order: Order) -> dict:
+        """Paid in the app, credited and refunded (done in QuickBooks), and what is still owed
+        less payments and credits on their way."""
+
+        # From the writes already fetched (a list would otherwise ask four sums per order):
+        # the same sums as invoicing.settlements.money and open_balance, which the tests
+        # compare with these.
+        def total(kinds, statuses) -> Decimal:
+            found = [
+                w.amount or 0
+                for w in order.writes.all()
+                if w.kind in kinds and w.status in statuses
+            ]
+            return sum(found, Decimal("0.00"))
+
+        Kind, done = OrderWrite.Kind, [OrderWrite.Status.DONE]
+        owed = order.qbo_balance if order.qbo_balance is not None else order.total
+        on_the_way = total((Kind.PAYMENT, Kind.CREDIT), BLOCKING)
+        return OrderMoney(
+            {
+                "paid_in_app": total((Kind.PAYMENT,), done),
+                "credited": total((Kind.CREDIT,), done),
+                "refunded": total((Kind.REFUND,), done),
+                "open_balance": owed - on_the_way,
+            }
+        ).data
 
     @extend_schema_field(OrderError(allow_null=True))
     def get_error(self, order: Order) -> dict | None:

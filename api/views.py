@@ -10,15 +10,21 @@ from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from api import idempotency, orders
+from api import actions, idempotency, orders
 from api.errors import BodyTooLarge
 from api.serializers import (
+    CancelInput,
+    CreditInput,
     CustomerOutput,
+    EditInput,
     OrderFilter,
     OrderInput,
     OrderOutput,
+    PaymentInput,
     ProductOutput,
+    RefundInput,
     SearchFilter,
+    SendInput,
 )
 from customers.models import Customer
 from invoicing.models import Order, Product
@@ -40,6 +46,11 @@ ERROR = inline_serializer(
         "errors": serializers.ListField(child=serializers.DictField()),
     },
 )
+
+ACTION_RESPONSES = {
+    200: OrderOutput,
+    **dict.fromkeys((400, 401, 403, 404, 409, 429, 503), ERROR),
+}
 
 
 class NewestFirst(CursorPagination):
@@ -81,7 +92,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView):
     model = Order
 
     def scoped(self, queryset):
-        return queryset.select_related("customer", "api_link").prefetch_related("lines")
+        return queryset.select_related("customer", "api_link").prefetch_related("lines", "writes")
 
     def filter_queryset(self, queryset):
         if self.action != "list":
@@ -146,6 +157,61 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView):
             return Response(self._output(order.pk))
 
         return idempotency.run_once(request, work)
+
+    def _lifecycle(self, request, input_class, service) -> Response:
+        order = self.get_object()
+
+        def work() -> Response:
+            data = input_class(data=request.data)
+            data.is_valid(raise_exception=True)
+            service(
+                api_key=request.auth,
+                order=order,
+                data=data.validated_data,
+                idempotency_key=idempotency.key_of(request),
+            )
+            return Response(self._output(order.pk))
+
+        return idempotency.run_once(request, work)
+
+    @extend_schema(request=EditInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def edit(self, request, pk=None):
+        """Replace the order's lines (as on create). A synced invoice is updated in QuickBooks;
+        refused (409) if cancelled, being sent, changed in QuickBooks (conflict_pending), or
+        if the new total is below what was paid (total_below_paid)."""
+        return self._lifecycle(request, EditInput, actions.edit)
+
+    @extend_schema(request=CancelInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel: not yet sent, it never will be; sent and unpaid, its invoice is voided.
+        Refused (409 has_payment) once paid; delete is for owners, not keys (403)."""
+        return self._lifecycle(request, CancelInput, actions.cancel)
+
+    @extend_schema(request=SendInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        """E-mail the invoice through QuickBooks (to `email`, else the invoice's address)."""
+        return self._lifecycle(request, SendInput, actions.send)
+
+    @extend_schema(request=PaymentInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def payments(self, request, pk=None):
+        """Record a payment applied to the invoice (partial allowed; over_balance refused)."""
+        return self._lifecycle(request, PaymentInput, actions.payment)
+
+    @extend_schema(request=CreditInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def credits(self, request, pk=None):
+        """Credit the invoice: a credit memo applied to it, at most the open balance."""
+        return self._lifecycle(request, CreditInput, actions.credit)
+
+    @extend_schema(request=RefundInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def refunds(self, request, pk=None):
+        """Refund money paid on the invoice from an account (nothing_to_refund if unpaid)."""
+        return self._lifecycle(request, RefundInput, actions.refund)
 
     def _output(self, pk: int) -> dict:
         return OrderOutput(self.get_queryset().get(pk=pk)).data

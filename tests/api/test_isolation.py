@@ -5,9 +5,9 @@ import pytest
 from django.utils.timezone import now
 
 from api.keys import create_key
-from api.models import ApiKey
+from api.models import ApiAuditEntry, ApiKey
 from events.models import EventDelivery, OutgoingEvent, WebhookEndpoint
-from invoicing.models import Order
+from invoicing.models import Order, OrderWrite
 from tests.api.conftest import ApiClient, order_body
 from tests.invoicing.support import make_order
 
@@ -63,3 +63,27 @@ def test_settings_pages_show_and_touch_only_the_current_company(
     resend = f"/settings/webhooks/deliveries/{theirs_delivery.pk}/resend/"
     assert owner_client.post(resend).status_code == 404
     assert EventDelivery.objects.get(pk=theirs_delivery.pk).attempts == 3
+
+
+LIFECYCLE = {
+    "retry": {},
+    "edit": {"lines": [{"description": "Work", "quantity": "1", "unit_price": "10.00"}]},
+    "cancel": {"delete": False},
+    "send": {"email": "a@acme.test"},
+    "payments": {"amount": "1.00"},
+    "credits": {"amount": "1.00"},
+    "refunds": {"amount": "1.00", "account": "35"},
+}
+
+
+@pytest.mark.parametrize("action", LIFECYCLE)
+def test_a_key_cannot_act_on_another_companys_order(api, other_company, action):
+    theirs = make_order(
+        other_company, number="2001", push_status="synced", qbo_invoice_id="130", total="10.00"
+    )
+    response = api.post(f"/api/v1/orders/{theirs.pk}/{action}/", LIFECYCLE[action])
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert not OrderWrite.objects.filter(order=theirs).exists()
+    assert not ApiAuditEntry.objects.filter(order=theirs).exists()
+    theirs.refresh_from_db()
+    assert (theirs.cancelled_at, theirs.push_status, theirs.total) == (None, "synced", 10)

@@ -17,6 +17,10 @@ def test_the_openapi_schema_validates(tmp_path):
     assert {"/api/v1/orders/", "/api/v1/orders/{id}/retry/", "/api/v1/customers/"} <= set(
         schema["paths"]
     )
+    for action in ("edit", "cancel", "send", "payments", "credits", "refunds"):
+        post = schema["paths"][f"/api/v1/orders/{{id}}/{action}/"]["post"]
+        assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
+        assert {"200", "400", "404", "409"} <= set(post["responses"])
     create = schema["paths"]["/api/v1/orders/"]["post"]
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in create["parameters"])
     assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"

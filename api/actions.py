@@ -1,0 +1,217 @@
+"""An order's life through the API: edit, cancel, send, payments, credits and refunds.
+
+Each action checks the JSON's shape (api.serializers), puts it through the order page's own
+form where the page has one, then calls the invoicing service the page calls — the rules
+stay there. A refusal by the service (invoicing.lifecycle.Refused) becomes a 409 with a
+stable code; the audit entry is written in the same transaction as the change.
+
+An API key belongs to a company, not a person: it acts with the rights its creator needed
+to make it (owner or admin), so it may edit, send, take payments, cancel (void), credit and
+refund. Deleting an invoice is for owners only on the page, so a key can't.
+"""
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import exceptions, serializers, status
+
+from api.errors import Conflict
+from api.models import ApiKey
+from api.orders import record, validated_lines
+from invoicing import lifecycle, settlements
+from invoicing.forms import CreditForm, PaymentForm, RefundForm, SendInvoiceForm
+from invoicing.models import Order
+from invoicing.writes import default_email
+from qbo.errors import QuickBooksError, ReconnectNeeded
+
+# The services' refusals, by how their message starts: (code, field). A message not here is
+# "refused"; tests/api/test_lifecycle.py checks each service refusal lands on its code.
+REFUSALS = [
+    ("The order is being sent to QuickBooks right now", "push_in_progress", None),
+    ("The invoice was changed in QuickBooks", "conflict_pending", None),
+    ("The order is already cancelled", "already_cancelled", None),
+    ("The invoice was already", "already_cancelled", None),
+    ("The order is cancelled", "order_cancelled", None),
+    ("The new total", "total_below_paid", "lines"),
+    ("The invoice has a payment", "has_payment", None),
+    ("The invoice isn't in QuickBooks yet", "not_in_quickbooks", None),
+    ("The invoice is already being sent", "already_sending", None),
+    ("That is more than the", "over_balance", "amount"),
+    ("A credit can be at most", "over_balance", "amount"),
+    ("Nothing has been paid", "nothing_to_refund", "amount"),
+    ("At most", "over_refundable", "amount"),
+    ("The amount must be more than zero", "invalid", "amount"),
+    ("Choose the account", "required", "account"),
+    ("An order needs at least one line", "min_length", "lines"),
+]
+
+
+class OwnersOnly(exceptions.PermissionDenied):
+    default_code = "owners_only"
+
+
+class QuickBooksUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "quickbooks_unavailable"
+
+
+def refusal(refused: lifecycle.Refused) -> Conflict:
+    """The service's refusal as a 409 with a stable code (and the field it is about)."""
+    message = str(refused)
+    for start, code, field in REFUSALS:
+        if message.startswith(start):
+            return Conflict(message, code, field=field)
+    return Conflict(message, "refused", field=None)
+
+
+def _act(api_key: ApiKey, order: Order, action: str, idempotency_key: str, service: Callable):
+    """Run the service and note the key in the order's history, in one transaction."""
+    try:
+        with transaction.atomic():
+            service()
+            record(api_key, order, action, idempotency_key)
+    except lifecycle.Refused as refused:
+        raise refusal(refused) from None
+    except ValueError as exc:  # the service's own guards: the checks before should have said so
+        raise serializers.ValidationError(str(exc)) from None
+
+
+def _form_errors(form, names: dict[str, str]) -> serializers.ValidationError:
+    found: dict = {}
+    for name, errors in form.errors.as_data().items():
+        field = names.get(name, name)
+        for error in errors:
+            found.setdefault(field, []).extend(
+                serializers.ErrorDetail(message, code=error.code or "invalid")
+                for message in error.messages
+            )
+    return serializers.ValidationError(found)
+
+
+def edit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    lines = [form.new_line() for form in validated_lines(order.company, data["lines"])]
+    _act(
+        api_key,
+        order,
+        "edited",
+        idempotency_key,
+        lambda: lifecycle.edit_order(order, lines=lines, by=None),
+    )
+
+
+def cancel(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    if data["delete"]:
+        raise OwnersOnly(
+            "Only owners may delete an invoice, and an API key acts as an admin: "
+            "cancel without delete to void it."
+        )
+    _act(
+        api_key,
+        order,
+        "cancelled",
+        idempotency_key,
+        lambda: lifecycle.cancel_order(order, by=None, delete=False),
+    )
+
+
+def send(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    form = SendInvoiceForm({"email": data.get("email") or default_email(order)})
+    if not form.is_valid():
+        raise _form_errors(form, {})
+    email = form.cleaned_data["email"]
+    _act(
+        api_key,
+        order,
+        "sent",
+        idempotency_key,
+        lambda: lifecycle.send_invoice(order, email=email, by=None),
+    )
+
+
+def _money_form(form_class, order: Order, data: dict):
+    """The page's form for the money, with its choices from the company's QuickBooks."""
+    form_data = {
+        "form_token": str(uuid.uuid4()),
+        "amount": format(data["amount"], "f"),
+        "on": (data.get("date") or timezone.localdate()).isoformat(),
+    }
+    for name in ("method", "account", "reference", "reason"):
+        if name in data:
+            form_data[name] = data[name]
+    choices = {}
+    if any(form_data.get(name) for name, *_ in form_class.choice_fields):
+        try:
+            choices = settlements.money_choices(order.company)
+        except ReconnectNeeded:
+            raise Conflict(
+                "Connect QuickBooks first: the connection needs to be made or renewed.",
+                "quickbooks_not_connected",
+            ) from None
+        except QuickBooksError as error:
+            raise QuickBooksUnavailable(
+                f"QuickBooks couldn't list the payment methods and accounts: {error.text}"
+            ) from None
+    form = form_class(form_data, choices=choices)
+    if not form.is_valid():
+        raise _form_errors(form, {"on": "date"})
+    return {**form.cleaned_data, "form_token": form_data["form_token"]}
+
+
+def payment(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    got = _money_form(PaymentForm, order, data)
+    _act(
+        api_key,
+        order,
+        "payment recorded",
+        idempotency_key,
+        lambda: settlements.record_payment(
+            order,
+            amount=Decimal(got["amount"]),
+            paid_on=got["on"],
+            method=got["method"],
+            account=got["account"],
+            reference=got["reference"],
+            form_token=got["form_token"],
+            by=None,
+        ),
+    )
+
+
+def credit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    got = _money_form(CreditForm, order, data)
+    _act(
+        api_key,
+        order,
+        "credited",
+        idempotency_key,
+        lambda: settlements.credit_order(
+            order,
+            amount=got["amount"],
+            reason=got["reason"],
+            on=got["on"],
+            form_token=got["form_token"],
+            by=None,
+        ),
+    )
+
+
+def refund(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    got = _money_form(RefundForm, order, data)
+    _act(
+        api_key,
+        order,
+        "refunded",
+        idempotency_key,
+        lambda: settlements.refund_order(
+            order,
+            amount=got["amount"],
+            account=got["account"],
+            method=got["method"],
+            on=got["on"],
+            form_token=got["form_token"],
+            by=None,
+        ),
+    )
