@@ -478,7 +478,9 @@ EditLinesFormSet = forms.formset_factory(
 
 class SendInvoiceForm(forms.Form):
     email = forms.EmailField(
-        label="Send to", help_text="QuickBooks e-mails the invoice here and keeps the address."
+        label="Send to",
+        max_length=254,  # Order.bill_email
+        help_text="QuickBooks e-mails the invoice here and keeps the address.",
     )
 
 

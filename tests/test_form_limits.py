@@ -19,6 +19,7 @@ from invoicing.models import Order, OrderLine
 PACKAGES = ["accounts", "customers", "invoicing", "catalog", "payments", "qbsync"]
 SKIPPED_MODULES = ("migrations", "management", "wsgi", "asgi")
 
+SHIP_TO = ["ship_line1", "ship_city", "ship_region", "ship_postal_code", "ship_country"]
 # Fields of plain (non-model) forms, and the column each is stored in or looked up by.
 COLUMNS = {
     ("EmailAuthenticationForm", "username"): (User, "email"),
@@ -34,12 +35,20 @@ COLUMNS = {
     ("OrderForm", "memo"): (Order, "memo"),
     ("OrderForm", "currency"): (Order, "currency"),
     ("OrderLineForm", "description"): (OrderLine, "description"),
+    **{("OrderForm", name): (Order, name) for name in SHIP_TO},
+    ("OrderLineForm", "item"): (OrderLine, "qbo_item_id"),
+    ("SendInvoiceForm", "email"): (Order, "bill_email"),
     **{
         (form, name): (Customer, name)
         for form in ("CustomerForm", "NewCustomerForm", "EditCustomerForm")
         for name in CUSTOMER_DETAILS
     },
     ("EditCustomerForm", "sync_token"): (Customer, "sync_token"),
+}
+# Kept in a write's intent (JSON) and sent to QuickBooks: QuickBooks' own limit applies.
+QUICKBOOKS_LIMITS = {
+    ("PaymentForm", "reference"): 21,  # Payment.PaymentRefNum
+    ("CreditForm", "reason"): 4000,  # the credit memo line's Description
 }
 # Only ever hashed, never stored as typed.
 PASSWORDS = {"password", "password1", "password2", "old_password", "new_password1", "new_password2"}
@@ -87,6 +96,8 @@ def test_every_text_field_is_as_long_as_its_column():
                 if isinstance(field, forms.EmailField):
                     assert field.max_length == 254, where
                 checked.append(where)
+            elif (form_class.__name__, name) in QUICKBOOKS_LIMITS:
+                assert field.max_length == QUICKBOOKS_LIMITS[(form_class.__name__, name)], where
             elif name in SEARCHES:
                 assert field.max_length == SEARCH_MAX_LENGTH, where
             else:
