@@ -53,7 +53,8 @@ class OrderInput(serializers.Serializer):
     order_date = serializers.DateField()
     due_date = serializers.DateField(required=False, allow_null=True)
     memo = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
-    currency = serializers.CharField(required=False, max_length=3, default="USD")
+    # Empty: the customer's currency, else the company's home currency (as on the order form).
+    currency = serializers.CharField(required=False, max_length=3, allow_blank=True, default="")
     lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
 
 

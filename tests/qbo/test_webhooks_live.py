@@ -88,7 +88,8 @@ def test_a_payment_in_quickbooks_turns_the_order_paid(
     )
     requests.post(url, data={"amount": "30.00"}, timeout=10)
     eventually(lambda: Order.objects.filter(pk=order.pk, payment_status="partially_paid").exists())
-    requests.post(url, data={"amount": "50.00"}, timeout=10)
+    # The rest of QuickBooks' total (which includes the sales tax it calculated).
+    requests.post(url, data={"amount": str(order.qbo_total - 30)}, timeout=10)
     eventually(lambda: Order.objects.filter(pk=order.pk, payment_status="paid").exists())
 
 
