@@ -36,6 +36,7 @@ REFUSALS = [
     ("The invoice was already", "already_cancelled", None),
     ("The order is cancelled", "order_cancelled", None),
     ("The new total", "total_below_paid", "lines"),
+    ("This order has a discount, shipping or its own tax", "has_charges", "lines"),
     ("The invoice has a payment", "has_payment", None),
     ("The invoice isn't in QuickBooks yet", "not_in_quickbooks", None),
     ("The invoice is already being sent", "already_sending", None),

@@ -24,6 +24,10 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 
+# Refusals that say "try again in a moment": a retry with the same key must run again, not
+# replay them for a day.
+TRANSIENT = {"push_in_progress", "retry"}
+
 
 def _key(request) -> str:
     key = request.headers.get(HEADER, "")
@@ -115,7 +119,8 @@ def _answer(record: IdempotencyRecord, request_print: str, now, work) -> Respons
         response = work()
     except exceptions.APIException as exc:
         response = error_response(exc)
-    if response.status_code >= 500:
+    code = response.data.get("code") if isinstance(response.data, dict) else None
+    if response.status_code >= 500 or code in TRANSIENT:
         transaction.set_rollback(True)  # nothing kept: the next attempt runs afresh
         return response
     record.state = record.State.DONE

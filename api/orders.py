@@ -135,8 +135,13 @@ def create_api_order(*, api_key: ApiKey, data: dict, idempotency_key: str = "") 
             record(api_key, order, "created", idempotency_key)
     except IntegrityError:
         # Another request with the same external id committed first.
-        _refuse_duplicate(company, external_id)
-        raise
+        if external_id:
+            _refuse_duplicate(company, external_id)
+        # Any other clash with a request made at the same moment: nothing was kept.
+        raise Conflict(
+            "The order clashed with another made at the same moment; send it again.",
+            "retry",
+        ) from None
     except ValueError as exc:  # the service's own guards: the forms should have said so
         raise serializers.ValidationError(str(exc)) from None
     return order

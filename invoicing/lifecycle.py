@@ -134,6 +134,13 @@ def edit_order(
             raise Refused("The order is cancelled: it can't be edited.")
         _not_mid_push(order)
         _no_conflict(order)
+        if order.discount or order.shipping or order.tax is not None:
+            # An edit sends the sales lines only: it would drop the discount, shipping and tax
+            # (the page refuses it too; this holds for every caller, the API included).
+            raise Refused(
+                "This order has a discount, shipping or its own tax, which editing its lines "
+                "doesn't carry yet: change the invoice in QuickBooks instead."
+            )
         if total < order.amount_paid:
             raise Refused(
                 f"The new total {_fmt(total)} is less than the {_fmt(order.amount_paid)} "

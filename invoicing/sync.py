@@ -296,10 +296,15 @@ def _announce(signal, order: Order) -> None:
 
 
 def _announce_paid(order: Order) -> None:
-    status = order.payment_status
+    announce_payment_status(order.company_id, order.pk, order.payment_status)
+
+
+def announce_payment_status(company_id: int, order_id: int, status: str) -> None:
+    """order_paid after commit: whoever changed the order's payment status (a sync, or a
+    payment recorded in the app) tells it once, when it changes."""
     transaction.on_commit(
         lambda: order_paid.send_robust(
-            Order, company_id=order.company_id, order_id=order.pk, payment_status=status
+            Order, company_id=company_id, order_id=order_id, payment_status=status
         )
     )
 

@@ -19,9 +19,7 @@ from django.utils import timezone
 
 from invoicing import push, references
 from invoicing.models import InvoicingSettings, Order, OrderWrite
-from invoicing.sync import (
-    order_fields_from_invoice,
-)
+from invoicing.sync import announce_payment_status, order_fields_from_invoice
 from qbo.conf import qbo_settings
 from qbo.errors import QuickBooksError, Rejected, StaleObject, Unavailable
 from qbo.idempotency import derived_request_id
@@ -154,7 +152,12 @@ def done(
             fields = order_fields_from_invoice(invoice)
             fields.pop("qbo_invoice_id")
             order_fields = {**fields, **order_fields}
-        Order.objects.filter(pk=write.order_id).update(updated_at=timezone.now(), **order_fields)
+        orders = Order.objects.filter(pk=write.order_id)
+        before = orders.values_list("payment_status", flat=True).first()
+        orders.update(updated_at=timezone.now(), **order_fields)
+        status = order_fields.get("payment_status")
+        if status and status != before:  # a payment or credit made in the app settled it
+            announce_payment_status(write.company_id, write.order_id, status)
 
 
 def _answer_tid(write: OrderWrite) -> str:

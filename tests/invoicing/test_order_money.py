@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Membership
-from invoicing import drains, settlements
+from invoicing import drains, lifecycle, settlements
 from invoicing.lifecycle import Refused
-from invoicing.models import OrderWrite
+from invoicing.models import Order, OrderWrite
+from invoicing.signals import order_paid
+from qbo import sync
 from tests.invoicing.lifecycle_support import invoice_in_qbo, line, synced_order
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +138,39 @@ def test_members_may_take_payments_but_not_credit_or_refund(client, connected, q
     assert client.post(f"/orders/{order.pk}/refund/", data).status_code == 403
     assert not OrderWrite.objects.exists()
     assert "Credit</a>" not in page_text(client, order)
+
+
+def test_a_payment_taken_in_the_app_announces_the_order_paid(
+    connected, qbo, company, django_capture_on_commit_callbacks
+):
+    heard = []
+
+    def listen(sender, **kwargs):
+        heard.append(kwargs["payment_status"])
+
+    order_paid.connect(listen)
+    try:
+        order = synced_order(company, line("Consulting", "1", "100.00"))
+        for amount in ("40.00", "60.00"):
+            settlements.record_payment(
+                order, amount=Decimal(amount), paid_on=order.order_date, by=None
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                drains.drain(company.pk)
+        # The next sync sees nothing new: no second announcement.
+        with django_capture_on_commit_callbacks(execute=True):
+            sync.sync_company(company.pk)
+    finally:
+        order_paid.disconnect(listen)
+    order.refresh_from_db()
+    assert order.payment_status == "paid"
+    assert heard == ["partially_paid", "paid"]
+
+
+def test_an_order_with_charges_is_not_edited_by_any_caller(connected, qbo, company):
+    order = synced_order(company, line("Consulting", "1", "100.00"))
+    Order.objects.filter(pk=order.pk).update(discount=Decimal("10.00"))
+    order.refresh_from_db()
+    with pytest.raises(Refused, match="discount, shipping or its own tax"):
+        lifecycle.edit_order(order, lines=[line("Consulting", "3", "100.00")], by=None)
+    assert not OrderWrite.objects.filter(order=order, kind="update").exists()
