@@ -24,43 +24,12 @@ import time
 import uuid
 
 import requests
-from harness import ROOT, free_port, table
+from harness import ROOT, free_port, serve_app, table
 
 
 def serve(port: int) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "API_RATE_PER_MINUTE": "1000000",  # the limit is not what is measured
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--access-logfile",
-        "/dev/null",
-        "qbsync.wsgi",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-            return process
-        except requests.RequestException:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.terminate()
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
+    # The API's rate limit is not what is measured.
+    return serve_app(port, API_RATE_PER_MINUTE="1000000")
 
 
 def order_body(customer_id: int, n: int) -> bytes:

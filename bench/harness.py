@@ -117,6 +117,52 @@ def connect_company(sandbox_url: str, name: str, realm_id: str):
     return company
 
 
+def gunicorn_command(port: int) -> list[str]:
+    """The app as production serves it: gunicorn with our config and two sync workers."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "/dev/null",
+        "qbsync.wsgi",
+    ]
+
+
+def wait_for_web(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Until /healthz answers; a server that exits or never answers ends the bench."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.terminate()
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
+def serve_app(port: int, **env: str) -> subprocess.Popen:
+    """gunicorn on the given port with the bench's environment on top of ours."""
+    environment = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", **env}
+    process = subprocess.Popen(
+        gunicorn_command(port),
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_web(port, process)
+    return process
+
+
 def control(sandbox_url: str):
     from qbo_sandbox.control import ControlClient
 

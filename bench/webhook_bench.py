@@ -22,13 +22,12 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from harness import ROOT, free_port, table
+from harness import free_port, serve_app, table
 
 VERIFIER = "bench-webhook-verifier"
 REALM = "4620816365000000001"
@@ -66,40 +65,7 @@ def legacy(entities: int, tag: str) -> bytes:
 
 
 def serve(port: int, **env: str) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "QBO_WEBHOOK_VERIFIER_TOKEN": VERIFIER,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        **env,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--access-logfile",
-        "/dev/null",
-        "qbsync.wsgi",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-            return process
-        except requests.RequestException:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.terminate()
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
+    return serve_app(port, QBO_WEBHOOK_VERIFIER_TOKEN=VERIFIER, **env)
 
 
 def post(url: str, body: bytes) -> tuple[float, int]:
