@@ -7,13 +7,14 @@ out (ingest), QBO calls, database statements per page, peak memory.
 Each variant runs in its own process, so peak memory (max RSS) is its own.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qbsync_bench \\
-        .venv/bin/python bench/import_bench.py [--customers 100000]
+        .venv/bin/python bench/import_bench.py [--customers 100000] [--naive-rows 5000]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def ours(company) -> int:
         return full_import(qb, cursor)
 
 
-def naive(company) -> int:
+def naive(company, cap: int) -> int:
     from quickbooks.objects.customer import Customer as QBOCustomer
 
     from customers.models import Customer
@@ -65,12 +66,12 @@ def naive(company) -> int:
                 qbo_id = fields.pop("qbo_id")
                 Customer.objects.update_or_create(company=company, qbo_id=qbo_id, defaults=fields)
             rows += len(page)
-            if len(page) < PAGE:
+            if len(page) < PAGE or (cap and rows >= cap):
                 return rows
             start += PAGE
 
 
-def run_variant(variant: str, url: str, realm: str) -> dict:
+def run_variant(variant: str, url: str, realm: str, cap: int = 0) -> dict:
     """In a child process: connect a fresh company, import, report figures as JSON."""
     setup_django(url, QBO_RATE_PER_MINUTE="100000")
     from django.db import connection
@@ -82,7 +83,7 @@ def run_variant(variant: str, url: str, realm: str) -> dict:
     counter = StatementCounter()
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
-        rows = (ours if variant == "ours" else naive)(company)
+        rows = ours(company) if variant == "ours" else naive(company, cap)
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     api_calls = QBOCall.objects.filter(company=company).exclude(operation__startswith="oauth")
@@ -102,6 +103,7 @@ def run_variant(variant: str, url: str, realm: str) -> dict:
         "DB statements": counter.count,
         "DB statements per page": counter.count / pages,
         "peak RSS growth (MB)": (peak_kb - baseline_kb) / 1024,
+        "load average (1 min) after": os.getloadavg()[0],
     }
 
 
@@ -109,12 +111,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--no-latency", action="store_true", help="the sandbox answers at once")
+    parser.add_argument(
+        "--naive-rows",
+        type=int,
+        default=0,
+        help="stop the naive loop after this many rows (whole pages); its rates are per row",
+    )
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--realm", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
-        print(json.dumps(run_variant(args.variant, args.url, args.realm)))
+        print(json.dumps(run_variant(args.variant, args.url, args.realm, args.naive_rows)))
         return
     flags = ("--no-latency",) if args.no_latency else ()
     with sandbox_process("--requests-per-minute", "100000", *flags) as url:
@@ -125,8 +133,10 @@ def main() -> None:
         print(f"seeded {args.customers:,} customers in {time.perf_counter() - started:.1f}s")
         results = {}
         for variant, label in (("ours", "qbsync full_import"), ("naive", "naive per-row loop")):
+            command = [sys.executable, __file__, "--variant", variant, "--url", url]
+            command += ["--realm", realm, "--naive-rows", str(args.naive_rows)]
             child = subprocess.run(
-                [sys.executable, __file__, "--variant", variant, "--url", url, "--realm", realm],
+                command,
                 capture_output=True,
                 text=True,
             )

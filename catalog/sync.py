@@ -1,5 +1,6 @@
-"""QBO Item JSON ⇄ the items mirror. Bulk, idempotent upserts (one statement per page), and the
-products linked to an item follow its name (the link is the item's id, so a rename keeps it)."""
+"""QBO Item JSON ⇄ the items mirror. Bulk, idempotent upserts (qbo.bulk: one statement per
+page), and the products linked to an item follow its name (the link is the item's id, so a
+rename keeps it)."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from catalog.models import Item
 from invoicing.models import Product
+from qbo import bulk
 from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
 
 UPDATED_FIELDS = [
@@ -64,21 +66,44 @@ def item_fields(data: dict) -> dict:
     }
 
 
+def _renames_sql() -> str:
+    """Products linked to the items just written take their names: part of the upsert's own
+    statement (qbo.bulk's `then`), so a page of items stays one statement."""
+    product = Product._meta
+    table = product.db_table
+    company = product.get_field("company").column
+    item_id = product.get_field("qbo_item_id").column
+    item_name = product.get_field("qbo_item_name").column
+    return (
+        f'UPDATE "{table}" SET "{item_name}" = written.name FROM written '  # noqa: S608
+        f'WHERE "{table}"."{company}" = %s AND "{table}"."{item_id}" = written.qbo_id '
+        f'AND "{table}"."{item_name}" IS DISTINCT FROM written.name'
+    )
+
+
 def upsert_items(company_id: int, objects: Iterable[dict]) -> int:
-    """Insert or update mirror rows for QBO items, in one statement; linked products follow."""
+    """Insert or update mirror rows for QBO items through qbo.bulk; linked products follow
+    (on PostgreSQL in the same statement, elsewhere in two more)."""
     now = timezone.now()
     rows = [
-        Item(company_id=company_id, synced_at=now, **item_fields(data))
+        {"company_id": company_id, "synced_at": now, **item_fields(data)}
         for data in latest_by_id(list(objects))
     ]
-    if rows:
-        Item.objects.bulk_create(
+    if not rows:
+        return 0
+    unique, updates = ["company", "qbo_id"], UPDATED_FIELDS
+    if bulk.one_statement(Item):
+        return bulk.upsert(
+            Item,
             rows,
-            update_conflicts=True,
-            unique_fields=["company", "qbo_id"],
-            update_fields=UPDATED_FIELDS,
+            unique_fields=unique,
+            update_fields=updates,
+            returning=["qbo_id", "name"],
+            then=_renames_sql(),
+            then_params=[company_id],
         )
-        follow_renames(company_id, {row.qbo_id: row.name for row in rows})
+    bulk.upsert(Item, rows, unique_fields=unique, update_fields=updates)
+    follow_renames(company_id, {row["qbo_id"]: row["name"] for row in rows})
     return len(rows)
 
 

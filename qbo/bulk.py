@@ -76,18 +76,26 @@ def upsert(
     unique_fields: Sequence[str],
     update_fields: Sequence[str],
     returning: Sequence[str] = (),
+    then: str = "",
+    then_params: Sequence = (),
 ) -> list[tuple] | int:
     """Insert rows, or update `update_fields` of the row with the same `unique_fields`.
 
     Returns the number of rows sent, or with `returning` a tuple of those fields per row
     written (in no particular order). Rows must not repeat a unique key (one INSERT … ON
     CONFLICT can't touch a row twice).
+
+    `then` (PostgreSQL only: see `one_statement`) is a statement over the rows just written,
+    sent in the same statement: it sees them as ``written`` (the `returning` columns), e.g.
+    an UPDATE of rows that copy them. Then the number of rows sent is returned.
     """
     if not rows:
         return [] if returning else 0
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
+        if then:
+            raise ValueError("then= needs PostgreSQL (see one_statement)")
         return _fallback(model, rows, unique_fields, update_fields, returning)
     sql, fields, known = _plan(
         model, alias, tuple(unique_fields), tuple(update_fields), tuple(returning)
@@ -100,8 +108,16 @@ def upsert(
         page.append({**defaults, **row})
     document = orjson.dumps(page, default=_encode).decode()
     with connection.cursor() as cursor:
+        if then:  # a data-modifying CTE: both in one round trip, one snapshot
+            cursor.execute(f"WITH written AS ({sql}) {then}", [document, *then_params])
+            return len(rows)
         cursor.execute(sql, [document])
         return cursor.fetchall() if returning else len(rows)
+
+
+def one_statement(model: type[models.Model]) -> bool:
+    """Whether upsert can carry a `then` statement for this model's database (PostgreSQL)."""
+    return connections[router.db_for_write(model)].vendor == "postgresql"
 
 
 def _by_attname(row: dict, known: dict) -> dict:

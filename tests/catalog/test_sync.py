@@ -8,7 +8,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Item
 from catalog.sync import upsert_items
@@ -41,11 +43,19 @@ def test_three_thousand_items_import_with_progress(client, connected, qbo, compa
 
     post_save.connect(record, sender=SyncCursor)
     try:
-        sync.sync_company(company.pk)
+        with CaptureQueriesContext(connection) as queries:
+            sync.sync_company(company.pk)
     finally:
         post_save.disconnect(record, sender=SyncCursor)
 
     items = Item.objects.filter(company=company)
+    # A page of items is three statements: the call log's row, the upsert (linked products'
+    # renames inside it), the progress.
+    item_pages = -(-expected // 1000)
+    upserts = [q for q in queries if 'INSERT INTO "catalog_item"' in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(upserts) == item_pages
+        assert not [q for q in queries if 'FROM "invoicing_product"' in q["sql"]]
     assert items.count() == expected
     assert progress[0] == (0, expected)
     assert progress[-1] == (expected, expected)
@@ -151,3 +161,26 @@ def test_an_item_seen_twice_in_one_page_is_upserted_once(company):
 def test_an_unknown_item_type_is_kept_as_other(company):
     upsert_items(company.pk, [{"Id": "901", "Name": "Kit", "Type": "Assembly"}])
     assert Item.objects.get(company=company, qbo_id="901").type == "Other"
+
+
+def test_a_page_of_items_is_one_statement_and_linked_products_follow_in_it(company, other_company):
+    """The shared bulk path (qbo.bulk): the upsert and the renames of linked products are one
+    statement on PostgreSQL; another company's product with the same item id is left alone."""
+    upsert_items(company.pk, [{"Id": str(i), "Name": f"Item {i}"} for i in range(1, 1001)])
+    ours = Product.objects.create(
+        company=company, name="Ours", qbo_item_id="7", qbo_item_name="Item 7"
+    )
+    theirs = Product.objects.create(
+        company=other_company, name="Theirs", qbo_item_id="7", qbo_item_name="Their 7"
+    )
+    page = [{"Id": str(i), "Name": f"Item {i} v2", "SyncToken": "1"} for i in range(1, 1001)]
+    with CaptureQueriesContext(connection) as queries:
+        assert upsert_items(company.pk, page) == 1000
+    if connection.vendor == "postgresql":  # SQLite: bulk_create split by its bind limit, +2
+        assert len(queries) == 1
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert ours.qbo_item_name == "Item 7 v2"
+    assert theirs.qbo_item_name == "Their 7"
+    assert Item.objects.filter(company=company, name__endswith="v2").count() == 1000
+    assert Item.objects.get(company=company, qbo_id="7").sync_token == "1"
