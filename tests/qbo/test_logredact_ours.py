@@ -1,7 +1,6 @@
 """Our own secret shapes (API keys, webhook signing secrets, URL userinfo) never reach a log."""
 
 import logging
-
 import secrets
 
 import pytest
