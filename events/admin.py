@@ -1,11 +1,30 @@
+from django import forms
 from django.contrib import admin
 
+from events import addresses
 from events.models import EventDelivery, WebhookEndpoint
 from qbo.admin_base import CompanyScopedAdminMixin
 
 
+class WebhookEndpointAdminForm(forms.ModelForm):
+    """The settings page's rule (events/forms.py) here too: staff can't aim it inward either."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "event_types", "active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            addresses.check_public(url)
+        except addresses.AddressRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ["url", "company", "active", "created_at"]
     list_select_related = ["company"]
     # The signing secret is never shown.

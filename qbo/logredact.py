@@ -6,6 +6,8 @@ requests_oauthlib, oauthlib and urllib3 log token requests and responses at DEBU
 renders each record (message, arguments, exception text, stack) and masks:
 - ``Bearer <x>`` and ``Basic <x>`` credentials;
 - values of secret keys in JSON, Python reprs, form bodies and query strings;
+- our own shapes: API keys (``qbs_<prefix>_<secret>``, the public prefix kept to trace the key),
+  webhook signing secrets (``whsec_…``) and URL userinfo (``https://user:pass@host``);
 - the configured client secret, webhook verifier token and key material, wherever they appear.
 """
 
@@ -18,6 +20,11 @@ from django.utils.log import AdminEmailHandler
 MASK = "[REDACTED]"
 
 _CREDENTIAL = re.compile(r"(?i)\b(Bearer|Basic)(\s+|%20|\+)[A-Za-z0-9\-._~+/=%]{6,}")
+# api/keys.py and events/signing.py shapes; the key's 12-character prefix is only a lookup.
+_API_KEY = re.compile(r"\b(qbs_[A-Za-z0-9]{12}_)[A-Za-z0-9_-]{8,}")
+_SIGNING_SECRET = re.compile(r"\b(whsec_)[A-Za-z0-9_-]{8,}")
+# scheme://user:pass@host (endpoint URLs, broker/database URLs): the whole userinfo goes.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 # Keys whose value is always secret, in `"key": "v"`, `'key': 'v'`, `key=v` and `key: v` forms.
 _SECRET_KEYS = (
     r"access_token|refresh_token|id_token|client_secret|verifier_token|password|"  # noqa: S105
@@ -66,6 +73,9 @@ def redact(text: str) -> str:
     """Return text with every secret this module knows how to recognise masked."""
     if not text:
         return text
+    text = _API_KEY.sub(rf"\1{MASK}", text)
+    text = _SIGNING_SECRET.sub(rf"\1{MASK}", text)
+    text = _USERINFO.sub(rf"\1{MASK}@", text)
     text = _CREDENTIAL.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     text = _SECRET_PAIR.sub(_mask_pair, text)
     text = _LONG_PAIR.sub(_mask_pair, text)

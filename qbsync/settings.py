@@ -391,15 +391,17 @@ CELERY_TASK_ALWAYS_EAGER = False
 # docker-compose.yml); every task is routed by name (doorbells are rung by name too:
 # invoicing/drains.py send_task), and tests/qbsync/test_queues.py holds every registered task
 # to a route here. An unrouted task lands on housekeeping, which some worker always reads.
-QUEUE_PUSHES, QUEUE_PULLS, QUEUE_WEBHOOKS, QUEUE_HOUSEKEEPING = (
+QUEUE_PUSHES, QUEUE_PULLS, QUEUE_WEBHOOKS, QUEUE_EVENTS, QUEUE_HOUSEKEEPING = (
     "pushes",
     "pulls",
     "webhooks",
+    "events",
     "housekeeping",
 )
 # A worker started without -Q reads all of them (one worker, as `make run` starts, does all).
 CELERY_TASK_QUEUES = [
-    Queue(name) for name in (QUEUE_PUSHES, QUEUE_PULLS, QUEUE_WEBHOOKS, QUEUE_HOUSEKEEPING)
+    Queue(name)
+    for name in (QUEUE_PUSHES, QUEUE_PULLS, QUEUE_WEBHOOKS, QUEUE_EVENTS, QUEUE_HOUSEKEEPING)
 ]
 CELERY_TASK_DEFAULT_QUEUE = QUEUE_HOUSEKEEPING
 CELERY_TASK_ROUTES = {
@@ -417,9 +419,10 @@ CELERY_TASK_ROUTES = {
     "qbo.tasks.sweep_webhook_deliveries": {"queue": QUEUE_HOUSEKEEPING},
     "qbo.tasks.keep_connections_alive": {"queue": QUEUE_HOUSEKEEPING},
     "qbo.tasks.verify_connection": {"queue": QUEUE_HOUSEKEEPING},
-    # Outgoing webhooks to the business's own endpoints (bounded by their timeout) share the
-    # webhook workers; their sweeper and the Idempotency-Key purge are housekeeping.
-    "events.tasks.deliver": {"queue": QUEUE_WEBHOOKS},
+    # Outgoing webhooks to the business's own endpoints: a queue of their own, so a dead
+    # endpoint (each POST waits out its timeout) never delays Intuit's webhook settling; their
+    # sweeper and the Idempotency-Key purge are housekeeping.
+    "events.tasks.deliver": {"queue": QUEUE_EVENTS},
     "events.tasks.sweep_deliveries": {"queue": QUEUE_HOUSEKEEPING},
     "api.tasks.purge_idempotency_records": {"queue": QUEUE_HOUSEKEEPING},
 }
