@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
 from invoicing import services
-from invoicing.models import Order, OrderLine, Product
-from qbo.admin_base import CompanyScopedAdminMixin
+from invoicing.models import Order, OrderLine, OrderWrite, Product
+from qbo.admin_base import CompanyFilter, CompanyScopedAdminMixin, ReadOnlyCompanyAdmin, pretty_json
 
 ORDER_FIELDS = [
     "company",
@@ -59,6 +59,23 @@ class OrderLineInline(admin.TabularInline):
         return order_admin.has_view_permission(request, obj)
 
 
+class OrderWriteInline(admin.TabularInline):
+    """The order's writes to QuickBooks, each linking to its own read-only page."""
+
+    model = OrderWrite
+    fields = ["kind", "revision", "amount", "status", "attempts", "qbo_id", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -81,7 +98,7 @@ class OrderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     # Read-only: orders are created (numbered, queued) in the app and QuickBooks keeps its
     # copy; an edit here would silently differ from the invoice.
     readonly_fields = [*ORDER_FIELDS, *PUSH_STATE_FIELDS]
-    inlines = [OrderLineInline]
+    inlines = [OrderLineInline, OrderWriteInline]
     actions = ["push_again"]
 
     def has_add_permission(self, request):
@@ -117,3 +134,63 @@ class ProductAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
         # A product's orders stay with its company: moving it would leak them.
         fields = super().get_readonly_fields(request, obj)
         return [*fields, "company"] if obj else fields
+
+
+WRITE_FIELDS = [
+    "company",
+    "order",
+    "kind",
+    "revision",
+    "amount",
+    "status",
+    "attempts",
+    "request_id",
+    "qbo_id",
+    "intuit_tid",
+    "last_error",
+    "last_error_code",
+    "last_error_tid",
+    "next_attempt_at",
+    "claimed_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "finished_at",
+]
+WRITE_JSON = ["intent_json", "sent_json", "answer_json", "qbo_version_json"]
+
+
+@admin.register(OrderWrite)
+class OrderWriteAdmin(ReadOnlyCompanyAdmin):
+    """The ledger of each write after an invoice exists: read-only, as the drain keeps it.
+
+    The JSON is what the person asked for, what was sent and QuickBooks' answer: business
+    data only (tokens live in the vault, never in a write's row)."""
+
+    list_display = ["order_number", "company", "kind", "revision", "amount", "status", "created_at"]
+    list_filter = [("company", CompanyFilter), "kind", "status"]
+    search_fields = ["order__number"]
+    list_select_related = ["company", "order"]
+    raw_id_fields = ["order"]
+    fields = [*WRITE_FIELDS, *WRITE_JSON]
+    readonly_fields = fields
+
+    @admin.display(description="order", ordering="order__number")
+    def order_number(self, write: OrderWrite) -> str:
+        return write.order.number
+
+    @admin.display(description="intent")
+    def intent_json(self, write: OrderWrite) -> str:
+        return pretty_json(write.intent)
+
+    @admin.display(description="what was sent")
+    def sent_json(self, write: OrderWrite) -> str:
+        return pretty_json(write.sent)
+
+    @admin.display(description="QuickBooks' answer")
+    def answer_json(self, write: OrderWrite) -> str:
+        return pretty_json(write.answer)
+
+    @admin.display(description="QuickBooks' version (after a conflict)")
+    def qbo_version_json(self, write: OrderWrite) -> str:
+        return pretty_json(write.qbo_version)

@@ -450,6 +450,8 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "taxable": line.taxable,
+                # A picked QuickBooks item stays the line's item through an edit.
+                "item": line.qbo_item_id,
             }
             for line in order.lines.all()
         ]
@@ -464,6 +466,7 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
             (n.product and n.product.pk, n.description, str(n.quantity), str(n.unit_price))
             for n in self.new_lines()
         ]
+        rows += [n.qbo_item_id for n in self.new_lines()]
         rows += [n.taxable for n in self.new_lines()]
         return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
 

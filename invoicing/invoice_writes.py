@@ -44,13 +44,15 @@ def update_lines(ctx: references.PushContext, write: OrderWrite) -> list[dict]:
             unit_price=Decimal(n["unit_price"]),
             amount=Decimal(n["amount"]),
             taxable=n["taxable"],
+            # Intents written before picked items were kept have no such key.
+            qbo_item_id=n.get("qbo_item_id") or "",
         )
         for n in write.intent["lines"]
     ]
     items = [
         references.product_item_id(ctx, line.product)
         if line.product
-        else references.default_item_id(ctx)
+        else line.qbo_item_id or references.default_item_id(ctx)
         for line in lines
     ]
     return invoice_lines(lines, items, TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id))

@@ -79,6 +79,7 @@ def line_intent(line) -> dict:
         "unit_price": str(line.unit_price),
         "amount": str(line.amount),
         "taxable": line.taxable,
+        "qbo_item_id": line.qbo_item_id,
     }
 
 
@@ -171,7 +172,8 @@ def edit_order(
 def _same_lines(order: Order, lines: Sequence) -> bool:
     def key(line) -> tuple:
         product = line.product.pk if line.product else None
-        return (product, line.description, line.quantity, line.unit_price, line.taxable)
+        item = line.qbo_item_id
+        return (product, line.description, line.quantity, line.unit_price, line.taxable, item)
 
     return [key(line) for line in order.lines.select_related("product")] == [
         key(line) for line in lines
@@ -190,6 +192,7 @@ def _replace_lines(order: Order, lines: Sequence, total: Decimal) -> None:
             unit_price=line.unit_price,
             amount=line.amount,
             taxable=line.taxable,
+            qbo_item_id=line.qbo_item_id,
         )
         for position, line in enumerate(lines, start=1)
     )

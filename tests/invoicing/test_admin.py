@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from invoicing.models import Order, Product
+from invoicing.models import Order, OrderWrite, Product
 from tests.invoicing.support import make_order
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,43 @@ def test_order_change_page_shows_lines_and_push_state_read_only(staff_client, co
     form = response.context["adminform"].form
     assert "push_status" not in form.fields and "last_error" not in form.fields
     assert "Consulting" in response.text and "Bad item" in response.text
+
+
+def _write(order, **fields):
+    return OrderWrite.objects.create(
+        company=order.company,
+        order=order,
+        kind="credit",
+        amount="5.00",
+        request_id=f"req-{order.number}",
+        intent={"amount": "5.00"},
+        answer={"CreditMemo": {"Id": f"cm-{order.number}"}},
+        **fields,
+    )
+
+
+@pytest.fixture
+def write_client(client, user):
+    user.is_staff = True
+    user.save()
+    codenames = ["view_order", "view_orderwrite"]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+    return client
+
+
+def test_staff_see_only_their_companies_order_writes_read_only(write_client, orders):
+    ours, theirs = _write(orders["ours"]), _write(orders["theirs"])
+    listing = write_client.get("/admin/invoicing/orderwrite/?q=1001")
+    assert list(listing.context["cl"].result_list) == [ours]
+    assert write_client.get("/admin/invoicing/orderwrite/?q=2001").context["cl"].result_count == 0
+    page = write_client.get(f"/admin/invoicing/orderwrite/{ours.pk}/change/")
+    assert page.status_code == 200
+    assert "cm-1001" in page.text and "req-1001" in page.text  # the answer's JSON, shown
+    assert 'name="_save"' not in page.text  # nothing to save: the drain keeps these rows
+    other = write_client.get(f"/admin/invoicing/orderwrite/{theirs.pk}/change/")
+    assert other.status_code in (302, 404) and "cm-2001" not in other.text
+    assert write_client.post(f"/admin/invoicing/orderwrite/{ours.pk}/delete/").status_code == 403
+    # The order's page lists its writes, each linking to its own page.
+    order_page = write_client.get(f"/admin/invoicing/order/{orders['ours'].pk}/change/")
+    assert f"/admin/invoicing/orderwrite/{ours.pk}/change/" in order_page.text

@@ -5,6 +5,7 @@ is read from the sandbox, not from our rows.
 """
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from invoicing import drains, lifecycle
 from invoicing.models import Order, OrderWrite
 from qbo import sync
+from qbo.client import open_client
 from tests.invoicing.lifecycle_support import (
     edit_in_quickbooks,
     invoice_in_qbo,
@@ -217,3 +219,33 @@ def test_bad_edits_are_form_errors_and_change_nothing(owner_client, company):
     assert refused.status_code == 409 and "cancelled" in refused.text
     order.refresh_from_db()
     assert order.total == Decimal("10.00") and order.revision == 0
+
+
+def test_an_edit_keeps_the_quickbooks_item_a_line_sold(
+    client, connected, qbo, sandbox_realm, company
+):
+    with open_client(company) as qb:
+        picked = next(i for i in qb.query_all("Item") if i["Name"] != "Services")
+    sold = line("Trimming", "1", "100.00")
+    order = synced_order(company, replace(sold, qbo_item_id=picked["Id"]))
+    # The edit page carries the picked item on the line, so posting it back keeps it.
+    page = client.get(f"/orders/{order.pk}/edit/").text
+    assert f'name="lines-0-item" value="{picked["Id"]}"' in page
+
+    changed = {"description": "Trimming", "quantity": "2", "unit_price": "100.00"}
+    changed["item"] = picked["Id"]
+    preview = client.post(f"/orders/{order.pk}/edit/", edit_post(changed))
+    digest = re.search(r'name="confirm" value="([0-9a-f]+)"', preview.text).group(1)
+    assert (
+        client.post(f"/orders/{order.pk}/edit/", edit_post(changed, confirm=digest)).status_code
+        == 302
+    )
+    drains.drain(company.pk)
+
+    [write] = OrderWrite.objects.filter(order=order)
+    assert write.status == "done", write.last_error
+    assert order.lines.get().qbo_item_id == picked["Id"]
+    invoice = invoice_in_qbo(qbo, sandbox_realm, order.qbo_invoice_id)
+    [sale] = [ln for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+    assert sale["SalesItemLineDetail"]["ItemRef"]["value"] == picked["Id"]
+    assert sale["SalesItemLineDetail"]["Qty"] == Decimal("2")
