@@ -21,6 +21,7 @@ from accounts.inputs import (
     column_field,
 )
 from customers.models import Customer
+from invoicing import dimensions, tracking_forms
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
 from invoicing.services import (
@@ -113,6 +114,9 @@ class OrderFilterForm(forms.Form):
                 | Q(customer__display_name__icontains=q)
                 | Q(new_customer_name__icontains=q)
                 | Q(qbo_doc_number__icontains=q)
+                | Q(custom_field_1__icontains=q)
+                | Q(custom_field_2__icontains=q)
+                | Q(custom_field_3__icontains=q)
             )
         for status in ("push_status", "payment_status"):
             if value := self.cleaned_data[status]:
@@ -222,6 +226,7 @@ class OrderForm(forms.Form):
         self.sends_tax = us and settings and settings.tax_mode == settings.TaxMode.OURS
         if not self.sends_tax:
             del self.fields["tax"]
+        tracking_forms.add_order_fields(self, dimensions.for_company(company))
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
@@ -318,6 +323,7 @@ class OrderForm(forms.Form):
             "currency": data["currency"],
             "form_token": data["form_token"],
             "extras": self.extras(),
+            "tracking": tracking_forms.tracking_from(self),
         }
 
     def _customer_like(self, name: str) -> str | None:
@@ -367,10 +373,12 @@ class OrderLineForm(forms.Form):
         validators=[RegexValidator(r"^[0-9]+$", "Pick the item from the search again.")],
     )
 
-    def __init__(self, *args, products=None, **kwargs):
+    def __init__(self, *args, products=None, dimensions=None, **kwargs):
         super().__init__(*args, **kwargs)
         if products is not None:
             self.fields["product"].queryset = products
+        self.dimensions = dimensions
+        tracking_forms.add_line_field(self, dimensions)
 
     def clean_quantity(self) -> Decimal:
         quantity = self.cleaned_data["quantity"]
@@ -400,6 +408,7 @@ class OrderLineForm(forms.Form):
 
     def new_line(self) -> NewLine:
         data = self.cleaned_data
+        class_id, class_name = tracking_forms.line_class(self, self.dimensions)
         return NewLine(
             product=data["product"],
             description=data["description"],
@@ -407,6 +416,8 @@ class OrderLineForm(forms.Form):
             unit_price=data["unit_price"],
             taxable=data["taxable"],
             qbo_item_id=data.get("item") or "",
+            class_id=class_id,
+            class_name=class_name,
         )
 
 
@@ -434,8 +445,19 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
         return [form.new_line() for form in self.filled_forms()]
 
 
+class BaseNewOrderLineFormSet(BaseOrderLineFormSet):
+    """A new order's lines: with a class each when the company assigns one per row."""
+
+    def __init__(self, *args, company, **kwargs):
+        self.dimensions = dimensions.for_company(company)
+        super().__init__(*args, company=company, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "dimensions": self.dimensions}
+
+
 OrderLineFormSet = forms.formset_factory(
-    OrderLineForm, formset=BaseOrderLineFormSet, extra=1, max_num=200, absolute_max=200
+    OrderLineForm, formset=BaseNewOrderLineFormSet, extra=1, max_num=200, absolute_max=200
 )
 
 

@@ -223,6 +223,16 @@ class Order(models.Model):
     bill_email = models.EmailField(blank=True)
     email_status = models.CharField(max_length=20, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Where the company tracks them (Preferences), QBO's class and location (Department) of the
+    # invoice, kept with their names as the form showed them; and the sales form's legacy custom
+    # fields by slot (DefinitionId "1".."3"; QBO's UI holds 31 characters).
+    qbo_class_id = models.CharField("QuickBooks class id", max_length=32, blank=True)
+    qbo_class_name = models.CharField("class", max_length=500, blank=True)
+    qbo_department_id = models.CharField("QuickBooks location id", max_length=32, blank=True)
+    qbo_department_name = models.CharField("location", max_length=500, blank=True)
+    custom_field_1 = models.CharField(max_length=31, blank=True)
+    custom_field_2 = models.CharField(max_length=31, blank=True)
+    custom_field_3 = models.CharField(max_length=31, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -311,6 +321,9 @@ class OrderLine(models.Model):
     taxable = models.BooleanField(default=True)
     # A QuickBooks item picked on the order form (catalog's item search) with no product.
     qbo_item_id = models.CharField("QuickBooks item id", max_length=32, blank=True)
+    # The line's class when the company assigns one to each row (ClassTrackingPerTxnLine).
+    qbo_class_id = models.CharField("QuickBooks class id", max_length=32, blank=True)
+    qbo_class_name = models.CharField("class", max_length=500, blank=True)
 
     class Meta:
         ordering = ["order", "position", "id"]

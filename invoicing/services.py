@@ -38,6 +38,9 @@ class NewLine:
     unit_price: Decimal
     taxable: bool
     qbo_item_id: str = ""
+    # The line's QBO class (companies that assign a class to each row).
+    class_id: str = ""
+    class_name: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -61,6 +64,26 @@ class Extras:
     @property
     def has_ship_to(self) -> bool:
         return any(getattr(self, f"ship_{part}") for part in SHIP_PARTS)
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The invoice's QBO class and location (Department) and its custom fields by slot."""
+
+    class_id: str = ""
+    class_name: str = ""
+    department_id: str = ""
+    department_name: str = ""
+    custom_fields: tuple[str, str, str] = ("", "", "")
+
+    def order_fields(self) -> dict:
+        return {
+            "qbo_class_id": self.class_id,
+            "qbo_class_name": self.class_name,
+            "qbo_department_id": self.department_id,
+            "qbo_department_name": self.department_name,
+            **{f"custom_field_{n}": value for n, value in enumerate(self.custom_fields, 1)},
+        }
 
 
 SHIP_PARTS = ("line1", "city", "region", "postal_code", "country")
@@ -130,6 +153,7 @@ def create_order(
     lines: Sequence[NewLine],
     form_token: uuid.UUID | None = None,
     extras: Extras | None = None,
+    tracking: Tracking | None = None,
 ) -> Order:
     """Save a numbered order with its lines and totals, and queue its push after commit.
 
@@ -189,6 +213,7 @@ def create_order(
             created_by=created_by,
             form_token=form_token,
             push_status=Order.PushStatus.PENDING,
+            **(tracking or Tracking()).order_fields(),
         )
         OrderLine.objects.bulk_create(
             OrderLine(
@@ -201,6 +226,8 @@ def create_order(
                 amount=line.amount,
                 taxable=line.taxable,
                 qbo_item_id="" if line.product else line.qbo_item_id,
+                qbo_class_id=line.class_id,
+                qbo_class_name=line.class_name,
             )
             for position, line in enumerate(lines, start=1)
         )

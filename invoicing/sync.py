@@ -42,6 +42,9 @@ def _line(line, position: int, item_id: str, tax: TaxRule) -> dict:
         detail["TaxCodeRef"] = {"value": "TAX" if line.taxable else "NON"}
     elif tax.tax_code_id:
         detail["TaxCodeRef"] = {"value": tax.tax_code_id}
+    # A saved line's class (qbo_class_id) or a new one's (class_id): companies tracking per row.
+    if class_id := getattr(line, "qbo_class_id", "") or getattr(line, "class_id", ""):
+        detail["ClassRef"] = {"value": class_id}
     body = {
         "LineNum": position,
         "Amount": line.amount,
@@ -206,9 +209,30 @@ def order_to_invoice(
         payload["CustomerMemo"] = {"value": order.memo}
     if custom_doc_number:
         payload["DocNumber"] = order.number
+    payload.update(tracking_refs(order))
     if not tax.us:
         payload["GlobalTaxCalculation"] = "TaxExcluded"
     return payload
+
+
+def tracking_refs(order: Order) -> dict:
+    """The invoice's ClassRef, DepartmentRef (its location) and custom fields.
+
+    A custom field is written by DefinitionId (the slot, "1".."3"); Name and Type are
+    read-only (QBO-TRANSACTIONS.md §10), Type "StringType" is sent as Intuit's examples do."""
+    refs: dict = {}
+    if order.qbo_class_id:
+        refs["ClassRef"] = {"value": order.qbo_class_id}
+    if order.qbo_department_id:
+        refs["DepartmentRef"] = {"value": order.qbo_department_id}
+    custom = [
+        {"DefinitionId": str(n), "Type": "StringType", "StringValue": value}
+        for n in (1, 2, 3)
+        if (value := getattr(order, f"custom_field_{n}"))
+    ]
+    if custom:
+        refs["CustomField"] = custom
+    return refs
 
 
 def payment_status(total: Decimal, balance: Decimal) -> str:
