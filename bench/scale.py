@@ -57,6 +57,7 @@ class Config:
     workers: int = 2
     pool: str = "threads"
     concurrency: int = 8
+    pulls_nice: int = 0  # OS priority of the workers that read no pushes (nice -n)
     interval: float = 120.0  # the catch-up schedule, compressed
     rounds: int = 3
     latency_scale: float = 1.0
@@ -219,6 +220,9 @@ def start_workers(config: Config, out: Path) -> list[subprocess.Popen]:
             "--without-gossip",
             "--without-mingle",
         ]
+        if config.pulls_nice and "pushes" not in queues:
+            # Pulls yield the CPU to pushes on a shared host (the urgent stay urgent).
+            command = ["nice", "-n", str(config.pulls_nice), *command]
         workers.append(start(command, child_env(config), out / f"worker{n}.log"))
     return workers
 
@@ -845,6 +849,9 @@ def main() -> None:
     parser.add_argument(
         "--interval", type=float, default=defaults.interval, help="catch-up schedule, seconds"
     )
+    parser.add_argument(
+        "--pulls-nice", type=int, default=defaults.pulls_nice, help="nice -n of pulls workers"
+    )
     parser.add_argument("--rounds", type=int, default=defaults.rounds)
     parser.add_argument("--latency-scale", type=float, default=defaults.latency_scale)
     parser.add_argument("--no-latency", action="store_true")
@@ -858,6 +865,7 @@ def main() -> None:
         workers=args.workers,
         pool=args.pool,
         concurrency=args.concurrency,
+        pulls_nice=args.pulls_nice,
         interval=args.interval,
         rounds=args.rounds,
         latency_scale=0.0 if args.no_latency else args.latency_scale,

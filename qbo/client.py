@@ -88,13 +88,24 @@ class QBOClient(QuickBooks):
         sql = select(entity, where, order_by=order_by, start=start, max_results=size)
         return self.query(sql).get("QueryResponse", {}).get(entity, [])
 
-    def query_pages(
+    def first_page(
         self, entity: str, where: Where = None, *, order_by: str = "Id"
+    ) -> tuple[list[dict], datetime]:
+        """A query's first page, and QBO's clock when it answered."""
+        response = self.query(select(entity, where, order_by=order_by, max_results=PAGE))
+        page = response.get("QueryResponse", {}).get(entity, [])
+        return page, parse_time(response.get("time")) or timezone.now()
+
+    def query_pages(
+        self, entity: str, where: Where = None, *, order_by: str = "Id", first=None
     ) -> Iterator[list[dict]]:
-        """Every row of a query, a page of 1,000 at a time."""
+        """Every row of a query, a page of 1,000 at a time (from `first`, if already read)."""
         start = 1
         while True:
-            page = self.query_page(entity, where, order_by=order_by, start=start)
+            if first is not None and start == 1:
+                page = first
+            else:
+                page = self.query_page(entity, where, order_by=order_by, start=start)
             yield page
             if len(page) < PAGE:
                 return

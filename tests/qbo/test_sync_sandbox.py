@@ -39,6 +39,23 @@ def test_first_connect_imports_every_customer_with_progress(client, connected, q
     assert b"Up to date" in page.content
 
 
+def test_a_small_companys_first_import_is_one_query_per_entity(connected, qbo, company):
+    """No COUNT when the first page isn't full: the scale run's first round was all calls."""
+    sync.sync_company(company.pk)
+    queries = list(
+        QBOCall.objects.filter(operation__startswith="query ").values_list("operation", flat=True)
+    )
+    assert sorted(queries) == ["query Customer", "query Invoice", "query Item", "query Payment"]
+    cursor = SyncCursor.objects.get(company=company, entity="Customer")
+    expected = len(qbo.state.companies[connected.realm_id].rows("Customer"))
+    assert (cursor.import_done, cursor.import_total, cursor.import_percent) == (
+        expected,
+        expected,
+        100,
+    )
+    assert cursor.high_water is not None
+
+
 def test_inactive_customers_are_imported_too(connected, qbo, company):
     sync.sync_company(company.pk)
     total_in_qbo = len(qbo.state.companies[connected.realm_id].rows("Customer"))
