@@ -204,6 +204,19 @@ def _replace_lines(order: Order, lines: Sequence, total: Decimal) -> None:
 # --- after a conflict -------------------------------------------------------------------------
 
 
+def _line_from_quickbooks(line: dict, products: dict) -> services.NewLine:
+    """One of QuickBooks' sales lines as ours: its product when we sell that item, else the item."""
+    product = products.get(line["item"]) if line["item"] else None
+    return services.NewLine(
+        product=product,
+        description=line["description"],
+        quantity=Decimal(line["quantity"] or "1"),
+        unit_price=Decimal(line["unit_price"] or line["amount"] or "0"),
+        taxable=product.taxable if product else True,
+        qbo_item_id="" if product else line["item"],
+    )
+
+
 def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
     """The person chose QuickBooks' invoice: the order takes its lines; ours is dropped."""
     with transaction.atomic():
@@ -213,16 +226,7 @@ def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
             raise Refused("That change was already settled.")
         version = write.qbo_version
         items = {p.qbo_item_id: p for p in Product.objects.filter(company_id=order.company_id)}
-        lines = [
-            services.NewLine(
-                product=items.get(line["item"]) if line["item"] else None,
-                description=line["description"],
-                quantity=Decimal(line["quantity"] or "1"),
-                unit_price=Decimal(line["unit_price"] or line["amount"] or "0"),
-                taxable=True,
-            )
-            for line in version["lines"]
-        ]
+        lines = [_line_from_quickbooks(line, items) for line in version["lines"]]
         _replace_lines(
             order, lines, sum((Decimal(n["amount"]) for n in version["lines"]), Decimal(0))
         )

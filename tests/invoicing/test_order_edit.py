@@ -249,3 +249,22 @@ def test_an_edit_keeps_the_quickbooks_item_a_line_sold(
     [sale] = [ln for ln in invoice["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
     assert sale["SalesItemLineDetail"]["ItemRef"]["value"] == picked["Id"]
     assert sale["SalesItemLineDetail"]["Qty"] == Decimal("2")
+
+
+def test_keeping_the_quickbooks_version_keeps_the_item_its_lines_sell(
+    client, connected, qbo, sandbox_realm, company
+):
+    with open_client(company) as qb:
+        picked = next(i for i in qb.query_all("Item") if i["Name"] != "Services")
+    order = synced_order(
+        company, replace(line("Trimming", "1", "100.00"), qbo_item_id=picked["Id"])
+    )
+    edit_in_quickbooks(company, order.qbo_invoice_id, quantity="5", unit_price="100")
+    write = lifecycle.edit_order(order, lines=[line("Trimming", "2", "100.00")], by=None)
+    drains.drain(company.pk)
+    write.refresh_from_db()
+    assert write.status == "conflict"
+
+    client.post(f"/orders/{order.pk}/conflicts/{write.pk}/", {"keep": "quickbooks"})
+    kept = order.lines.get()
+    assert (kept.quantity, kept.qbo_item_id, kept.product) == (Decimal("5.00"), picked["Id"], None)
