@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from invoicing import references
 from invoicing.models import Order, OrderLine
-from invoicing.signals import order_failed, order_synced
+from invoicing.signals import announce, order_failed, order_synced
 from invoicing.sync import (
     SHIPPING_ITEM_ID,
     Charges,
@@ -139,6 +139,11 @@ def renew_claim(order: Order) -> None:
 def record_synced(order: Order, invoice: dict) -> None:
     fields = order_fields_from_invoice(invoice)
     now = timezone.now()
+    with transaction.atomic():  # the order's state and what is told of it commit together
+        _record_synced(order, fields, now, invoice)
+
+
+def _record_synced(order: Order, fields: dict, now, invoice: dict) -> None:
     updated = Order.objects.filter(
         pk=order.pk, push_status__in=[Status.IN_FLIGHT, Status.PENDING]
     ).update(
@@ -200,22 +205,22 @@ def release_all(orders: list[Order], exc: QuickBooksError) -> None:
 def fail(order: Order, exc: QuickBooksError) -> None:
     """QuickBooks refused the invoice: stop and show the user QBO's words."""
     logger.info("order %s failed: %s (code %s)", order.pk, exc.text, exc.code)
-    failed = _settle(
-        order,
-        push_status=Status.FAILED,
-        next_attempt_at=None,
-        last_error=exc.text[:2000],
-        last_error_code=exc.code[:20],
-        last_error_tid=exc.intuit_tid[:100],
-    )
-    if failed:
-        _announce(order_failed, order, error=exc.text, code=exc.code, intuit_tid=exc.intuit_tid)
+    with transaction.atomic():
+        failed = _settle(
+            order,
+            push_status=Status.FAILED,
+            next_attempt_at=None,
+            last_error=exc.text[:2000],
+            last_error_code=exc.code[:20],
+            last_error_tid=exc.intuit_tid[:100],
+        )
+        if failed:
+            details = {"error": exc.text, "code": exc.code, "intuit_tid": exc.intuit_tid}
+            _announce(order_failed, order, **details)
 
 
 def _announce(signal, order: Order, **details) -> None:
-    transaction.on_commit(
-        lambda: signal.send_robust(Order, company_id=order.company_id, order_id=order.pk, **details)
-    )
+    announce(signal, Order, company_id=order.company_id, order_id=order.pk, **details)
 
 
 def park_waiting(company_id: int, reason: str) -> int:

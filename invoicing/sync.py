@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from invoicing.models import Order
-from invoicing.signals import invoice_voided, order_paid
+from invoicing.signals import announce, invoice_voided, order_paid
 from qbo.qbojson import decimal, parse_time
 
 # Written into every invoice's PrivateNote; finds the invoice again after an ambiguous push.
@@ -305,18 +305,17 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
         if order.payment_status != was and order.payment_status != Order.PaymentStatus.UNPAID:
             paid.append(order)
         order.updated_at = now
-    Order.objects.bulk_update(orders, INVOICE_FIELDS)
-    for order in paid:
-        _announce_paid(order)
-    for order in newly_voided:
-        _announce(invoice_voided, order)
+    with transaction.atomic():
+        Order.objects.bulk_update(orders, INVOICE_FIELDS)
+        for order in paid:
+            _announce_paid(order)
+        for order in newly_voided:
+            _announce(invoice_voided, order)
     return len(orders)
 
 
 def _announce(signal, order: Order) -> None:
-    transaction.on_commit(
-        lambda: signal.send_robust(Order, company_id=order.company_id, order_id=order.pk)
-    )
+    announce(signal, Order, company_id=order.company_id, order_id=order.pk)
 
 
 def _announce_paid(order: Order) -> None:
@@ -326,11 +325,7 @@ def _announce_paid(order: Order) -> None:
 def announce_payment_status(company_id: int, order_id: int, status: str) -> None:
     """order_paid after commit: whoever changed the order's payment status (a sync, or a
     payment recorded in the app) tells it once, when it changes."""
-    transaction.on_commit(
-        lambda: order_paid.send_robust(
-            Order, company_id=company_id, order_id=order_id, payment_status=status
-        )
-    )
+    announce(order_paid, Order, company_id=company_id, order_id=order_id, payment_status=status)
 
 
 def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:

@@ -6,12 +6,14 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Membership
 from events import delivery, signing
 from events.models import EventDelivery, OutgoingEvent, WebhookEndpoint
 from events.signals import event_recorded
+from invoicing import push
 from invoicing import signals as order_signals
 from invoicing.models import Order
 from invoicing.sync import apply_invoice_changes
@@ -161,10 +163,14 @@ def test_order_signals_become_events_with_the_order(
     event_recorded.connect(lambda sender, **kw: seen.append(kw["type"]), weak=False)
     with django_capture_on_commit_callbacks(execute=True):
         for signal in (order_signals.order_synced, order_signals.order_failed):
-            signal.send(Order, company_id=company.pk, order_id=order.pk)
+            order_signals.announce(signal, Order, company_id=company.pk, order_id=order.pk)
         for status in ("partially_paid", "paid"):
-            order_signals.order_paid.send(
-                Order, company_id=company.pk, order_id=order.pk, payment_status=status
+            order_signals.announce(
+                order_signals.order_paid,
+                Order,
+                company_id=company.pk,
+                order_id=order.pk,
+                payment_status=status,
             )
     assert sorted(_types(company)) == sorted(
         ["order.synced", "order.failed", "order.partially_paid", "order.paid"]
@@ -173,6 +179,35 @@ def test_order_signals_become_events_with_the_order(
     event = OutgoingEvent.objects.filter(type="order.synced").get()
     assert event.data["order"]["id"] == order.pk
     assert event.data["order"]["invoice"]["number"] == "1001"
+
+
+def test_an_order_event_is_written_in_the_change_s_own_transaction(
+    company, endpoint, django_capture_on_commit_callbacks
+):
+    order = make_order(company, push_status="in_flight")
+    invoice = {"Id": "91", "DocNumber": "1091", "SyncToken": "0", "TotalAmt": 10, "Balance": 10}
+    # Rolled back with the change: no event for an order that didn't change.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        push.record_synced(order, invoice)
+        raise RuntimeError("the worker dies before the commit")
+    assert _types(company) == []
+    # Committed with the change: the row is there before any after-commit callback runs, so
+    # a worker dying right after the commit can't lose it.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        push.record_synced(order, invoice)
+    assert _types(company) == ["order.synced"] and callbacks
+
+
+@pytest.mark.postgres
+def test_a_fault_recording_an_event_never_undoes_the_order_s_change(company, endpoint):
+    order = make_order(company, push_status="in_flight")
+    with connection.cursor() as cursor:  # PostgreSQL refuses every new event row
+        cursor.execute(
+            "ALTER TABLE events_outgoingevent ADD CONSTRAINT no_events CHECK (false) NOT VALID"
+        )
+    push.record_synced(order, {"Id": "92", "SyncToken": "0", "TotalAmt": 10, "Balance": 10})
+    order.refresh_from_db()
+    assert (order.push_status, order.qbo_invoice_id, _types(company)) == ("synced", "92", [])
 
 
 def test_a_void_seen_by_the_sync_is_an_invoice_voided_event(
