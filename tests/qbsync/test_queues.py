@@ -69,6 +69,8 @@ def test_make_run_starts_workers_for_every_queue():
         for line in (ROOT / "Procfile.dev").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
+    # A worker may run at a lower OS priority (`nice -n 10 celery ...`).
+    commands = [c[3:] if c[:2] == ["nice", "-n"] else c for c in commands]
     workers = [c for c in commands if c[:4] == ["celery", "-A", "qbsync", "worker"]]
     read = [_queues_read(c) for c in workers]
     assert set().union(*read) >= DECLARED
