@@ -46,8 +46,11 @@ def add_fields(form: forms.Form, dims: Dimensions) -> None:
     )
 
 
-def clean_rate(form: forms.Form, data: dict, customer) -> None:
-    """A rate only for a foreign currency, more than zero and not absurd."""
+def clean(form: forms.Form, data: dict, customer) -> None:
+    """A currency QuickBooks takes; a rate only for a foreign one, above zero, not absurd."""
+    if "currency" not in form.fields:
+        _clean_single(form)
+        return
     rate = data.get("exchange_rate")
     if rate is None:
         return
@@ -62,3 +65,17 @@ def clean_rate(form: forms.Form, data: dict, customer) -> None:
             "exchange_rate",
             f"The order is in {currency}, the home currency: leave the exchange rate empty.",
         )
+
+
+def _clean_single(form: forms.Form) -> None:
+    # No picker, but the API (or an old page) may still post a currency: refuse another one
+    # rather than quietly invoicing in the home currency.
+    posted = str(form.data.get("currency") or "").strip().upper()
+    if posted and posted != form.home_currency:
+        form.add_error(
+            None,
+            f"This QuickBooks company invoices only in {form.home_currency} "
+            f"(multicurrency is off), not {posted}.",
+        )
+    if str(form.data.get("exchange_rate") or "").strip():
+        form.add_error(None, "A single-currency company's orders take no exchange rate.")

@@ -300,7 +300,7 @@ class OrderForm(forms.Form):
         data["customer"] = customer
         self._clean_discount(data)
         currency = data.get("currency")
-        currency_forms.clean_rate(self, data, customer)
+        currency_forms.clean(self, data, customer)
         if customer and customer.currency and currency and currency != customer.currency:
             self.add_error(
                 "currency",

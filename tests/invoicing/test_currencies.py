@@ -49,11 +49,16 @@ def test_a_single_currency_company_has_no_picker(client, user, company, qbo):
     page = client.get("/orders/new/")
     assert page.status_code == 200
     assert 'name="currency"' not in page.text and 'name="exchange_rate"' not in page.text
-    # A posted currency or rate has no field to land in: the order is in the home currency.
-    made = client.post(
-        "/orders/new/",
-        order_post(LINE, new_customer_name="Ann", currency="EUR", exchange_rate="1.5"),
+    # The API (or an old page) may still post one: another currency or a rate is refused.
+    refused = client.post("/orders/new/", order_post(LINE, new_customer_name="Ann", currency="EUR"))
+    assert refused.status_code == 200
+    assert "invoices only in USD (multicurrency is off), not EUR" in refused.text
+    refused = client.post(
+        "/orders/new/", order_post(LINE, new_customer_name="Ann", exchange_rate="1.5")
     )
+    assert refused.status_code == 200 and "take no exchange rate" in refused.text
+    assert not Order.objects.exists()
+    made = client.post("/orders/new/", order_post(LINE, new_customer_name="Ann", currency="usd"))
     assert made.status_code == 302
     order = Order.objects.get()
     assert (order.currency, order.exchange_rate) == ("USD", None)
