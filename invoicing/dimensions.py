@@ -11,6 +11,10 @@ Preferences (QBO-TRANSACTIONS.md §9, §10): AccountingInfoPrefs.ClassTrackingPe
 for the invoice) or ClassTrackingPerTxnLine (one per line), TrackDepartments (the invoice's
 DepartmentRef, called a location in QBO's UI), SalesFormsPrefs.CustomField (slot N is on when
 UseSalesCustomN is true, named by SalesCustomNameN; its DefinitionId is "N").
+
+Currencies (QBO-TRANSACTIONS.md §11): CurrencyPrefs.HomeCurrency, and when
+MultiCurrencyEnabled the CompanyCurrency list's active entries (the currencies the company
+has added; the home currency is never one of them).
 """
 
 import logging
@@ -39,6 +43,17 @@ class Dimensions:
     classes: list[tuple[str, str]] = field(default_factory=list)  # (Id, FullyQualifiedName)
     departments: list[tuple[str, str]] = field(default_factory=list)
     custom_fields: list[tuple[str, str]] = field(default_factory=list)  # (DefinitionId, Name)
+    home_currency: str = ""  # empty: QuickBooks couldn't be asked
+    multicurrency: bool = False
+    currencies: list[str] = field(default_factory=list)  # active CompanyCurrency codes
+
+    @property
+    def usable_currencies(self) -> list[str]:
+        """The home currency, then the company's other active ones (empty when unknown)."""
+        if not self.home_currency:
+            return []
+        others = self.currencies if self.multicurrency else []
+        return [self.home_currency, *(code for code in others if code != self.home_currency)]
 
 
 def custom_fields_from(preferences: dict) -> list[tuple[str, str]]:
@@ -74,11 +89,18 @@ def _active(qb, entity: str) -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[1].casefold())
 
 
+def _currencies(qb) -> list[str]:
+    rows = qb.query_all("CompanyCurrency")
+    return sorted({str(row["Code"]).upper() for row in rows if row.get("Active") is not False})
+
+
 def read(qb) -> Dimensions:
     """The company's tracking preferences and its active classes and locations, from QBO."""
     preferences = qb.preferences()
     info = preferences.get("AccountingInfoPrefs") or {}
     mode, departments = class_mode_from(preferences), bool(info.get("TrackDepartments"))
+    money = preferences.get("CurrencyPrefs") or {}
+    multicurrency = bool(money.get("MultiCurrencyEnabled"))
     return Dimensions(
         class_mode=mode,
         track_departments=departments,
@@ -86,11 +108,14 @@ def read(qb) -> Dimensions:
         classes=_active(qb, "Class") if mode else [],
         departments=_active(qb, "Department") if departments else [],
         custom_fields=custom_fields_from(preferences),
+        home_currency=str((money.get("HomeCurrency") or {}).get("value") or "").upper(),
+        multicurrency=multicurrency,
+        currencies=_currencies(qb) if multicurrency else [],
     )
 
 
 def cache_key(company_id: int) -> str:
-    return f"qbo:dimensions:v1:{company_id}"
+    return f"qbo:dimensions:v2:{company_id}"  # v2: with currencies
 
 
 def for_company(company) -> Dimensions:

@@ -21,7 +21,7 @@ from accounts.inputs import (
     column_field,
 )
 from customers.models import Customer
-from invoicing import dimensions, tracking_forms
+from invoicing import currency_forms, dimensions, tracking_forms
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
 from invoicing.services import (
@@ -226,10 +226,12 @@ class OrderForm(forms.Form):
         self.sends_tax = us and settings and settings.tax_mode == settings.TaxMode.OURS
         if not self.sends_tax:
             del self.fields["tax"]
-        tracking_forms.add_order_fields(self, dimensions.for_company(company))
+        dims = dimensions.for_company(company)
+        tracking_forms.add_order_fields(self, dims)
+        currency_forms.add_fields(self, dims)
 
     def clean_currency(self) -> str:
-        return self.cleaned_data["currency"].upper()
+        return self.cleaned_data["currency"].upper()  # the picker's codes are already upper
 
     def _not_negative(self, name: str) -> Decimal | None:
         value = self.cleaned_data[name]
@@ -298,6 +300,7 @@ class OrderForm(forms.Form):
         data["customer"] = customer
         self._clean_discount(data)
         currency = data.get("currency")
+        currency_forms.clean(self, data, customer)
         if customer and customer.currency and currency and currency != customer.currency:
             self.add_error(
                 "currency",
@@ -320,7 +323,9 @@ class OrderForm(forms.Form):
             "order_date": data["order_date"],
             "due_date": data["due_date"],
             "memo": data["memo"],
-            "currency": data["currency"],
+            # No picker (a single-currency company): the customer's, which is the home one.
+            "currency": data.get("currency", ""),
+            "exchange_rate": data.get("exchange_rate"),
             "form_token": data["form_token"],
             "extras": self.extras(),
             "tracking": tracking_forms.tracking_from(self),

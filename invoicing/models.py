@@ -158,6 +158,9 @@ class Order(models.Model):
     due_date = models.DateField(null=True, blank=True)
     memo = models.CharField("message on invoice", max_length=1000, blank=True)
     currency = models.CharField(max_length=3, default="USD")
+    # Home-currency units per unit of `currency` (QBO's Invoice.ExchangeRate); empty: QuickBooks
+    # uses its own rate for the day. Seven places, as QBO's rates come back.
+    exchange_rate = models.DecimalField(max_digits=15, decimal_places=7, null=True, blank=True)
     # Where the goods go: QBO's ShipAddr, which US automated sales tax follows.
     ship_line1 = models.CharField("ship-to address", max_length=500, blank=True)
     ship_city = models.CharField(max_length=255, blank=True)

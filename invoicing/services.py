@@ -150,6 +150,7 @@ def create_order(
     due_date: date | None = None,
     memo: str = "",
     currency: str = "",
+    exchange_rate: Decimal | None = None,
     lines: Sequence[NewLine],
     form_token: uuid.UUID | None = None,
     extras: Extras | None = None,
@@ -180,6 +181,8 @@ def create_order(
         raise ValueError("The order's total is more than an invoice can hold")
     currency = (currency or (customer.currency if customer else "") or "").upper()
     currency = currency or home_currency(company)
+    if exchange_rate is not None and exchange_rate <= 0:
+        raise ValueError("An exchange rate must be more than zero")
     if extras.has_ship_to:
         ship_to = {f"ship_{part}": getattr(extras, f"ship_{part}") for part in SHIP_PARTS}
     else:
@@ -202,6 +205,7 @@ def create_order(
             due_date=due_date,
             memo=memo,
             currency=currency,
+            exchange_rate=exchange_rate,
             **ship_to,
             discount_percent=extras.discount_percent,
             discount=discount,

@@ -201,6 +201,8 @@ def order_to_invoice(
     # when we don't know the home currency.
     if order.currency != home_currency:
         payload["CurrencyRef"] = {"value": order.currency}
+        if order.exchange_rate is not None:
+            payload["ExchangeRate"] = order.exchange_rate  # else QuickBooks' rate for the day
     if order.due_date:
         payload["DueDate"] = order.due_date.isoformat()
     elif term_id:

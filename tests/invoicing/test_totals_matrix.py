@@ -4,7 +4,8 @@ for line, read back from the sandbox.
 
 The expected tax is worked out here from the sandbox's documented rate table (qbo_sandbox
 README "Sales tax"), not from the app: NY is two rates (4% + 4.875%, each rounded to the
-cent), no ship-to means the company's own address (California, 8%).
+cent), no ship-to means the company's own address (California, 8%). A foreign-currency
+customer's invoice has the same figures, in its currency, and the home total at the rate.
 """
 
 import itertools
@@ -14,7 +15,8 @@ import pytest
 
 from invoicing import drains
 from invoicing.models import InvoicingSettings, Order
-from tests.support import connect_through_consent, order_post
+from qbo.client import open_client
+from tests.support import connect_through_consent, make_customer, order_post
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +208,62 @@ def test_apply_tax_after_discount_takes_the_discount_off_the_taxed_lines(
     assert order.qbo_tax == cents(Decimal("130.94") * Decimal("0.08")) == Decimal("10.48")
     assert order.qbo_total == Decimal("145.49") - Decimal("14.55") + Decimal("10.48")
     assert not order.total_differs_in_qbo
+
+
+def test_a_foreign_currency_invoice_has_the_order_total_line_for_line(client, user, company, qbo):
+    """A EUR customer in a USD multicurrency company, with a rate: the same figures as at home
+    (QuickBooks' amounts are in the invoice's currency), and the home total at that rate."""
+    realm = qbo.control.create_company(
+        name="Matrix Euro",
+        features={"shipping": True, "multicurrency": True, "currencies": ["EUR"]},
+    )
+    client.force_login(user)
+    assert connect_through_consent(client, qbo, realm_id=realm).status_code == 302
+    InvoicingSettings.objects.update_or_create(company=company, defaults={"shipping_taxable": True})
+    with open_client(company) as qb:
+        made = qb.create(
+            "Customer",
+            {"DisplayName": "Matrix Euro Buyer", "CurrencyRef": {"value": "EUR"}},
+            request_id="t-matrix-euro",
+        )
+    buyer = make_customer(company, "Matrix Euro Buyer", qbo_id=str(made["Id"]), currency="EUR")
+    rate = Decimal("1.0912345")
+    cases = {}
+    for case in itertools.product(DISCOUNTS, SHIPPING, (False, True)):
+        (kind, value), shipping, exempt = case
+        fields = {"customer": str(buyer.pk), "exchange_rate": str(rate)}
+        fields.update(discount_kind=kind, discount_value=value, shipping=shipping)
+        lines = LINES + ([EXEMPT] if exempt else [])
+        response = client.post("/orders/new/", order_post(*lines, **fields))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        cases[int(response["Location"].rstrip("/").split("/")[-1])] = case
+    drains.drain(company.pk)
+
+    assert len(cases) == 12
+    for order in Order.objects.filter(pk__in=cases).prefetch_related("lines"):
+        (kind, value), shipping, exempt = case = cases[order.pk]
+        assert order.push_status == "synced", (case, order.last_error)
+        assert (order.currency, order.exchange_rate) == ("EUR", rate)
+        invoice = the_invoice(qbo, realm, order)
+        assert invoice["CurrencyRef"]["value"] == "EUR"
+        assert Decimal(str(invoice["ExchangeRate"])) == rate
+        lines = LINES + ([EXEMPT] if exempt else [])
+        shipping = Decimal(shipping or "0")
+        discount = expected_discount(lines, kind, value)
+        tax = expected_tax(lines, shipping, "", shipping_taxed=True)
+        sales = [
+            ln
+            for ln in invoice["Line"]
+            if ln["DetailType"] == "SalesItemLineDetail"
+            and ln["SalesItemLineDetail"]["ItemRef"]["value"] != "SHIPPING_ITEM_ID"
+        ]
+        assert [Decimal(str(ln["Amount"])) for ln in sales] == [
+            line.amount for line in order.lines.all()
+        ]
+        discounts = [ln for ln in invoice["Line"] if ln["DetailType"] == "DiscountLineDetail"]
+        assert [Decimal(str(ln["Amount"])) for ln in discounts] == ([discount] if kind else [])
+        subtotal = sum((amount(n) for n in lines), Decimal("0"))
+        total = Decimal(str(invoice["TotalAmt"]))
+        assert total == subtotal - discount + shipping + tax == order.qbo_total, case
+        assert order.total == subtotal - discount + shipping and not order.total_differs_in_qbo
+        assert Decimal(str(invoice["HomeTotalAmt"])) == cents(total * rate), case
