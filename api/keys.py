@@ -40,7 +40,12 @@ def create_key(*, company: Company, name: str, created_by: User | None) -> tuple
     prefix = "".join(secrets.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(12))
     key = f"qbs_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey.objects.create(
-        company=company, name=name, prefix=prefix, digest=_digest(key), created_by=created_by
+        company=company,
+        name=name,
+        prefix=prefix,
+        digest=_digest(key),
+        created_by=created_by,
+        by_person=created_by is not None,
     )
     return row, key
 
@@ -70,13 +75,15 @@ def check_key(key: str) -> ApiKey:
 def _role(row: ApiKey) -> str:
     """The role the key acts with: KEY_ROLE, lowered to its creator's current one."""
     creator = row.created_by
-    if creator is None:
+    if creator is None and not row.by_person:
         # Made by an operator (manage.py create_api_key), not by a member of the company.
         return KEY_ROLE
     role = (
         Membership.objects.filter(user=creator, company_id=row.company_id)
         .values_list("role", flat=True)
         .first()
+        if creator is not None
+        else None
     )
     if role is None or not creator.is_active:
         raise KeyRefused(

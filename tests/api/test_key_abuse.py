@@ -124,14 +124,16 @@ def test_a_member_key_may_not_credit_or_refund(client, company, bob, bobs_key, a
     assert response.status_code == 403 and response.json()["code"] == "managers_only"
 
 
-@pytest.mark.parametrize("leaves", ["membership removed", "account deactivated"])
+@pytest.mark.parametrize("leaves", ["membership removed", "account deactivated", "user deleted"])
 def test_a_key_stops_working_when_its_creator_leaves(client, company, bob, bobs_key, leaves):
     assert get(client, f"Bearer {bobs_key}", NEIGHBOUR).status_code == 200
     if leaves == "membership removed":
         Membership.objects.filter(user=bob, company=company).delete()
-    else:
+    elif leaves == "account deactivated":
         bob.is_active = False
         bob.save(update_fields=["is_active"])
+    else:  # created_by is set to NULL: the key must not pass for an operator's
+        bob.delete()
     refused = get(client, f"Bearer {bobs_key}", NEIGHBOUR)
     assert refused.status_code == 401
     assert refused.json()["code"] == "creator_left"
@@ -139,6 +141,12 @@ def test_a_key_stops_working_when_its_creator_leaves(client, company, bob, bobs_
     order = make_order(company)
     assert cancel(client, bobs_key, order).status_code == 401
     assert Order.objects.get(pk=order.pk).cancelled_at is None
+
+
+def test_an_operators_key_has_no_creator_and_acts_as_an_admin(client, company):
+    _row, key = keys.create_key(company=company, name="curl", created_by=None)
+    order = make_order(company)
+    assert cancel(client, key, order).status_code == 200
 
 
 def test_a_membership_elsewhere_does_not_keep_the_key(
