@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import Company, User
+from accounts.models import Company, Membership, User
 from api.models import ApiKey
 
 KEY_PATTERN = re.compile(r"qbs_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})")
@@ -16,8 +16,13 @@ KEY_PATTERN = re.compile(r"qbs_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})")
 TOUCH_EVERY = timedelta(seconds=60)
 
 
+# A key acts as an admin at most (deleting invoices is for owners, in person), and never
+# above its creator's current role in the company: the rights go when the person's do.
+KEY_ROLE = Membership.Role.ADMIN
+
+
 class KeyRefused(Exception):
-    """The key is malformed, unknown or revoked; `code` says which."""
+    """The key is malformed, unknown, revoked or its creator left; `code` says which."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -35,7 +40,12 @@ def create_key(*, company: Company, name: str, created_by: User | None) -> tuple
     prefix = "".join(secrets.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(12))
     key = f"qbs_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey.objects.create(
-        company=company, name=name, prefix=prefix, digest=_digest(key), created_by=created_by
+        company=company,
+        name=name,
+        prefix=prefix,
+        digest=_digest(key),
+        created_by=created_by,
+        by_person=created_by is not None,
     )
     return row, key
 
@@ -46,19 +56,42 @@ def revoke_key(key: ApiKey) -> bool:
 
 
 def check_key(key: str) -> ApiKey:
-    """The active key `key` is, or KeyRefused."""
+    """The active key `key` is, with `role` set to the role it acts with, or KeyRefused."""
     match = KEY_PATTERN.fullmatch(key)
     if not match:
         raise KeyRefused("invalid_key", "The API key is malformed.")
-    row = ApiKey.objects.select_related("company").filter(prefix=match[1]).first()
+    row = ApiKey.objects.select_related("company", "created_by").filter(prefix=match[1]).first()
     # Compared in constant time; an unknown prefix costs the same digest as a known one.
     expected = row.digest if row else _digest("")
     if not hmac.compare_digest(expected, _digest(key)) or row is None:
         raise KeyRefused("invalid_key", "The API key is not valid.")
     if row.revoked_at is not None:
         raise KeyRefused("revoked_key", "The API key has been revoked.")
+    row.role = _role(row)
     _touch(row)
     return row
+
+
+def _role(row: ApiKey) -> str:
+    """The role the key acts with: KEY_ROLE, lowered to its creator's current one."""
+    creator = row.created_by
+    if creator is None and not row.by_person:
+        # Made by an operator (manage.py create_api_key), not by a member of the company.
+        return KEY_ROLE
+    role = (
+        Membership.objects.filter(user=creator, company_id=row.company_id)
+        .values_list("role", flat=True)
+        .first()
+        if creator is not None
+        else None
+    )
+    if role is None or not creator.is_active:
+        raise KeyRefused(
+            "creator_left",
+            "The API key's creator is no longer a member of the company: "
+            "ask an owner or admin to make a new key.",
+        )
+    return KEY_ROLE if role == Membership.Role.OWNER else role
 
 
 def _touch(row: ApiKey) -> None:

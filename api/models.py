@@ -18,6 +18,9 @@ class ApiKey(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    # Made by a person (not manage.py create_api_key): with created_by gone, their user was
+    # deleted, and the key must not outlive them with an operator's rights.
+    by_person = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
