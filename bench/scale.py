@@ -31,7 +31,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -42,7 +41,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
-from harness import ROOT, connect_company, control, free_port, sandbox_process, setup_django, table
+from harness import (
+    ROOT,
+    connect_company,
+    control,
+    free_port,
+    gunicorn_command,
+    sandbox_process,
+    setup_django,
+    table,
+)
 
 VERIFIER = "qbsync-scale-verifier"
 # Intuit's per-realm limits (QBO-API.md): requests a minute, at once, batch requests a minute.
@@ -172,21 +180,7 @@ def stop(process: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def start_web(config: Config, port: int, out: Path) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        "gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--access-logfile",
-        "/dev/null",
-        "qbsync.wsgi",
-    ]
-    process = start(command, child_env(config), out / "web.log")
+    process = start(gunicorn_command(port), child_env(config), out / "web.log")
     deadline = time.monotonic() + 120
     while True:
         try:

@@ -1,25 +1,17 @@
 from django import forms
 from django.contrib import admin
 
-from events import addresses
+from events.forms import PublicUrlMixin
 from events.models import EventDelivery, WebhookEndpoint
 from qbo.admin_base import CompanyScopedAdminMixin
 
 
-class WebhookEndpointAdminForm(forms.ModelForm):
-    """The settings page's rule (events/forms.py) here too: staff can't aim it inward either."""
+class WebhookEndpointAdminForm(PublicUrlMixin, forms.ModelForm):
+    """The settings page's rule here too: staff can't aim an endpoint inward either."""
 
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "event_types", "active"]
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        try:
-            addresses.check_public(url)
-        except addresses.AddressRefused as refused:
-            raise forms.ValidationError(str(refused)) from None
-        return url
 
 
 @admin.register(WebhookEndpoint)

@@ -4,7 +4,19 @@ from events import addresses
 from events.models import EVENT_TYPES, WebhookEndpoint
 
 
-class EndpointForm(forms.Form):
+class PublicUrlMixin:
+    """An endpoint's URL passes the production rule (public https addresses) wherever it's set."""
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            addresses.check_public(url)
+        except addresses.AddressRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return url
+
+
+class EndpointForm(PublicUrlMixin, forms.Form):
     url = forms.URLField(
         label="URL",
         max_length=WebhookEndpoint._meta.get_field("url").max_length,
@@ -18,11 +30,3 @@ class EndpointForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=[name for name, _ in EVENT_TYPES],
     )
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        try:
-            addresses.check_public(url)
-        except addresses.AddressRefused as refused:
-            raise forms.ValidationError(str(refused)) from None
-        return url
