@@ -52,6 +52,7 @@ def naive(company, cap: int) -> int:
     from customers.models import Customer
     from customers.sync import customer_fields
     from qbo.client import open_client
+    from qbo.qbojson import plain
 
     rows, start = 0, 1
     with open_client(company) as qb:
@@ -63,6 +64,7 @@ def naive(company, cap: int) -> int:
             )
             for obj in page:
                 fields = customer_fields(obj.to_dict())
+                fields["raw"] = plain(fields["raw"])  # (a JSONField can't hold Decimals)
                 qbo_id = fields.pop("qbo_id")
                 Customer.objects.update_or_create(company=company, qbo_id=qbo_id, defaults=fields)
             rows += len(page)

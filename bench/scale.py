@@ -531,11 +531,11 @@ def exactly_once(company_ids: list[int]) -> dict:
         "synced": sum(1 for o in orders if o["push_status"] == "synced"),
         "duplicates": sum(n - 1 for n in counts.values() if n > 1),
         "failed": sum(1 for o in orders if o["push_status"] == "failed"),
+        # Still in the outbox when the run stopped waiting (a slow run, not a lost order)...
+        "queued": sum(1 for o in orders if o["push_status"] not in ("synced", "failed")),
+        # ...and lost: marked synced with no invoice carrying its marker in QuickBooks.
         "lost": sum(
-            1
-            for o in orders
-            if o["push_status"] not in ("synced", "failed")
-            or (o["push_status"] == "synced" and counts.get(o["pk"], 0) == 0)
+            1 for o in orders if o["push_status"] == "synced" and counts.get(o["pk"], 0) == 0
         ),
     }
 
@@ -813,8 +813,11 @@ def report(results: dict) -> None:
         ],
         ["peak queue depth", ", ".join(f"{q} {n}" for q, n in results["peak_queue"].items()), ""],
         [
-            "invoices: orders / synced / failed / duplicates / lost",
-            " / ".join(str(once[k]) for k in ("orders", "synced", "failed", "duplicates", "lost")),
+            "invoices: orders / synced / failed / still queued / duplicates / lost",
+            " / ".join(
+                str(once.get(k, 0))
+                for k in ("orders", "synced", "failed", "queued", "duplicates", "lost")
+            ),
             "0 duplicates, 0 lost",
         ],
     ]

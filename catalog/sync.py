@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog.models import Item
 from invoicing.models import Product
 from qbo import bulk
-from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
+from qbo.qbojson import decimal, latest_by_id, parse_time, ref_value
 
 UPDATED_FIELDS = [
     "name",
@@ -62,7 +62,7 @@ def item_fields(data: dict) -> dict:
         "sync_token": str(data.get("SyncToken", ""))[:20],
         "qbo_created_at": parse_time(meta.get("CreateTime")),
         "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
-        "raw": plain(data),
+        "raw": data,  # as parsed: qbo.bulk writes its Decimals exactly
     }
 
 

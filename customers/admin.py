@@ -2,7 +2,10 @@
 scoped to the staff member's companies, with a "Resync from QuickBooks" action."""
 
 from django.contrib import admin
+from django.db.models import Q
+from django.utils.text import smart_split, unescape_string_literal
 
+from customers import search
 from customers.models import Customer
 from qbo.admin_base import CompanyFilter, MirrorAdmin, open_in_quickbooks, quickbooks_url
 
@@ -41,8 +44,8 @@ class CustomerAdmin(MirrorAdmin):
         "qbo_updated_at",
     ]
     list_filter = [("company", CompanyFilter), "active", "deleted_in_qbo"]
-    # icontains on PostgreSQL is UPPER(col::text) LIKE UPPER(...): customers/migrations/0002
-    # indexes exactly those expressions with trigrams. An id is looked up whole.
+    # What these name is searched as one text (customers.search, its one trigram index); an
+    # id is looked up whole (UPPER(qbo_id) has its own index: customers/migrations/0002).
     search_fields = ["display_name", "company_name", "email", "phone", "=qbo_id"]
     search_help_text = "Display name, company name, email, phone, or the QuickBooks id."
     list_select_related = ["company"]
@@ -56,6 +59,16 @@ class CustomerAdmin(MirrorAdmin):
         ("QuickBooks JSON", {"fields": ["raw_json"], "classes": ["collapse"]}),
     ]
     readonly_fields = [*DETAILS, *BILLING, *SHIPPING, *SYNC_STATE, "quickbooks_page", "raw_json"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's rules (every word must match, any field; quotes keep words together),
+        with the four text fields matched as one (customers.search)."""
+        queryset = queryset.alias(search_text=search.search_text())
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            queryset = queryset.filter(Q(search_text__icontains=bit) | Q(qbo_id__iexact=bit))
+        return queryset, False
 
     @admin.display(description="QuickBooks")
     def quickbooks_page(self, customer: Customer) -> str:

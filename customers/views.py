@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
-from customers import services
+from customers import search, services
 from customers.forms import EditCustomerForm, NewCustomerForm
 from customers.models import Customer
 from qbo.client import open_client
@@ -51,12 +51,7 @@ class CustomerFilterForm(forms.Form):
         if not self.is_valid():
             return customers
         if q := self.cleaned_data["q"]:
-            customers = customers.filter(
-                Q(display_name__icontains=q)
-                | Q(company_name__icontains=q)
-                | Q(email__icontains=q)
-                | Q(phone__icontains=q)
-            )
+            customers = search.matching(customers, q)
         if show := self.cleaned_data["show"]:
             customers = customers.filter(self.STATES[show])
         return customers

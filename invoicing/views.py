@@ -5,7 +5,6 @@ from functools import wraps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
+from customers import search
 from invoicing import lifecycle, services, settlements
 from invoicing.forms import (
     CreditForm,
@@ -161,9 +161,7 @@ def order_customer_search(request):
     text = (request.GET.get("customer_search") or request.GET.get("q") or "").strip()
     if len(text) > SEARCH_MAX_LENGTH or "\x00" in text:
         text = ""  # PostgreSQL refuses a NUL byte in a query: nothing can match it anyway
-    customers = orderable_customers(request.company).filter(
-        Q(display_name__icontains=text) | Q(company_name__icontains=text) | Q(email__icontains=text)
-    )
+    customers = search.matching(orderable_customers(request.company), text)
     context = {"customers": customers[:10] if text else [], "text": text}
     return render(request, "invoicing/_customer_matches.html", context)
 

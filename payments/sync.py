@@ -10,7 +10,7 @@ from customers.models import Customer
 from invoicing.models import Order
 from payments.models import Payment, PaymentApplication
 from qbo import bulk
-from qbo.qbojson import decimal, latest_by_id, parse_time, plain, ref_value
+from qbo.qbojson import decimal, latest_by_id, parse_time, ref_value
 
 UPDATED_FIELDS = [
     "customer",
@@ -46,7 +46,7 @@ def payment_fields(data: dict) -> dict:
         "sync_token": str(data.get("SyncToken", ""))[:20],
         "qbo_created_at": parse_time(meta.get("CreateTime")),
         "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
-        "raw": plain(data),
+        "raw": data,  # as parsed: qbo.bulk writes its Decimals exactly
     }
 
 

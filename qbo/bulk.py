@@ -7,6 +7,11 @@ parameter per column per row (Django's bulk_create spends most of an import's lo
 building and escaping those). Elsewhere (SQLite) it is Django's bulk_create, which is correct
 if slower. Rows are plain dicts keyed by field attname (``company_id``) or name; a concrete
 field a row leaves out gets its default (auto_now fields: now), as bulk_create would.
+
+A JSON column's value may be QBO's object as parsed (Decimals inside): its numbers are written
+as the exact decimal text (orjson fragments; PostgreSQL keeps jsonb numbers as numeric), and
+the fallback turns them into JSON numbers first (qbojson.plain), so callers needn't copy each
+object to convert it.
 """
 
 from collections.abc import Sequence
@@ -19,11 +24,13 @@ import orjson
 from django.db import connections, models, router
 from django.utils import timezone
 
+from qbo.qbojson import plain
+
 
 def _encode(value):
     """What json.dumps can't write itself; PostgreSQL parses each into its column's type."""
-    if isinstance(value, Decimal):
-        return str(value)
+    if isinstance(value, Decimal):  # as a JSON number, digit for digit
+        return orjson.Fragment(str(value))
     if isinstance(value, datetime | date | time):  # (orjson writes these itself)
         return value.isoformat()
     if isinstance(value, UUID):
@@ -137,7 +144,13 @@ def _fallback(model, rows, unique_fields, update_fields, returning):
     manager = model._default_manager
     fields = model._meta.concrete_fields
     known = {f.attname: f for f in fields} | {f.name: f for f in fields}
-    objects = [model(**_by_attname(row, known)) for row in rows]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    objects = [
+        model(
+            **{k: plain(v) if k in json_fields else v for k, v in _by_attname(row, known).items()}
+        )
+        for row in rows
+    ]
     manager.bulk_create(
         objects,
         update_conflicts=True,

@@ -1,4 +1,5 @@
-"""The trigram indexes behind the admin's customer search (PostgreSQL only)."""
+"""The trigram index behind every customer search (PostgreSQL only): the admin's, the customers
+page's and the order form's picker, all over customers.search's one expression."""
 
 import importlib
 
@@ -7,11 +8,15 @@ from django.contrib.admin.sites import site
 from django.db import connection
 from django.test import RequestFactory
 
+from customers import search
 from customers.models import Customer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 migration = importlib.import_module("customers.migrations.0002_customer_search_indexes")
+one_index = importlib.import_module("customers.migrations.0004_customer_search_one_index")
+# What 0002 made that 0004 keeps (the four per-field trigram indexes became one).
+KEPT = set(migration.INDEXES) - set(one_index.OLD_TRIGRAMS)
 
 
 def index_names() -> set[str]:
@@ -43,9 +48,7 @@ def many_customers(company):
         # Rows added after a GIN index was built wait in its pending list, which the planner
         # prices high until (auto)vacuum merges it; VACUUM can't run inside the test's
         # transaction, this function can.
-        for name in migration.INDEXES:
-            if name.endswith("_trgm"):
-                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [search.INDEX_NAME])
         cursor.execute("ANALYZE customers_customer")
 
 
@@ -60,8 +63,10 @@ def admin_search_plan(term: str, user) -> str:
     return queryset[: customer_admin.list_per_page].explain()
 
 
-def test_migration_created_the_indexes():
-    assert set(migration.INDEXES) <= index_names()
+def test_migrations_leave_one_trigram_index():
+    assert KEPT | {search.INDEX_NAME} <= index_names()
+    assert not set(one_index.OLD_TRIGRAMS) & index_names()
+    assert "customers_customer_company_id_d9d820a0" not in index_names()  # (company, qbo_id) serves
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         assert cursor.fetchone() == (1,)
@@ -70,10 +75,10 @@ def test_migration_created_the_indexes():
 @pytest.mark.parametrize(
     ("term", "index"),
     [
-        ("zanzibar", "customer_display_name_trgm"),
-        ("quokka", "customer_company_name_trgm"),
-        ("wombat", "customer_email_trgm"),
-        ("313-8888", "customer_phone_trgm"),
+        ("zanzibar", search.INDEX_NAME),
+        ("quokka", search.INDEX_NAME),
+        ("wombat", search.INDEX_NAME),
+        ("313-8888", search.INDEX_NAME),
         ("4321", "customer_qbo_id_upper"),
     ],
 )
@@ -84,7 +89,7 @@ def test_admin_search_uses_the_index_for_each_field(
     if who == "superuser":
         user = django_user_model.objects.create_superuser(email="root@example.com", password="x")
     plan = admin_search_plan(term, user)
-    # One bitmap index scan per search field, OR'ed together.
+    # The text's trigram index and the id's B-tree, OR'ed together.
     assert f"Bitmap Index Scan on {index}" in plan, plan
     assert "Seq Scan on customers_customer" not in plan, plan
 
@@ -102,10 +107,55 @@ def test_changelist_order_uses_the_name_index(many_customers):
     assert "Index Scan using customer_name_order" in plan, plan
 
 
-def test_the_migration_is_reversible():
+def test_the_customers_page_and_the_order_picker_use_the_index(many_customers, company):
+    from invoicing.forms import orderable_customers
+
+    for queryset in (
+        Customer.objects.filter(company=company),
+        orderable_customers(company),
+    ):
+        plan = search.matching(queryset, "quokka").explain()
+        assert f"Bitmap Index Scan on {search.INDEX_NAME}" in plan, plan
+
+
+@pytest.mark.parametrize("term", ["Zanzibar Shipping", "QUOKKA LOG", "ar@wombat.test", "(907) 313"])
+def test_a_term_matches_inside_any_one_field(many_customers, term):
+    assert [c.qbo_id for c in search.matching(Customer.objects.all(), term)] == ["4321"]
+
+
+def test_the_admin_matches_each_word_in_any_field(many_customers, django_user_model):
+    root = django_user_model.objects.create_superuser(email="root@example.com", password="x")
+    request = RequestFactory().get("/admin/customers/customer/", {"q": "zanzibar quokka"})
+    request.user = root
+    customer_admin = site.get_model_admin(Customer)
+    found, _ = customer_admin.get_search_results(
+        request, customer_admin.get_queryset(request), "zanzibar quokka"
+    )
+    assert [c.qbo_id for c in found] == ["4321"]
+    quoted, _ = customer_admin.get_search_results(
+        request, customer_admin.get_queryset(request), '"zanzibar quokka"'
+    )
+    assert not quoted.exists()  # quoted: one term, and no field holds both words
+
+
+def test_a_term_never_matches_across_two_fields(many_customers):
+    # "Shipping" ends the display name and "Quokka" begins the company name.
+    assert not search.matching(Customer.objects.all(), "shipping" + "quokka").exists()
+    assert not search.matching(Customer.objects.all(), "shippingquokka").exists()
+
+
+def test_the_migrations_are_reversible():
+    from django.apps import apps
+
+    with connection.schema_editor() as editor:
+        one_index.four_indexes(apps, editor)
+    assert set(one_index.OLD_TRIGRAMS) <= index_names()
+    assert search.INDEX_NAME not in index_names()
     with connection.schema_editor() as editor:
         migration.drop_indexes(None, editor)
     assert not set(migration.INDEXES) & index_names()
     with connection.schema_editor() as editor:
         migration.create_indexes(None, editor)
-    assert set(migration.INDEXES) <= index_names()
+        one_index.one_index(apps, editor)
+    assert KEPT | {search.INDEX_NAME} <= index_names()
+    assert not set(one_index.OLD_TRIGRAMS) & index_names()
