@@ -17,6 +17,7 @@ from invoicing import lifecycle, services, settlements
 from invoicing.forms import (
     CreditForm,
     EditLinesFormSet,
+    OrderEditForm,
     InvoicingSettingsForm,
     OrderFilterForm,
     OrderForm,
@@ -250,29 +251,26 @@ def _order(request, pk: int) -> Order:
 
 @company_required
 def order_edit(request, pk: int):
-    """Edit the lines; a synced order shows what QuickBooks will change before saving."""
+    """Edit the lines, header and charges; a synced order shows what QuickBooks will change
+    before saving."""
     order = _order(request, pk)
     data = request.POST if request.method == "POST" else None
+    form = OrderEditForm(data, order=order)
     lines = EditLinesFormSet(data, company=request.company, prefix="lines", order=order)
     products = {
         str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
         for product in lines.products
     }
-    context = {"order": order, "lines": lines, "preview": None, "digest": "", "products": products}
-    if data is not None and _has_charges(order):
-        # An edit sends the sales lines only: it would drop the discount, shipping and tax.
-        lines.refuse(
-            "This order has a discount, shipping or its own tax, which editing its lines "
-            "doesn't carry yet: change the invoice in QuickBooks instead."
-        )
-        return render(request, "invoicing/order_edit.html", context, status=409)
-    if data is not None and lines.is_valid():
-        new, digest = lines.new_lines(), lines.digest()
+    context = {"order": order, "form": form, "lines": lines, "preview": None, "digest": ""}
+    context["products"] = products
+    valid = data is not None and form.is_valid() & lines.is_valid()
+    if valid and form.check_totals(new := lines.new_lines()):
+        digest, changes = f"{lines.digest()}{form.digest()}", form.changes()
         if order.push_status == Order.PushStatus.SYNCED and data.get("confirm") != digest:
-            context.update(preview=lifecycle.preview_edit(order, new), digest=digest)
+            context.update(preview=lifecycle.preview_edit(order, new, changes), digest=digest)
             return render(request, "invoicing/order_edit.html", context)
         try:
-            write = lifecycle.edit_order(order, lines=new, by=request.user)
+            write = lifecycle.edit_order(order, lines=new, by=request.user, changes=changes)
         except lifecycle.Refused as refused:
             lines.refuse(str(refused))
             return render(request, "invoicing/order_edit.html", context, status=409)
@@ -280,10 +278,6 @@ def order_edit(request, pk: int):
         messages.success(request, f"Order {order.number} saved.{sent}")
         return redirect("invoicing:order_detail", pk=order.pk)
     return render(request, "invoicing/order_edit.html", context)
-
-
-def _has_charges(order: Order) -> bool:
-    return bool(order.discount or order.shipping or order.tax is not None)
 
 
 @manager_required
