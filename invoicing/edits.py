@@ -234,3 +234,18 @@ def from_quickbooks(order: Order, version: dict) -> tuple[OrderChanges, Decimal]
         tax=tax,
     )
     return changes, discount
+
+
+def conflict_fields(order: Order, version: dict) -> list[LineChange]:
+    """The header fields where QuickBooks' version (before) and ours (after) differ."""
+    theirs, ours, rows = version.get("header") or {}, order_header(order), []
+    for key, label in HEADER_LABELS.items():
+        if key not in theirs or theirs[key] == ours[key]:
+            continue
+        if key in ("order_date", "due_date"):
+            rows.append(LineChange(label, _day(theirs[key]), _day(ours[key])))
+        elif key == "ship_to":
+            rows.append(LineChange(label, _address(theirs[key]), _address(ours[key])))
+        else:
+            rows.append(LineChange(label, theirs[key] or "—", ours[key] or "—"))
+    return rows

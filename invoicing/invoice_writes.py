@@ -86,6 +86,9 @@ def update_payload(ctx: references.PushContext, write: OrderWrite) -> dict:
     whole), our tax when we send it, and only the header fields the edit changed."""
     order = write.order
     payload = {"Id": order.qbo_invoice_id, "SyncToken": order.qbo_base_token}
+    payload.update(header_payload(write.intent.get("header") or {}))
+    if not write.intent.get("line_set", True):
+        return payload
     payload["Line"] = update_lines(ctx, write)
     if charges := write.intent.get("charges"):
         revision = _charged(charges)
@@ -93,16 +96,15 @@ def update_payload(ctx: references.PushContext, write: OrderWrite) -> dict:
             payload["ApplyTaxAfterDiscount"] = ctx.settings.apply_tax_after_discount
         if revision.tax is not None and ctx.us:
             payload["TxnTaxDetail"] = {"TotalTax": revision.tax}
-    payload.update(header_payload(write.intent.get("header") or {}))
     return payload
 
 
 def _ours_arrived(current: dict, payload: dict, write: OrderWrite) -> bool:
     """The invoice already holds what this write sends (an answer we lost)."""
     content = invoice_content(current)
-    if content["lines"] != content_lines(payload["Line"]):
+    if "Line" in payload and content["lines"] != content_lines(payload["Line"]):
         return False
-    if write.intent.get("charges") and content["charges"] != content_charges(payload["Line"]):
+    if "Line" in payload and content["charges"] != content_charges(payload["Line"]):
         return False
     sent, header = invoice_header(payload), content["header"]
     return all(header[key] == sent[key] for key in write.intent.get("header") or {})

@@ -142,7 +142,8 @@ def edit_order(
         discount, total = changes.money(subtotal)
         _check_money(order, subtotal, discount, total)
         header = changed_header(order, changes)
-        if _same_lines(order, lines) and not header and same_charges(order, changes, discount):
+        line_set = not (_same_lines(order, lines) and same_charges(order, changes, discount))
+        if not line_set and not header:
             return None  # nothing changed (or the same form submitted twice)
         _replace_lines(order, lines, subtotal, total, save_changes(order, changes, discount))
         if order.push_status != Push.SYNCED:
@@ -155,11 +156,14 @@ def edit_order(
         )
         for older in untried.order_by("pk"):
             header = {**older.intent.get("header", {}), **header}
+            line_set = line_set or older.intent.get("line_set", True)
         untried.update(status=OrderWrite.Status.SUPERSEDED, finished_at=timezone.now())
         intent = {
             "lines": [line_intent(line) for line in lines],
             "charges": charges_intent(changes, discount),
             "header": header,
+            # A header-only edit leaves QuickBooks' lines alone (Line is replaced whole).
+            "line_set": line_set,
         }
         write = _write(order, Kind.UPDATE, by, revision=order.revision, intent=intent)
         _ring(order.company_id)

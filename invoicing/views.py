@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
 from invoicing import lifecycle, services, settlements
+from invoicing.edits import conflict_fields
 from invoicing.forms import (
     CreditForm,
     EditLinesFormSet,
@@ -179,10 +180,12 @@ def order_detail(request, pk: int):
 
 
 def _detail_context(request, order: Order) -> dict:
+    conflict = order.writes.filter(status=OrderWrite.Status.CONFLICT).first()
     return {
         "lines": order.lines.select_related("product"),
         "history": lifecycle.history(order),
-        "conflict": order.writes.filter(status=OrderWrite.Status.CONFLICT).first(),
+        "conflict": conflict,
+        "conflict_fields": conflict_fields(order, conflict.qbo_version) if conflict else [],
         "can_manage": request.membership.can_manage,
         "is_owner": request.membership.role == request.membership.Role.OWNER,
         "money": settlements.money(order),
