@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from invoicing.models import Order
 from invoicing.services import SHIP_PARTS, discount_for, order_total
 from invoicing.sync import ship_address
@@ -158,7 +160,8 @@ def _day(text: str) -> str:
     if not text:
         return "—"
     day = date.fromisoformat(text)
-    return f"{day.day} {day:%b %Y}" if day.year != date.today().year else f"{day.day} {day:%b}"
+    shown = f"{day.day} {day:%b}"
+    return shown if day.year == timezone.localdate().year else f"{shown} {day.year}"
 
 
 def _address(parts: dict) -> str:
@@ -212,7 +215,9 @@ def from_quickbooks(order: Order, version: dict) -> tuple[OrderChanges, Decimal]
         }
         changes = replace(
             changes,
-            order_date=date.fromisoformat(header["order_date"]) if header["order_date"] else changes.order_date,
+            order_date=date.fromisoformat(header["order_date"])
+            if header["order_date"]
+            else changes.order_date,
             due_date=date.fromisoformat(header["due_date"]) if header["due_date"] else None,
             memo=header["memo"][:1000],
             bill_email=header["bill_email"][:254],

@@ -14,9 +14,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from invoicing import drains, services
-from invoicing.edits import LineChange, OrderChanges
-from invoicing.edits import changed_header, charges_intent, from_quickbooks, same_charges
-from invoicing.edits import order_header, preview_charges, preview_header, save_changes
+from invoicing.edits import (
+    LineChange,
+    OrderChanges,
+    changed_header,
+    charges_intent,
+    from_quickbooks,
+    order_header,
+    preview_charges,
+    preview_header,
+    same_charges,
+    save_changes,
+)
 from invoicing.models import MAX_AMOUNT, Order, OrderLine, OrderWrite, Product
 from invoicing.writes import BLOCKING, new_request_id
 

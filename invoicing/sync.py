@@ -211,11 +211,11 @@ def header_payload(header: dict) -> dict:
     payload: dict = {}
     if "order_date" in header:
         payload["TxnDate"] = header["order_date"]
-    if "due_date" in header and header["due_date"]:
+    if header.get("due_date"):
         payload["DueDate"] = header["due_date"]
     if "memo" in header:
         payload["CustomerMemo"] = {"value": header["memo"]}
-    if "bill_email" in header and header["bill_email"]:
+    if header.get("bill_email"):
         payload["BillEmail"] = {"Address": header["bill_email"]}
     if "ship_to" in header:
         payload["ShipAddr"] = header["ship_to"]  # replaced whole, as QBO does

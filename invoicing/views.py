@@ -18,8 +18,8 @@ from invoicing.edits import conflict_fields
 from invoicing.forms import (
     CreditForm,
     EditLinesFormSet,
-    OrderEditForm,
     InvoicingSettingsForm,
+    OrderEditForm,
     OrderFilterForm,
     OrderForm,
     OrderLineFormSet,

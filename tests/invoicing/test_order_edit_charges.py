@@ -199,7 +199,11 @@ def test_header_edits_are_previewed_and_sent_sparse(client, company, qbo, shop):
     # Oregon has no sales tax: QuickBooks worked the tax out again from the new ship-to.
     assert Decimal(str(invoice["TxnTaxDetail"]["TotalTax"])) == 0
     order.refresh_from_db()
-    assert (str(order.due_date), order.memo, order.ship_region) == ("2026-03-10", changes["memo"], "OR")
+    assert (str(order.due_date), order.memo, order.ship_region) == (
+        "2026-03-10",
+        changes["memo"],
+        "OR",
+    )
     assert order.qbo_total == order.total and not order.total_differs_in_qbo
 
     # A memo alone sends the memo alone.
@@ -268,7 +272,11 @@ def test_pushing_ours_after_a_header_conflict_sends_only_our_fields(client, comp
 @pytest.mark.parametrize(
     "bad, field, message",
     [
-        ({"due_date": "2026-03-01"}, "due_date", "The due date can&#x27;t be before the order date."),
+        (
+            {"due_date": "2026-03-01"},
+            "due_date",
+            "The due date can&#x27;t be before the order date.",
+        ),
         ({"shipping": "-5"}, "shipping", "This can&#x27;t be negative."),
         ({"discount_kind": "percent", "discount_value": "120"}, "discount_value", "at most 100"),
         ({"discount_kind": "amount", "discount_value": "999"}, "discount_value", "more than the"),
@@ -293,12 +301,12 @@ def test_bad_header_or_charges_are_form_errors_and_write_nothing(
 
 def test_removing_a_synced_invoices_due_date_is_refused(client, company, qbo, shop):
     order = made(client, company, due_date="2026-03-03", **NY)
-    refused = client.post(
-        f"/orders/{order.pk}/edit/", edit_fields(LINES, due_date="", confirm="x")
-    )
+    refused = client.post(f"/orders/{order.pk}/edit/", edit_fields(LINES, due_date="", confirm="x"))
     text = refused.content.decode()
     # The preview shows first; saving it is refused (a sparse update can't clear it).
     digest = re.search(r'name="confirm" value="([0-9a-f]+)"', text).group(1)
-    saved = client.post(f"/orders/{order.pk}/edit/", edit_fields(LINES, due_date="", confirm=digest))
+    saved = client.post(
+        f"/orders/{order.pk}/edit/", edit_fields(LINES, due_date="", confirm=digest)
+    )
     assert saved.status_code == 409 and "keeps the invoice&#x27;s due date" in saved.text
     assert not OrderWrite.objects.filter(order=order).exists()
