@@ -278,6 +278,8 @@ def order_to_invoice(
         payload["SalesTermRef"] = {"value": term_id}
     if order.memo:
         payload["CustomerMemo"] = {"value": order.memo}
+    if order.bill_email:  # set on the edit page before the first push
+        payload["BillEmail"] = {"Address": order.bill_email}
     if custom_doc_number:
         payload["DocNumber"] = order.number
     payload.update(tracking_refs(order))

@@ -310,3 +310,43 @@ def test_removing_a_synced_invoices_due_date_is_refused(client, company, qbo, sh
     )
     assert saved.status_code == 409 and "keeps the invoice&#x27;s due date" in saved.text
     assert not OrderWrite.objects.filter(order=order).exists()
+
+
+def test_a_lost_answer_to_a_charges_and_header_edit_applies_it_once(client, company, qbo, shop):
+    order = made(client, company, due_date="2026-03-03", **NY)
+    write = save_edit(
+        client, order, LINES, due_date="2026-03-12", discount_kind="amount", discount_value="5"
+    )
+    qbo.control.add_fault(r"/v3/company/.*/invoice$", "drop_after_commit", count=1, method="POST")
+    drains.drain(company.pk)
+    write.refresh_from_db()
+    assert write.status == "pending" and write.last_error.startswith("Will retry")
+
+    OrderWrite.objects.filter(pk=write.pk).update(next_attempt_at=None)
+    drains.drain(company.pk)
+    write.refresh_from_db()
+    assert write.status == "done", write.last_error
+    invoice = the_invoice(qbo, shop, order)
+    assert invoice["SyncToken"] == "1"  # one update, whatever was retried
+    assert invoice["DueDate"] == "2026-03-12"
+    discounts = [ln for ln in invoice["Line"] if ln["DetailType"] == "DiscountLineDetail"]
+    assert [Decimal(str(ln["Amount"])) for ln in discounts] == [Decimal("5.00")]
+    order.refresh_from_db()
+    assert order.qbo_total == Decimal(str(invoice["TotalAmt"])) and not order.total_differs_in_qbo
+
+
+def test_an_unpushed_order_takes_its_edited_header_to_its_first_invoice(client, company, qbo, shop):
+    InvoicingSettings.objects.filter(company=company).update(tax_mode="quickbooks")
+    response = client.post("/orders/new/", order_post(*LINES, new_customer_name="Early Bird"))
+    order = Order.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
+    fields = {"bill_email": "early@bird.test", "memo": "Hello", "shipping": "4.00", **NY}
+    saved = client.post(f"/orders/{order.pk}/edit/", edit_fields(LINES, **fields))
+    assert saved.status_code == 302  # not in QuickBooks yet: no preview, no write
+    assert not OrderWrite.objects.filter(order=order).exists()
+    drains.drain(company.pk)
+    invoice = the_invoice(qbo, shop, order)
+    assert invoice["BillEmail"]["Address"] == "early@bird.test"
+    assert invoice["CustomerMemo"]["value"] == "Hello"
+    assert invoice["ShipAddr"]["CountrySubDivisionCode"] == "NY"
+    order.refresh_from_db()
+    assert order.shipping == Decimal("4.00") and not order.total_differs_in_qbo
