@@ -22,6 +22,7 @@ from accounts.inputs import (
 )
 from customers.models import Customer
 from invoicing import currency_forms, dimensions, tracking_forms
+from invoicing.edits import OrderChanges, order_header
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
 from invoicing.services import (
@@ -136,7 +137,55 @@ def orderable_customers(company):
     return Customer.objects.filter(company=company, active=True, deleted_in_qbo=False)
 
 
-class OrderForm(forms.Form):
+class ChargesMixin:
+    """Discount, shipping and tax fields' cleaning, shared by the new-order and edit forms."""
+
+    def _not_negative(self, name: str) -> Decimal | None:
+        value = self.cleaned_data[name]
+        if value is not None and value < 0:
+            raise forms.ValidationError("This can't be negative.")
+        return value
+
+    def clean_shipping(self):
+        return self._not_negative("shipping")
+
+    def clean_tax(self):
+        return self._not_negative("tax")
+
+    def clean_discount_value(self):
+        return self._not_negative("discount_value")
+
+    def _clean_discount(self, data: dict) -> None:
+        kind, value = data.get("discount_kind"), data.get("discount_value")
+        if kind and value is None and "discount_value" not in self.errors:
+            self.add_error("discount_value", "Enter the discount's percent or amount.")
+        elif kind == "percent" and value is not None and value > 100:
+            self.add_error("discount_value", "A percent discount is at most 100.")
+
+    def check_totals(self, lines: list[NewLine]) -> bool:
+        """The discount fits the lines and the total fits an invoice (else a form error)."""
+        extras = self.extras()
+        subtotal = sum((line.amount for line in lines), Decimal("0.00"))
+        discount = discount_for(subtotal, extras.discount_percent, extras.discount_amount)
+        if discount > subtotal:
+            self.add_error("discount_value", "The discount is more than the order's lines.")
+        elif order_total(subtotal, discount, extras.shipping, extras.tax) > MAX_AMOUNT:
+            self.add_error(None, "The order's total is more than an invoice can hold.")
+        return not self.errors
+
+    def extras(self) -> Extras:
+        data = self.cleaned_data
+        kind, value = data.get("discount_kind"), data.get("discount_value")
+        return Extras(
+            **{name: data[name].strip() for name in SHIP_FIELDS},
+            discount_percent=value if kind == "percent" else None,
+            discount_amount=value if kind == "amount" else None,
+            shipping=data.get("shipping") or Decimal("0.00"),
+            tax=(data.get("tax") or Decimal("0.00")) if self.sends_tax else None,
+        )
+
+
+class OrderForm(ChargesMixin, forms.Form):
     """The order header: an existing customer or a new one (exactly one), dates, memo."""
 
     # Set by the search box's script; the search text alone also works when it names a
@@ -232,50 +281,6 @@ class OrderForm(forms.Form):
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()  # the picker's codes are already upper
-
-    def _not_negative(self, name: str) -> Decimal | None:
-        value = self.cleaned_data[name]
-        if value is not None and value < 0:
-            raise forms.ValidationError("This can't be negative.")
-        return value
-
-    def clean_shipping(self):
-        return self._not_negative("shipping")
-
-    def clean_tax(self):
-        return self._not_negative("tax")
-
-    def clean_discount_value(self):
-        return self._not_negative("discount_value")
-
-    def _clean_discount(self, data: dict) -> None:
-        kind, value = data.get("discount_kind"), data.get("discount_value")
-        if kind and value is None and "discount_value" not in self.errors:
-            self.add_error("discount_value", "Enter the discount's percent or amount.")
-        elif kind == "percent" and value is not None and value > 100:
-            self.add_error("discount_value", "A percent discount is at most 100.")
-
-    def check_totals(self, lines: list[NewLine]) -> bool:
-        """The discount fits the lines and the total fits an invoice (else a form error)."""
-        extras = self.extras()
-        subtotal = sum((line.amount for line in lines), Decimal("0.00"))
-        discount = discount_for(subtotal, extras.discount_percent, extras.discount_amount)
-        if discount > subtotal:
-            self.add_error("discount_value", "The discount is more than the order's lines.")
-        elif order_total(subtotal, discount, extras.shipping, extras.tax) > MAX_AMOUNT:
-            self.add_error(None, "The order's total is more than an invoice can hold.")
-        return not self.errors
-
-    def extras(self) -> Extras:
-        data = self.cleaned_data
-        kind, value = data.get("discount_kind"), data.get("discount_value")
-        return Extras(
-            **{name: data[name].strip() for name in SHIP_FIELDS},
-            discount_percent=value if kind == "percent" else None,
-            discount_amount=value if kind == "amount" else None,
-            shipping=data.get("shipping") or Decimal("0.00"),
-            tax=(data.get("tax") or Decimal("0.00")) if self.sends_tax else None,
-        )
 
     def clean(self):
         data = super().clean()
@@ -504,6 +509,86 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
 EditLinesFormSet = forms.formset_factory(
     OrderLineForm, formset=BaseEditLinesFormSet, extra=0, max_num=200, absolute_max=200
 )
+
+
+class OrderEditForm(ChargesMixin, forms.Form):
+    """An order's header and charges on its edit page, filled with what it holds now."""
+
+    order_date = OrderForm.base_fields["order_date"]
+    due_date = OrderForm.base_fields["due_date"]
+    memo = OrderForm.base_fields["memo"]
+    # QBO's BillEmail.Address holds at most 100 characters (QBO-TRANSACTIONS.md §1).
+    bill_email = forms.EmailField(label="Bill e-mail", required=False, max_length=100)
+    ship_line1 = OrderForm.base_fields["ship_line1"]
+    ship_city = OrderForm.base_fields["ship_city"]
+    ship_region = OrderForm.base_fields["ship_region"]
+    ship_postal_code = OrderForm.base_fields["ship_postal_code"]
+    ship_country = OrderForm.base_fields["ship_country"]
+    discount_kind = OrderForm.base_fields["discount_kind"]
+    discount_value = OrderForm.base_fields["discount_value"]
+    shipping = OrderForm.base_fields["shipping"]
+    tax = OrderForm.base_fields["tax"]
+
+    def __init__(self, *args, order: Order, **kwargs):
+        header = order_header(order)
+        kind = "" if not order.discount else "amount"
+        if order.discount_percent is not None:
+            kind = "percent"
+        kwargs["initial"] = {
+            "order_date": order.order_date,
+            "due_date": order.due_date or header["due_date"] or None,
+            "memo": order.memo,
+            "bill_email": order.bill_email,
+            **{name: getattr(order, name) for name in SHIP_FIELDS},
+            "discount_kind": kind,
+            "discount_value": order.discount_percent if kind == "percent" else order.discount,
+            "shipping": order.shipping or None,
+            "tax": order.tax,
+        }
+        if args and args[0] is not None:
+            # A field left out of the post (an older page, a script) stays as it is.
+            data = args[0].copy()
+            for name, value in kwargs["initial"].items():
+                if name not in data and value is not None:
+                    data[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            args = (data, *args[1:])
+        super().__init__(*args, **kwargs)
+        self.order = order
+        company = order.company
+        conn = QuickBooksConnection.objects.filter(company=company).only("country").first()
+        us = ((conn.country if conn else "") or "US").upper() == "US"
+        settings = InvoicingSettings.objects.filter(company=company).first()
+        # The order's own tax stays editable; a new one only where the company sends its tax.
+        sends = us and settings and settings.tax_mode == settings.TaxMode.OURS
+        self.sends_tax = order.tax is not None or bool(sends)
+        if not self.sends_tax:
+            del self.fields["tax"]
+
+    def clean(self):
+        data = super().clean()
+        self._clean_discount(data)
+        order_date, due_date = data.get("order_date"), data.get("due_date")
+        if order_date and due_date and due_date < order_date:
+            self.add_error("due_date", "The due date can't be before the order date.")
+        return data
+
+    def changes(self) -> OrderChanges:
+        extras, data = self.extras(), self.cleaned_data
+        return OrderChanges(
+            order_date=data["order_date"],
+            due_date=data["due_date"],
+            memo=data["memo"],
+            bill_email=data["bill_email"],
+            **{name: getattr(extras, name) for name in SHIP_FIELDS},
+            discount_percent=extras.discount_percent,
+            discount_amount=extras.discount_amount,
+            shipping=extras.shipping,
+            tax=extras.tax,
+        )
+
+    def digest(self) -> str:
+        """Names exactly the header and charges a preview showed."""
+        return hashlib.sha256(repr(self.changes()).encode()).hexdigest()[:32]
 
 
 class SendInvoiceForm(forms.Form):

@@ -12,13 +12,18 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
-from invoicing import references, writes
+from invoicing import push, references, writes
 from invoicing.models import Order, OrderLine, OrderWrite, Product
 from invoicing.sync import (
     VOIDED_NOTE,
     TaxRule,
+    changed_since,
+    charge_lines,
+    content_charges,
     content_lines,
+    header_payload,
     invoice_content,
+    invoice_header,
     invoice_lines,
 )
 from qbo.errors import Rejected, StaleObject
@@ -55,13 +60,59 @@ def update_lines(ctx: references.PushContext, write: OrderWrite) -> list[dict]:
         else line.qbo_item_id or references.default_item_id(ctx)
         for line in lines
     ]
-    return invoice_lines(lines, items, TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id))
+    tax = TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id)
+    body = invoice_lines(lines, items, tax)
+    if charges := write.intent.get("charges"):  # intents of before charges were edited have none
+        revision = _charged(charges)
+        if revision.shipping and not ctx.allow_shipping and not ctx.settings.shipping_item_id:
+            raise Rejected(push.NO_SHIPPING_FIELD)
+        body += charge_lines(revision, len(body) + 1, tax, push.charges_for(ctx))
+    return body
+
+
+def _charged(charges: dict) -> Order:
+    """An unsaved order holding an edit's discount, shipping and tax (for the charge lines)."""
+    percent, tax = charges.get("discount_percent"), charges.get("tax")
+    return Order(
+        discount_percent=None if percent is None else Decimal(percent),
+        discount=Decimal(charges["discount"]),
+        shipping=Decimal(charges["shipping"]),
+        tax=None if tax is None else Decimal(tax),
+    )
+
+
+def update_payload(ctx: references.PushContext, write: OrderWrite) -> dict:
+    """The sparse update of the write's revision: the whole line set (QBO replaces Line
+    whole), our tax when we send it, and only the header fields the edit changed."""
+    order = write.order
+    payload = {"Id": order.qbo_invoice_id, "SyncToken": order.qbo_base_token}
+    payload.update(header_payload(write.intent.get("header") or {}))
+    if not write.intent.get("line_set", True):
+        return payload
+    payload["Line"] = update_lines(ctx, write)
+    if charges := write.intent.get("charges"):
+        revision = _charged(charges)
+        if revision.discount:
+            payload["ApplyTaxAfterDiscount"] = ctx.settings.apply_tax_after_discount
+        if revision.tax is not None and ctx.us:
+            payload["TxnTaxDetail"] = {"TotalTax": revision.tax}
+    return payload
+
+
+def _ours_arrived(current: dict, payload: dict, write: OrderWrite) -> bool:
+    """The invoice already holds what this write sends (an answer we lost)."""
+    content = invoice_content(current)
+    if "Line" in payload and content["lines"] != content_lines(payload["Line"]):
+        return False
+    if "Line" in payload and content["charges"] != content_charges(payload["Line"]):
+        return False
+    sent, header = invoice_header(payload), content["header"]
+    return all(header[key] == sent[key] for key in write.intent.get("header") or {})
 
 
 def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
     order = write.order
-    payload = {"Id": order.qbo_invoice_id, "SyncToken": order.qbo_base_token}
-    payload["Line"] = update_lines(ctx, write)
+    payload = update_payload(ctx, write)
     OrderWrite.objects.filter(pk=write.pk).update(sent=writes.as_json(payload))
     writes.renew_claim(write)
     try:
@@ -70,9 +121,9 @@ def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
     except StaleObject:
         current = ctx.qb.read("Invoice", order.qbo_invoice_id)
         content = invoice_content(current)
-        if content["lines"] == content_lines(payload["Line"]):
+        if _ours_arrived(current, payload, write):
             invoice = current  # our own revision got there (an answer we lost)
-        elif content == order.qbo_base:
+        elif not changed_since(content, order.qbo_base):
             # Only the token moved (a payment applied, the invoice e-mailed): re-apply.
             Order.objects.filter(pk=order.pk).update(qbo_base_token=current["SyncToken"])
             payload["SyncToken"] = current["SyncToken"]
@@ -94,7 +145,12 @@ def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
 
 def conflict(write: OrderWrite, current: dict) -> None:
     """Someone changed the invoice in QuickBooks since our last sync: nothing is overwritten."""
-    version = {**invoice_content(current), "SyncToken": str(current.get("SyncToken", ""))}
+    tax = (current.get("TxnTaxDetail") or {}).get("TotalTax")
+    version = {
+        **invoice_content(current),
+        "SyncToken": str(current.get("SyncToken", "")),
+        "tax": "" if tax is None else str(tax),
+    }
     writes.settle(write, status=OrderWrite.Status.CONFLICT, qbo_version=version, last_error="")
     logger.info("order write %s waits: invoice changed in QuickBooks", write.pk)
 
@@ -179,14 +235,24 @@ def apply_send(ctx: references.PushContext, write: OrderWrite) -> None:
         # An earlier attempt may have sent it (and the requestid's answer be gone): look.
         current = ctx.qb.read("Invoice", order.qbo_invoice_id)
         if _sent_since(current, write):
-            writes.done(write, current)
+            writes.done(write, current, **_sent_base(order, current))
             return
     writes.renew_claim(write)
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
     invoice = ctx.qb.send(
         "Invoice", order.qbo_invoice_id, send_to=email, request_id=write.request_id
     )
-    writes.done(write, invoice)
+    writes.done(write, invoice, **_sent_base(order, invoice))
+
+
+def _sent_base(order: Order, invoice: dict) -> dict:
+    """The BillEmail our send wrote is ours, not someone's edit: the base takes it (its
+    SyncToken stays, so a later edit still re-reads and compares the rest)."""
+    base = Order.objects.filter(pk=order.pk).values_list("qbo_base", flat=True).first() or {}
+    if "header" not in base:
+        return {}
+    email = invoice_header(invoice)["bill_email"]
+    return {"qbo_base": {**base, "header": {**base["header"], "bill_email": email}}}
 
 
 def _sent_since(invoice: dict, write: OrderWrite) -> bool:

@@ -7,7 +7,6 @@ applies it. An order not yet sent to QuickBooks is simply changed before its fir
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,7 +14,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from invoicing import drains, services
-from invoicing.models import Order, OrderLine, OrderWrite, Product
+from invoicing.edits import (
+    LineChange,
+    OrderChanges,
+    changed_header,
+    charges_intent,
+    from_quickbooks,
+    order_header,
+    preview_charges,
+    preview_header,
+    same_charges,
+    save_changes,
+)
+from invoicing.models import MAX_AMOUNT, Order, OrderLine, OrderWrite, Product
 from invoicing.writes import BLOCKING, new_request_id
 
 logger = logging.getLogger(__name__)
@@ -28,15 +39,6 @@ LOCAL = (Push.PENDING, Push.FAILED, Push.WAITING)
 
 class Refused(Exception):
     """The order's state doesn't allow the change; the message says why, for the user."""
-
-
-@dataclass(frozen=True)
-class LineChange:
-    """One row of the preview: what QuickBooks will change on a line."""
-
-    label: str
-    before: str
-    after: str
 
 
 def _locked(order: Order) -> Order:
@@ -91,8 +93,11 @@ def _qty(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def preview_edit(order: Order, lines: Sequence[services.NewLine]) -> list[LineChange]:
-    """What QuickBooks will change, line by line, and the total."""
+def preview_edit(
+    order: Order, lines: Sequence[services.NewLine], edit: OrderChanges | None = None
+) -> list[LineChange]:
+    """What QuickBooks will change, line by line, field by field, and the total."""
+    edit = edit or OrderChanges.of(order)
     old = list(order.lines.select_related("product"))
     changes = []
     for n in range(max(len(old), len(lines))):
@@ -113,60 +118,103 @@ def preview_edit(order: Order, lines: Sequence[services.NewLine]) -> list[LineCh
         for what, was, now in pairs:
             if was != now:
                 changes.append(LineChange(f"Line {n + 1} {what}", was, now))
-    new_total = sum((line.amount for line in lines), Decimal("0.00"))
+    discount, new_total = edit.money(sum((line.amount for line in lines), Decimal("0.00")))
+    changes += preview_charges(order, edit, discount) + preview_header(order, edit)
     if new_total != order.total:
         changes.append(LineChange("Total", _fmt(order.total), _fmt(new_total)))
     return changes
 
 
 def edit_order(
-    order: Order, *, lines: Sequence[services.NewLine], by: User | None
+    order: Order,
+    *,
+    lines: Sequence[services.NewLine],
+    by: User | None,
+    changes: OrderChanges | None = None,
 ) -> OrderWrite | None:
-    """Replace the order's lines: locally before its first push, else as an invoice update
-    (a write for QuickBooks; an older edit not yet sent is replaced by this one)."""
+    """Replace the order's lines (and, given `changes`, its header and charges): locally
+    before its first push, else as one sparse invoice update carrying the whole line set
+    and the header fields that changed (an older edit not yet sent is replaced by this one)."""
     if not lines:
         raise Refused("An order needs at least one line.")
     if any(line.product and line.product.company_id != order.company_id for line in lines):
         raise ValueError("A product belongs to another company")
-    total = sum((line.amount for line in lines), Decimal("0.00"))
+    subtotal = sum((line.amount for line in lines), Decimal("0.00"))
     with transaction.atomic():
         order = _locked(order)
         if order.is_cancelled or order.push_status == Push.CANCELLED:
             raise Refused("The order is cancelled: it can't be edited.")
         _not_mid_push(order)
         _no_conflict(order)
-        if order.discount or order.shipping or order.tax is not None:
-            # An edit sends the sales lines only: it would drop the discount, shipping and tax
-            # (the page refuses it too; this holds for every caller, the API included).
-            raise Refused(
-                "This order has a discount, shipping or its own tax, which editing its lines "
-                "doesn't carry yet: change the invoice in QuickBooks instead."
-            )
-        if total < order.amount_paid:
-            raise Refused(
-                f"The new total {_fmt(total)} is less than the {_fmt(order.amount_paid)} "
-                "already paid. Credit or refund the difference instead."
-            )
-        if _same_lines(order, lines):
+        # Lines alone (the API): the header and charges stay as they are.
+        changes = OrderChanges.of(order) if changes is None else _complete(order, changes)
+        discount, total = changes.money(subtotal)
+        _check_money(order, subtotal, discount, total)
+        header = changed_header(order, changes)
+        line_set = not (_same_lines(order, lines) and same_charges(order, changes, discount))
+        if not line_set and not header:
             return None  # nothing changed (or the same form submitted twice)
-        _replace_lines(order, lines, total)
+        _replace_lines(order, lines, subtotal, total, save_changes(order, changes, discount))
         if order.push_status != Push.SYNCED:
             return None
-        # An older edit never tried is replaced by this one; one that was tried may have
-        # reached QuickBooks, so it settles first (its revision is then our base).
-        order.writes.filter(kind=Kind.UPDATE, status=OrderWrite.Status.PENDING, attempts=0).update(
-            status=OrderWrite.Status.SUPERSEDED, finished_at=timezone.now()
+        # An older edit never tried is replaced by this one (its header changes with it);
+        # one that was tried may have reached QuickBooks, so it settles first (its revision
+        # is then our base).
+        untried = order.writes.filter(
+            kind=Kind.UPDATE, status=OrderWrite.Status.PENDING, attempts=0
         )
-        write = _write(
-            order,
-            Kind.UPDATE,
-            by,
-            revision=order.revision,
-            intent={"lines": [line_intent(line) for line in lines]},
-        )
+        for older in untried.order_by("pk"):
+            header = {**older.intent.get("header", {}), **header}
+            line_set = line_set or older.intent.get("line_set", True)
+        untried.update(status=OrderWrite.Status.SUPERSEDED, finished_at=timezone.now())
+        intent = {
+            "lines": [line_intent(line) for line in lines],
+            "charges": charges_intent(changes, discount),
+            "header": header,
+            # A header-only edit leaves QuickBooks' lines alone (Line is replaced whole).
+            "line_set": line_set,
+        }
+        write = _write(order, Kind.UPDATE, by, revision=order.revision, intent=intent)
         _ring(order.company_id)
     logger.info("order %s revision %s queued for QuickBooks", order.pk, order.revision)
     return write
+
+
+def _complete(order: Order, changes: OrderChanges) -> OrderChanges:
+    """An empty ship-to is the customer's, as on a new order; QuickBooks keeps a due date,
+    a bill e-mail and a ship-to once the invoice has them (a sparse update can't clear them)."""
+    if not changes.has_ship_to:
+        changes = changes.with_ship_to(services.ship_to_from(order.customer))
+    if changes.due_date and changes.due_date < changes.order_date:
+        raise Refused("The due date can't be before the order date.")
+    if min(changes.shipping, changes.tax or 0, changes.discount_amount or 0) < 0:
+        raise Refused("Shipping, tax and discount can't be negative.")
+    if order.push_status == Push.SYNCED:
+        gone = [
+            label
+            for key, label in (("due_date", "due date"), ("bill_email", "bill e-mail"))
+            if (order_header(order)[key] and not changes.header()[key])
+        ]
+        if not changes.has_ship_to and order_header(order)["ship_to"]:
+            gone.append("ship-to")
+        if gone:
+            raise Refused(
+                f"QuickBooks keeps the invoice's {' and '.join(gone)} once it has one: "
+                "change it instead of removing it."
+            )
+    return changes
+
+
+def _check_money(order: Order, subtotal: Decimal, discount: Decimal, total: Decimal) -> None:
+    if discount > subtotal:
+        raise Refused("The discount is more than the order's lines.")
+    if total > MAX_AMOUNT:
+        raise Refused("The order's total is more than an invoice can hold.")
+    if total < order.amount_paid:
+        raise Refused(
+            f"The new total {_fmt(total)} is less than the {_fmt(order.amount_paid)} "
+            "already paid. Credit or refund the difference instead."
+        )
 
 
 def _same_lines(order: Order, lines: Sequence) -> bool:
@@ -180,7 +228,9 @@ def _same_lines(order: Order, lines: Sequence) -> bool:
     ]
 
 
-def _replace_lines(order: Order, lines: Sequence, total: Decimal) -> None:
+def _replace_lines(
+    order: Order, lines: Sequence, subtotal: Decimal, total: Decimal, also: Sequence[str] = ()
+) -> None:
     order.lines.all().delete()
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -197,8 +247,8 @@ def _replace_lines(order: Order, lines: Sequence, total: Decimal) -> None:
         for position, line in enumerate(lines, start=1)
     )
     order.revision += 1
-    order.subtotal = order.total = total
-    order.save(update_fields=["revision", "subtotal", "total", "updated_at"])
+    order.subtotal, order.total = subtotal, total
+    order.save(update_fields=["revision", "subtotal", "total", "updated_at", *also])
 
 
 # --- after a conflict -------------------------------------------------------------------------
@@ -227,16 +277,22 @@ def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
         version = write.qbo_version
         items = {p.qbo_item_id: p for p in Product.objects.filter(company_id=order.company_id)}
         lines = [_line_from_quickbooks(line, items) for line in version["lines"]]
-        _replace_lines(
-            order, lines, sum((Decimal(n["amount"]) for n in version["lines"]), Decimal(0))
-        )
+        subtotal = sum((Decimal(n["amount"]) for n in version["lines"]), Decimal(0))
+        # Their header and charges too: the order becomes the invoice QuickBooks holds.
+        changes, discount = from_quickbooks(order, version)
+        total = subtotal - discount + changes.shipping + (changes.tax or 0)
+        _replace_lines(order, lines, subtotal, total, save_changes(order, changes, discount))
         Order.objects.filter(pk=order.pk).update(
-            qbo_base_token=version["SyncToken"],
-            qbo_base={k: version[k] for k in ("customer", "lines", "total")},
+            qbo_base_token=version["SyncToken"], qbo_base=_base_of(version)
         )
         write.status = OrderWrite.Status.DISCARDED
         write.finished_at = timezone.now()
         write.save(update_fields=["status", "finished_at", "updated_at"])
+
+
+def _base_of(version: dict) -> dict:
+    """A conflict's QuickBooks version as our base (its content, without token and tax)."""
+    return {k: v for k, v in version.items() if k not in ("SyncToken", "tax")}
 
 
 def push_our_version(write: OrderWrite, *, by: User | None) -> None:
@@ -249,8 +305,7 @@ def push_our_version(write: OrderWrite, *, by: User | None) -> None:
         version = write.qbo_version
         # QuickBooks' version becomes the base we knowingly overwrite.
         Order.objects.filter(pk=order.pk).update(
-            qbo_base_token=version["SyncToken"],
-            qbo_base={k: version[k] for k in ("customer", "lines", "total")},
+            qbo_base_token=version["SyncToken"], qbo_base=_base_of(version)
         )
         write.status = OrderWrite.Status.PENDING
         write.next_attempt_at = None

@@ -293,10 +293,13 @@ def preflight(ctx: references.PushContext, order: Order) -> None:
             f"and the order is in {order.currency}."
         )
     if order.shipping and not ctx.allow_shipping and not ctx.settings.shipping_item_id:
-        raise Rejected(
-            "QuickBooks' sales forms have no shipping field: choose a shipping item in "
-            "Invoicing settings (or turn shipping on in QuickBooks), then retry."
-        )
+        raise Rejected(NO_SHIPPING_FIELD)
+
+
+NO_SHIPPING_FIELD = (
+    "QuickBooks' sales forms have no shipping field: choose a shipping item in "
+    "Invoicing settings (or turn shipping on in QuickBooks), then retry."
+)
 
 
 def charges_for(ctx: references.PushContext) -> Charges:

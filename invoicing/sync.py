@@ -151,13 +151,85 @@ def content_lines(lines: list[dict]) -> list[dict]:
     return found
 
 
+def content_charges(lines: list[dict]) -> dict:
+    """The discount and shipping of an invoice (or of an update we sent), comparable."""
+    discount, shipping, percent = Decimal(0), Decimal(0), ""
+    for line in lines or []:
+        if line.get("DetailType") == "DiscountLineDetail":
+            discount += decimal(line.get("Amount"))
+            detail = line.get("DiscountLineDetail") or {}
+            if detail.get("PercentBased"):
+                percent = _plain(detail.get("DiscountPercent"))
+        elif line.get("DetailType") == "SalesItemLineDetail":
+            item = ((line.get("SalesItemLineDetail") or {}).get("ItemRef") or {}).get("value")
+            if item == SHIPPING_ITEM_ID:
+                shipping += decimal(line.get("Amount"))
+    return {"discount": _plain(discount), "discount_percent": percent, "shipping": _plain(shipping)}
+
+
+ADDRESS_PARTS = ("Line1", "Line2", "Line3", "City", "CountrySubDivisionCode", "PostalCode")
+
+
+def invoice_header(invoice: dict) -> dict:
+    """The header fields an edit may change: due and order dates, memo, bill e-mail, ship-to."""
+    address = invoice.get("ShipAddr") or {}
+    return {
+        "order_date": str(invoice.get("TxnDate") or ""),
+        "due_date": str(invoice.get("DueDate") or ""),
+        "memo": str((invoice.get("CustomerMemo") or {}).get("value") or ""),
+        "bill_email": str((invoice.get("BillEmail") or {}).get("Address") or ""),
+        "ship_to": {
+            key: str(address[key]) for key in (*ADDRESS_PARTS, "Country") if address.get(key)
+        },
+    }
+
+
 def invoice_content(invoice: dict) -> dict:
-    """What "someone changed the invoice" means: its customer, sales lines and total."""
+    """What "someone changed the invoice" means: its customer, sales lines, discount and
+    shipping, total, and the header fields an edit may change."""
     return {
         "customer": str((invoice.get("CustomerRef") or {}).get("value") or ""),
         "lines": content_lines(invoice.get("Line") or []),
+        "charges": content_charges(invoice.get("Line") or []),
         "total": _plain(invoice.get("TotalAmt")),
+        "header": invoice_header(invoice),
     }
+
+
+def changed_since(content: dict, base: dict) -> list[str]:
+    """What differs between the invoice's content and our base ("header.due_date", ...).
+
+    Only what the base holds is compared: bases stored before a part was kept have none."""
+    changed = [k for k in base if k not in ("header", "tax") and content.get(k) != base[k]]
+    header = content.get("header") or {}
+    changed += [f"header.{k}" for k, v in (base.get("header") or {}).items() if header.get(k) != v]
+    return changed
+
+
+def header_payload(header: dict) -> dict:
+    """The Invoice fields of an edit's changed header (a sparse update sends only these)."""
+    payload: dict = {}
+    if "order_date" in header:
+        payload["TxnDate"] = header["order_date"]
+    if header.get("due_date"):
+        payload["DueDate"] = header["due_date"]
+    if "memo" in header:
+        payload["CustomerMemo"] = {"value": header["memo"]}
+    if header.get("bill_email"):
+        payload["BillEmail"] = {"Address": header["bill_email"]}
+    if "ship_to" in header:
+        payload["ShipAddr"] = header["ship_to"]  # replaced whole, as QBO does
+    return payload
+
+
+def charge_lines(order: Order, position: int, tax: TaxRule, charges: Charges) -> list[dict]:
+    """The discount and shipping lines of an order (saved or not), after its sales lines."""
+    body = []
+    if order.discount:
+        body.append(_discount_line(order))
+    if order.shipping:
+        body.append(_shipping_line(order, position, tax, charges))
+    return body
 
 
 def order_to_invoice(
@@ -180,10 +252,7 @@ def order_to_invoice(
     charges = charges or Charges()
     lines = list(order.lines.all())  # prefetched, with their products
     body = [_line(line, n, item_ids[line.pk], tax) for n, line in enumerate(lines, 1)]
-    if order.discount:
-        body.append(_discount_line(order))
-    if order.shipping:
-        body.append(_shipping_line(order, len(lines) + 1, tax, charges))
+    body += charge_lines(order, len(lines) + 1, tax, charges)
     payload: dict = {
         "CustomerRef": {"value": customer_id},
         "TxnDate": order.order_date.isoformat(),
@@ -209,6 +278,8 @@ def order_to_invoice(
         payload["SalesTermRef"] = {"value": term_id}
     if order.memo:
         payload["CustomerMemo"] = {"value": order.memo}
+    if order.bill_email:  # set on the edit page before the first push
+        payload["BillEmail"] = {"Address": order.bill_email}
     if custom_doc_number:
         payload["DocNumber"] = order.number
     payload.update(tracking_refs(order))

@@ -14,10 +14,12 @@ from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
 from customers import search
 from invoicing import lifecycle, services, settlements
+from invoicing.edits import conflict_fields
 from invoicing.forms import (
     CreditForm,
     EditLinesFormSet,
     InvoicingSettingsForm,
+    OrderEditForm,
     OrderFilterForm,
     OrderForm,
     OrderLineFormSet,
@@ -176,10 +178,12 @@ def order_detail(request, pk: int):
 
 
 def _detail_context(request, order: Order) -> dict:
+    conflict = order.writes.filter(status=OrderWrite.Status.CONFLICT).first()
     return {
         "lines": order.lines.select_related("product"),
         "history": lifecycle.history(order),
-        "conflict": order.writes.filter(status=OrderWrite.Status.CONFLICT).first(),
+        "conflict": conflict,
+        "conflict_fields": conflict_fields(order, conflict.qbo_version) if conflict else [],
         "can_manage": request.membership.can_manage,
         "is_owner": request.membership.role == request.membership.Role.OWNER,
         "money": settlements.money(order),
@@ -248,29 +252,26 @@ def _order(request, pk: int) -> Order:
 
 @company_required
 def order_edit(request, pk: int):
-    """Edit the lines; a synced order shows what QuickBooks will change before saving."""
+    """Edit the lines, header and charges; a synced order shows what QuickBooks will change
+    before saving."""
     order = _order(request, pk)
     data = request.POST if request.method == "POST" else None
+    form = OrderEditForm(data, order=order)
     lines = EditLinesFormSet(data, company=request.company, prefix="lines", order=order)
     products = {
         str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
         for product in lines.products
     }
-    context = {"order": order, "lines": lines, "preview": None, "digest": "", "products": products}
-    if data is not None and _has_charges(order):
-        # An edit sends the sales lines only: it would drop the discount, shipping and tax.
-        lines.refuse(
-            "This order has a discount, shipping or its own tax, which editing its lines "
-            "doesn't carry yet: change the invoice in QuickBooks instead."
-        )
-        return render(request, "invoicing/order_edit.html", context, status=409)
-    if data is not None and lines.is_valid():
-        new, digest = lines.new_lines(), lines.digest()
+    context = {"order": order, "form": form, "lines": lines, "preview": None, "digest": ""}
+    context["products"] = products
+    valid = data is not None and form.is_valid() & lines.is_valid()
+    if valid and form.check_totals(new := lines.new_lines()):
+        digest, changes = f"{lines.digest()}{form.digest()}", form.changes()
         if order.push_status == Order.PushStatus.SYNCED and data.get("confirm") != digest:
-            context.update(preview=lifecycle.preview_edit(order, new), digest=digest)
+            context.update(preview=lifecycle.preview_edit(order, new, changes), digest=digest)
             return render(request, "invoicing/order_edit.html", context)
         try:
-            write = lifecycle.edit_order(order, lines=new, by=request.user)
+            write = lifecycle.edit_order(order, lines=new, by=request.user, changes=changes)
         except lifecycle.Refused as refused:
             lines.refuse(str(refused))
             return render(request, "invoicing/order_edit.html", context, status=409)
@@ -278,10 +279,6 @@ def order_edit(request, pk: int):
         messages.success(request, f"Order {order.number} saved.{sent}")
         return redirect("invoicing:order_detail", pk=order.pk)
     return render(request, "invoicing/order_edit.html", context)
-
-
-def _has_charges(order: Order) -> bool:
-    return bool(order.discount or order.shipping or order.tax is not None)
 
 
 @manager_required

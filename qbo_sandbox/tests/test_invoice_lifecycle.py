@@ -131,3 +131,49 @@ def test_send_without_an_address_is_a_6000_fault_and_with_one_sets_delivery(api)
     assert (sent["EmailStatus"], sent["BillEmail"]["Address"]) == ("EmailSent", "ap@life.test")
     assert sent["DeliveryInfo"]["DeliveryType"] == "Email" and sent["DeliveryInfo"]["DeliveryTime"]
     assert Decimal(str(sent["TotalAmt"])) == 10
+
+
+def test_a_sparse_header_update_changes_only_what_it_sends_and_replaces_ship_addr_whole(api):
+    """QBO-TRANSACTIONS.md §1: "only elements specified in the request are updated. Missing
+    elements are left untouched"; an object sent (ShipAddr) is the new value whole."""
+    invoice = _invoice(api, 10, 20)
+    first = {
+        "Id": invoice["Id"],
+        "SyncToken": "0",
+        "sparse": True,
+        "CustomerMemo": {"value": "Thanks"},
+        "ShipAddr": {"Line1": "1 Old Rd", "City": "Albany", "PostalCode": "12207"},
+    }
+    api.post("invoice", first)
+    body = {
+        "Id": invoice["Id"],
+        "SyncToken": "1",
+        "sparse": True,
+        "DueDate": "2026-04-10",
+        "ShipAddr": {"Line1": "9 New St", "City": "Portland", "CountrySubDivisionCode": "OR"},
+    }
+    updated = api.post("invoice", body).json()["Invoice"]
+    assert updated["DueDate"] == "2026-04-10" and updated["SyncToken"] == "2"
+    address = {k: v for k, v in updated["ShipAddr"].items() if k != "Id"}
+    assert address == {"Line1": "9 New St", "City": "Portland", "CountrySubDivisionCode": "OR"}
+    # What was not sent is kept: the memo, the lines, the date, the total.
+    assert updated["CustomerMemo"] == {"value": "Thanks"}
+    assert [ln["Amount"] for ln in _sales(updated)] == [10, 20]
+    assert (updated["TxnDate"], updated["TotalAmt"]) == (invoice["TxnDate"], 30)
+
+
+def test_a_sparse_update_with_lines_replaces_discount_and_shipping_lines_too(api):
+    invoice = _invoice(api, 100)
+    [sale] = _sales(invoice)
+    discount = {"Amount": 10, "DetailType": "DiscountLineDetail"}
+    discount["DiscountLineDetail"] = {"PercentBased": True, "DiscountPercent": 10}
+    body = {"Id": invoice["Id"], "SyncToken": "0", "sparse": True, "Line": [sale, discount]}
+    with_discount = api.post("invoice", body).json()["Invoice"]
+    assert with_discount["TotalAmt"] == 90
+    body = {"Id": invoice["Id"], "SyncToken": "1", "sparse": True, "Line": [sale]}
+    without = api.post("invoice", body).json()["Invoice"]
+    assert [ln["DetailType"] for ln in without["Line"]] == [
+        "SalesItemLineDetail",
+        "SubTotalLineDetail",
+    ]
+    assert without["TotalAmt"] == 100

@@ -167,10 +167,20 @@ def test_a_payment_taken_in_the_app_announces_the_order_paid(
     assert heard == ["partially_paid", "paid"]
 
 
-def test_an_order_with_charges_is_not_edited_by_any_caller(connected, qbo, company):
+def test_an_edit_of_the_lines_alone_keeps_the_discount_in_quickbooks(
+    connected, qbo, sandbox_realm, company
+):
+    """The API's edit (lines only) sends the whole line set: the discount line stays."""
     order = synced_order(company, line("Consulting", "1", "100.00"))
-    Order.objects.filter(pk=order.pk).update(discount=Decimal("10.00"))
+    Order.objects.filter(pk=order.pk).update(discount=Decimal("10.00"), total=Decimal("90.00"))
     order.refresh_from_db()
-    with pytest.raises(Refused, match="discount, shipping or its own tax"):
-        lifecycle.edit_order(order, lines=[line("Consulting", "3", "100.00")], by=None)
-    assert not OrderWrite.objects.filter(order=order, kind="update").exists()
+    write = lifecycle.edit_order(order, lines=[line("Consulting", "3", "100.00")], by=None)
+    drains.drain(company.pk)
+    write.refresh_from_db()
+    assert write.status == "done", write.last_error
+    invoice = qbo.state.companies[sandbox_realm].get("Invoice", order.qbo_invoice_id)
+    discounts = [ln for ln in invoice["Line"] if ln["DetailType"] == "DiscountLineDetail"]
+    assert [Decimal(str(ln["Amount"])) for ln in discounts] == [Decimal("10.00")]
+    assert Decimal(str(invoice["TotalAmt"])) == Decimal("290.00")
+    order.refresh_from_db()
+    assert order.total == Decimal("290.00") and not order.total_differs_in_qbo

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -220,9 +221,12 @@ def test_detail_marks_a_new_customer_but_not_an_existing_one(owner_client, compa
     assert '<span class="badge info">New</span>' not in response.text
 
 
-def test_an_order_with_a_discount_or_shipping_is_not_edited_line_by_line(owner_client, company):
-    """An edit sends the sales lines only; it would drop the discount and shipping."""
+def test_an_order_with_a_discount_is_edited_with_its_discount(owner_client, company):
+    """The edit page carries the discount (and shipping, tax): a line edit keeps it."""
     order = make_order(company, **SYNCED | {"discount": Decimal("1.00")})
+    page = owner_client.get(f"/orders/{order.pk}/edit/").text
+    assert 'name="discount_value" value="1.00"' in page
+    assert '<option value="amount" selected>' in page
     data = {
         "lines-TOTAL_FORMS": "1",
         "lines-INITIAL_FORMS": "1",
@@ -231,6 +235,8 @@ def test_an_order_with_a_discount_or_shipping_is_not_edited_line_by_line(owner_c
         "lines-0-unit_price": "10",
     }
     response = owner_client.post(f"/orders/{order.pk}/edit/", data)
-    assert response.status_code == 409
-    assert "change the invoice in QuickBooks instead" in response.text
+    assert response.status_code == 200 and 'name="confirm"' in response.text
+    shown = re.sub(r"\s+", " ", response.text)
+    assert "Line 1 quantity</td><td>1</td><td><strong>2" in shown
+    assert "<td>Discount" not in shown  # unchanged: kept, not listed
     assert order.lines.get().quantity == 1 and not order.writes.exists()
