@@ -135,6 +135,9 @@ def edit_order(
             raise Refused("The order is cancelled: it can't be edited.")
         _not_mid_push(order)
         _no_conflict(order)
+        if order.is_sales_receipt and order.push_status == Push.SYNCED:
+            # The customer paid this total at checkout: changing it is a refund, not an edit.
+            raise Refused("A sales receipt is paid: refund instead of editing it.")
         if order.discount or order.shipping or order.tax is not None:
             # An edit sends the sales lines only: it would drop the discount, shipping and tax
             # (the page refuses it too; this holds for every caller, the API included).
@@ -276,6 +279,8 @@ def cancel_order(order: Order, *, by: User | None, delete: bool = False) -> Orde
             return None
         if order.qbo_state:
             raise Refused(f"The invoice was already {order.qbo_state} in QuickBooks.")
+        if order.is_sales_receipt:
+            raise Refused("The sales receipt is paid: refund it first.")
         if order.amount_paid > 0 or order.payment_status != Order.PaymentStatus.UNPAID:
             raise Refused("The invoice has a payment: refund or credit it first.")
         order.cancelled_at = now
@@ -295,7 +300,9 @@ def send_invoice(order: Order, *, email: str, by: User | None) -> OrderWrite:
         if order.is_cancelled:
             raise Refused("The order is cancelled: its invoice can't be sent.")
         if order.push_status != Push.SYNCED:
-            raise Refused("The invoice isn't in QuickBooks yet: it can be sent once it is.")
+            raise Refused(
+                f"The {order.form_name} isn't in QuickBooks yet: it can be sent once it is."
+            )
         pending = order.writes.filter(kind=Kind.SEND, status__in=BLOCKING)
         if pending.exists():
             raise Refused("The invoice is already being sent.")
