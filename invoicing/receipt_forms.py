@@ -66,6 +66,9 @@ def clean(form: forms.Form, data: dict) -> None:
     if not data.get("paid_at_checkout"):
         return
     if not form.checkout_choices.get("accounts"):
+        # Nothing could be offered, so "not one of the choices" would mislead: say why.
+        for name in ("payment_method", "deposit_account"):
+            form.errors.pop(name, None)
         form.add_error(
             "paid_at_checkout",
             "QuickBooks couldn't be asked for its deposit accounts: connect QuickBooks "

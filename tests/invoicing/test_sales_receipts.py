@@ -308,3 +308,47 @@ def test_preflight_refuses_a_sales_receipt_without_its_deposit_account(checkout,
         ctx = references.load_context(qb, company.pk)
         with pytest.raises(Rejected, match="deposited to"):
             push.preflight(ctx, order)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"deposit_account": ""},
+            "deposit_account",
+            "Choose the account the payment was deposited",
+        ),
+        ({"deposit_account": "999999"}, "deposit_account", "Pick one of QuickBooks' bank accounts"),
+        ({"due_date": "2026-04-01"}, "due_date", "An order paid at checkout has no due date"),
+    ],
+    ids=["no-deposit-account", "not-a-deposit-account", "due-date"],
+)
+def test_bad_checkout_input_is_a_form_error_and_writes_nothing(
+    client, checkout, company, fields, field, message
+):
+    data = order_post(
+        {"description": "Work", "unit_price": "10"},
+        new_customer_name="Counter Buyer",
+        paid_at_checkout="on",
+        **{"deposit_account": checkout.deposit_account_id, **fields},
+    )
+    response = client.post("/orders/new/", data)
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field][0]
+    assert not Order.objects.filter(company=company).exists()
+
+
+def test_without_quickbooks_paid_at_checkout_is_refused_with_the_reason(owner_client, company):
+    cache.clear()
+    data = order_post(
+        {"description": "Work", "unit_price": "10"},
+        new_customer_name="Counter Buyer",
+        paid_at_checkout="on",
+        deposit_account="35",
+    )
+    response = owner_client.post("/orders/new/", data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "couldn't be asked for its deposit accounts" in errors["paid_at_checkout"][0]
+    assert "deposit_account" not in errors
+    assert not Order.objects.filter(company=company).exists()
