@@ -26,6 +26,11 @@ Kind = OrderWrite.Kind
 LOCAL = (Push.PENDING, Push.FAILED, Push.WAITING)
 
 
+# A synced sales receipt was paid at checkout: what edit and cancel say instead.
+RECEIPT_NOT_EDITED = "A sales receipt is paid: refund instead of editing it."
+RECEIPT_NOT_CANCELLED = "The sales receipt is paid: refund it first."
+
+
 class Refused(Exception):
     """The order's state doesn't allow the change; the message says why, for the user."""
 
@@ -137,7 +142,7 @@ def edit_order(
         _no_conflict(order)
         if order.is_sales_receipt and order.push_status == Push.SYNCED:
             # The customer paid this total at checkout: changing it is a refund, not an edit.
-            raise Refused("A sales receipt is paid: refund instead of editing it.")
+            raise Refused(RECEIPT_NOT_EDITED)
         if order.discount or order.shipping or order.tax is not None:
             # An edit sends the sales lines only: it would drop the discount, shipping and tax
             # (the page refuses it too; this holds for every caller, the API included).
@@ -280,7 +285,7 @@ def cancel_order(order: Order, *, by: User | None, delete: bool = False) -> Orde
         if order.qbo_state:
             raise Refused(f"The invoice was already {order.qbo_state} in QuickBooks.")
         if order.is_sales_receipt:
-            raise Refused("The sales receipt is paid: refund it first.")
+            raise Refused(RECEIPT_NOT_CANCELLED)
         if order.amount_paid > 0 or order.payment_status != Order.PaymentStatus.UNPAID:
             raise Refused("The invoice has a payment: refund or credit it first.")
         order.cancelled_at = now

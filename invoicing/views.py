@@ -259,6 +259,10 @@ def order_edit(request, pk: int):
         for product in lines.products
     }
     context = {"order": order, "lines": lines, "preview": None, "digest": "", "products": products}
+    if data is not None and order.is_sales_receipt and order.push_status == Order.PushStatus.SYNCED:
+        # Refused before any preview: a paid receipt's lines don't change (lifecycle too).
+        lines.refuse(lifecycle.RECEIPT_NOT_EDITED)
+        return render(request, "invoicing/order_edit.html", context, status=409)
     if data is not None and _has_charges(order):
         # An edit sends the sales lines only: it would drop the discount, shipping and tax.
         lines.refuse(

@@ -50,6 +50,10 @@ def test_an_order_paid_at_checkout_shows_paid_by_its_sales_receipt(
         f"Paid — sales receipt {order.qbo_doc_number}"
     )
     expect(page.locator("#push-status")).to_contain_text("Sales receipt number")
+    expect(page.locator("#receipt-paid-note")).to_have_text(
+        "Paid at checkout: refund rather than edit."
+    )
+    expect(page.get_by_role("link", name="Edit order")).to_have_count(0)
     shots(page, "paid-by-sales-receipt")
 
     page.get_by_role("button", name="Cancel order").click()

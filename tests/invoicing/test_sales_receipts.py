@@ -185,6 +185,11 @@ def test_a_synced_sales_receipt_refuses_edit_and_cancel_with_the_reason(
         )
     with pytest.raises(lifecycle.Refused, match="refund it first"):
         lifecycle.cancel_order(order, by=None)
+    edit = order_post({"description": "More", "unit_price": "99"})
+    edit["lines-INITIAL_FORMS"] = "1"
+    response = owner_client.post(f"/orders/{order.pk}/edit/", edit)
+    assert response.status_code == 409
+    assert "A sales receipt is paid: refund instead of editing it." in response.text
     response = owner_client.post(f"/orders/{order.pk}/cancel/", {"how": "void"})
     assert response.status_code == 409
     assert "The sales receipt is paid: refund it first." in response.text
