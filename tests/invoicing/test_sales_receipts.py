@@ -13,11 +13,14 @@ from invoicing import drains, lifecycle, push, references, services, settlements
 from invoicing import sync as invoicing_sync
 from invoicing.models import InvoicingSettings, Order, OrderWrite
 from qbo import sync
+from qbo import tasks as qbo_tasks
 from qbo.client import open_client
 from qbo.errors import Rejected
 from qbo.idempotency import derived_request_id
+from qbo.models import WebhookEvent
 from qbo.qbojson import dumps
 from tests.invoicing.lifecycle_support import line
+from tests.qbo.webhook_support import VERIFIER, cloud_events, post, sign
 from tests.support import order_post
 
 pytestmark = pytest.mark.django_db
@@ -357,3 +360,24 @@ def test_without_quickbooks_paid_at_checkout_is_refused_with_the_reason(owner_cl
     assert "couldn't be asked for its deposit accounts" in errors["paid_at_checkout"][0]
     assert "deposit_account" not in errors
     assert not Order.objects.filter(company=company).exists()
+
+
+def test_a_webhook_for_a_voided_sales_receipt_brings_the_void_to_the_order(
+    client, checkout, qbo, sandbox_realm, company, settings, published_tasks
+):
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = VERIFIER
+    order = pushed(paid_order(company, checkout, name="Webhook Buyer"))
+    sync.sync_company(company.pk)
+    _void_in_quickbooks(company, order.qbo_invoice_id)
+    body = cloud_events(sandbox_realm, ("salesreceipt", order.qbo_invoice_id, "voided"))
+    assert post(client, body, sign(body)).status_code == 200
+    [event] = WebhookEvent.objects.filter(company=company)
+    assert (event.entity, event.operation) == ("SalesReceipt", "Void")
+    assert ("qbo.tasks.process_webhook_events", (company.pk,)) in published_tasks
+    qbo_tasks.process_webhook_events(company.pk)  # the worker's part: the message's task
+
+    order.refresh_from_db()
+    assert order.last_error == "The sales receipt was voided in QuickBooks."
+    assert order.payment_status == "unpaid"
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.PROCESSED
