@@ -23,6 +23,7 @@ HEADER_FIELDS = {
     "customer_search": "customer.id",
     "new_customer_name": "customer.name",
     "new_customer_email": "customer.email",
+    "paid_at_checkout": "form",
 }
 
 
@@ -51,6 +52,12 @@ def _header_form(company: Company, data: dict) -> OrderForm:
         "currency": data["currency"],
         "form_token": str(uuid.uuid4()),
     }
+    if data.get("form") == Order.QboForm.SALES_RECEIPT:
+        form_data |= {
+            "paid_at_checkout": "on",
+            "payment_method": data.get("payment_method", ""),
+            "deposit_account": data.get("deposit_account", ""),
+        }
     return OrderForm(form_data, company=company)
 
 

@@ -56,6 +56,37 @@ class OrderInput(serializers.Serializer):
     # Empty: the customer's currency, else the company's home currency (as on the order form).
     currency = serializers.CharField(required=False, max_length=3, allow_blank=True, default="")
     lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
+    form = serializers.ChoiceField(
+        choices=Order.QboForm.choices,
+        required=False,
+        default=Order.QboForm.INVOICE,
+        help_text="The QuickBooks form: an invoice, or a sales receipt for an order paid at "
+        "checkout (then deposit_account is required).",
+    )
+    payment_method = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="A sales receipt's QuickBooks PaymentMethod id.",
+    )
+    deposit_account = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="A sales receipt's QuickBooks account (Bank or Other Current Asset) the "
+        "payment went into.",
+    )
+
+    def validate(self, data):
+        receipt = data.get("form") == Order.QboForm.SALES_RECEIPT
+        if not receipt and (data.get("payment_method") or data.get("deposit_account")):
+            raise serializers.ValidationError(
+                {"form": "payment_method and deposit_account go with a sales_receipt."},
+                code="invalid",
+            )
+        return data
 
 
 class EditInput(serializers.Serializer):
@@ -186,6 +217,11 @@ class OrderOutput(serializers.ModelSerializer):
     cancelled = serializers.SerializerMethodField()
     money = serializers.SerializerMethodField()
     writes = WriteOutput(many=True, read_only=True)
+    form = serializers.CharField(
+        source="qbo_form",
+        read_only=True,
+        help_text="invoice, or sales_receipt (paid at checkout: `invoice` holds the receipt).",
+    )
 
     class Meta:
         model = Order
@@ -203,6 +239,7 @@ class OrderOutput(serializers.ModelSerializer):
             "lines",
             "push_status",
             "payment_status",
+            "form",
             "invoice",
             "error",
             "cancelled",

@@ -118,7 +118,7 @@ def order_counts(company: Company, now: datetime) -> dict:
     synced = Q(push_status=Order.PushStatus.SYNCED)
     return Order.objects.filter(company=company).aggregate(
         total=Count("id"),
-        invoices=Count("id", filter=~Q(qbo_invoice_id="")),
+        invoices=Count("id", filter=~Q(qbo_invoice_id="") & Q(qbo_form=Order.QboForm.INVOICE)),
         synced=Count("id", filter=synced),
         sending=Count("id", filter=Q(push_status__in=UNSETTLED)),
         failed=Count("id", filter=Q(push_status=Order.PushStatus.FAILED)),

@@ -16,6 +16,9 @@ ORDER_FIELDS = [
     "currency",
     "subtotal",
     "total",
+    "qbo_form",
+    "payment_method_name",
+    "deposit_account_name",
     "created_by",
     "created_at",
     "updated_at",
@@ -88,7 +91,12 @@ class OrderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
         "qbo_doc_number",
         "created_at",
     ]
-    list_filter = [("company", admin.RelatedOnlyFieldListFilter), "push_status", "payment_status"]
+    list_filter = [
+        ("company", admin.RelatedOnlyFieldListFilter),
+        "qbo_form",
+        "push_status",
+        "payment_status",
+    ]
     search_fields = ["number", "customer__display_name", "new_customer_name", "qbo_doc_number"]
     list_select_related = ["company", "customer"]
     fieldsets = [

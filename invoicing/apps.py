@@ -14,4 +14,10 @@ class InvoicingConfig(AppConfig):
         register_entity(
             "Invoice", apply=sync.apply_invoice_changes, mark_missing=sync.mark_missing_deleted
         )
+        # Sales receipts (orders paid at checkout): a void or a deletion in QuickBooks shows.
+        register_entity(
+            "SalesReceipt",
+            apply=sync.apply_sales_receipt_changes,
+            mark_missing=sync.mark_missing_sales_receipts,
+        )
         connection_connected.connect(drains.on_connected, dispatch_uid="invoicing.resume")

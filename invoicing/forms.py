@@ -21,7 +21,7 @@ from accounts.inputs import (
     column_field,
 )
 from customers.models import Customer
-from invoicing import currency_forms, dimensions, tracking_forms
+from invoicing import currency_forms, dimensions, receipt_forms, tracking_forms
 from invoicing.edits import OrderChanges, order_header
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
@@ -278,6 +278,7 @@ class OrderForm(ChargesMixin, forms.Form):
         dims = dimensions.for_company(company)
         tracking_forms.add_order_fields(self, dims)
         currency_forms.add_fields(self, dims)
+        receipt_forms.add_fields(self, receipt_forms.checkout_choices(company))
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()  # the picker's codes are already upper
@@ -315,6 +316,7 @@ class OrderForm(ChargesMixin, forms.Form):
         order_date, due_date = data.get("order_date"), data.get("due_date")
         if order_date and due_date and due_date < order_date:
             self.add_error("due_date", "The due date can't be before the order date.")
+        receipt_forms.clean(self, data)
         return data
 
     def create_order_arguments(self) -> dict:
@@ -334,6 +336,7 @@ class OrderForm(ChargesMixin, forms.Form):
             "form_token": data["form_token"],
             "extras": self.extras(),
             "tracking": tracking_forms.tracking_from(self),
+            "checkout": receipt_forms.checkout_from(self),
         }
 
     def _customer_like(self, name: str) -> str | None:

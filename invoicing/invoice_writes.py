@@ -233,14 +233,15 @@ def apply_send(ctx: references.PushContext, write: OrderWrite) -> None:
     OrderWrite.objects.filter(pk=write.pk).update(sent={"sendTo": email})
     if write.attempts > 1:
         # An earlier attempt may have sent it (and the requestid's answer be gone): look.
-        current = ctx.qb.read("Invoice", order.qbo_invoice_id)
+        current = ctx.qb.read(order.qbo_entity, order.qbo_invoice_id)
         if _sent_since(current, write):
             writes.done(write, current, **_sent_base(order, current))
             return
     writes.renew_claim(write)
     # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
+    # (salesreceipt#send-a-salesreceipt: the same call on /salesreceipt/<id>/send)
     invoice = ctx.qb.send(
-        "Invoice", order.qbo_invoice_id, send_to=email, request_id=write.request_id
+        order.qbo_entity, order.qbo_invoice_id, send_to=email, request_id=write.request_id
     )
     writes.done(write, invoice, **_sent_base(order, invoice))
 

@@ -37,6 +37,11 @@ Kind = OrderWrite.Kind
 LOCAL = (Push.PENDING, Push.FAILED, Push.WAITING)
 
 
+# A synced sales receipt was paid at checkout: what edit and cancel say instead.
+RECEIPT_NOT_EDITED = "A sales receipt is paid: refund instead of editing it."
+RECEIPT_NOT_CANCELLED = "The sales receipt is paid: refund it first."
+
+
 class Refused(Exception):
     """The order's state doesn't allow the change; the message says why, for the user."""
 
@@ -146,6 +151,9 @@ def edit_order(
             raise Refused("The order is cancelled: it can't be edited.")
         _not_mid_push(order)
         _no_conflict(order)
+        if order.is_sales_receipt and order.push_status == Push.SYNCED:
+            # The customer paid this total at checkout: changing it is a refund, not an edit.
+            raise Refused(RECEIPT_NOT_EDITED)
         # Lines alone (the API): the header and charges stay as they are.
         changes = OrderChanges.of(order) if changes is None else _complete(order, changes)
         discount, total = changes.money(subtotal)
@@ -331,6 +339,8 @@ def cancel_order(order: Order, *, by: User | None, delete: bool = False) -> Orde
             return None
         if order.qbo_state:
             raise Refused(f"The invoice was already {order.qbo_state} in QuickBooks.")
+        if order.is_sales_receipt:
+            raise Refused(RECEIPT_NOT_CANCELLED)
         if order.amount_paid > 0 or order.payment_status != Order.PaymentStatus.UNPAID:
             raise Refused("The invoice has a payment: refund or credit it first.")
         order.cancelled_at = now
@@ -350,7 +360,9 @@ def send_invoice(order: Order, *, email: str, by: User | None) -> OrderWrite:
         if order.is_cancelled:
             raise Refused("The order is cancelled: its invoice can't be sent.")
         if order.push_status != Push.SYNCED:
-            raise Refused("The invoice isn't in QuickBooks yet: it can be sent once it is.")
+            raise Refused(
+                f"The {order.form_name} isn't in QuickBooks yet: it can be sent once it is."
+            )
         pending = order.writes.filter(kind=Kind.SEND, status__in=BLOCKING)
         if pending.exists():
             raise Refused("The invoice is already being sent.")

@@ -141,6 +141,12 @@ class Order(models.Model):
         PARTIALLY_PAID = "partially_paid", "Partially paid"
         PAID = "paid", "Paid"
 
+    # The QuickBooks sales form the order becomes, chosen when it is made (issue 14): an
+    # invoice to be paid later, or a sales receipt for an order paid at checkout.
+    class QboForm(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        SALES_RECEIPT = "sales_receipt", "Sales receipt"
+
     company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="orders")
     # QBO DocNumber holds at most 21 characters.
     number = models.CharField(max_length=21)
@@ -236,6 +242,15 @@ class Order(models.Model):
     custom_field_1 = models.CharField(max_length=31, blank=True)
     custom_field_2 = models.CharField(max_length=31, blank=True)
     custom_field_3 = models.CharField(max_length=31, blank=True)
+    # Never changed after the order is made; a sales receipt's PaymentMethodRef and
+    # DepositToAccountRef, with their names as the form showed them.
+    qbo_form = models.CharField(
+        "QuickBooks form", max_length=15, choices=QboForm.choices, default=QboForm.INVOICE
+    )
+    payment_method_id = models.CharField(max_length=32, blank=True)
+    payment_method_name = models.CharField("payment method", max_length=100, blank=True)
+    deposit_account_id = models.CharField(max_length=32, blank=True)
+    deposit_account_name = models.CharField("deposited to", max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -244,10 +259,16 @@ class Order(models.Model):
             models.UniqueConstraint(
                 fields=["company", "form_token"], name="unique_order_form_token"
             ),
+            # qbo_invoice_id holds the id of the order's form: QBO numbers each entity's
+            # Ids on its own, so an invoice and a sales receipt may share one.
             models.UniqueConstraint(
-                fields=["company", "qbo_invoice_id"],
+                fields=["company", "qbo_form", "qbo_invoice_id"],
                 condition=~models.Q(qbo_invoice_id=""),
                 name="unique_order_invoice",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(qbo_form="invoice") | ~models.Q(deposit_account_id=""),
+                name="order_receipt_deposit_account",
             ),
         ]
         indexes = [
@@ -262,6 +283,20 @@ class Order(models.Model):
     @property
     def customer_name(self) -> str:
         return self.customer.display_name if self.customer_id else self.new_customer_name
+
+    @property
+    def is_sales_receipt(self) -> bool:
+        return self.qbo_form == self.QboForm.SALES_RECEIPT
+
+    @property
+    def qbo_entity(self) -> str:
+        """The QBO entity the order becomes: "Invoice" or "SalesReceipt"."""
+        return "SalesReceipt" if self.is_sales_receipt else "Invoice"
+
+    @property
+    def form_name(self) -> str:
+        """The form in words, for messages: "invoice" or "sales receipt"."""
+        return self.get_qbo_form_display().lower()
 
     @property
     def is_cancelled(self) -> bool:

@@ -34,6 +34,7 @@ from invoicing.sync import (
     invoice_content,
     order_fields_from_invoice,
     order_to_invoice,
+    order_to_sales_receipt,
 )
 from qbo.client import error_for, first_error
 from qbo.conf import qbo_settings
@@ -59,8 +60,9 @@ def claim_lease() -> timedelta:
 
 
 def request_id_for(order: Order) -> str:
+    kind = "salesreceipt" if order.is_sales_receipt else "invoice"
     return derived_request_id(
-        "invoice", order.company_id, order.pk, order.push_generation, order.created_at.isoformat()
+        kind, order.company_id, order.pk, order.push_generation, order.created_at.isoformat()
     )
 
 
@@ -162,7 +164,7 @@ def _record_synced(order: Order, fields: dict, now, invoice: dict) -> None:
         **fields,
     )
     if updated:
-        logger.info("order %s synced as invoice %s", order.pk, fields["qbo_invoice_id"])
+        logger.info("order %s synced as %s %s", order.pk, order.form_name, fields["qbo_invoice_id"])
         _announce(order_synced, order, invoice_id=fields["qbo_invoice_id"])
 
 
@@ -244,16 +246,18 @@ def park_waiting(company_id: int, reason: str) -> int:
 # --- pushing ----------------------------------------------------------------------------------
 
 
-def _invoices_where(ctx: references.PushContext, where: dict) -> list[dict]:
-    """Every invoice matching `where`, page by page (asked once per round of claims)."""
-    key = repr(sorted(where.items()))
+def _invoices_where(ctx: references.PushContext, entity: str, where: dict) -> list[dict]:
+    """Every invoice (or sales receipt) matching `where`, page by page (asked once per round
+    of claims)."""
+    key = repr((entity, sorted(where.items())))
     if key not in ctx.invoice_searches:
-        ctx.invoice_searches[key] = ctx.qb.query_all("Invoice", where)
+        ctx.invoice_searches[key] = ctx.qb.query_all(entity, where)
     return ctx.invoice_searches[key]
 
 
 def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
-    """The invoice an earlier, ambiguous attempt may have created, found by our marker.
+    """The invoice (or sales receipt) an earlier, ambiguous attempt may have created, found
+    by our marker.
 
     Looked for by customer and date — under the customer's mirrored id and, if QBO merged it
     away, the id it was merged into — and by DocNumber when the company numbers its own
@@ -268,7 +272,7 @@ def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
     if ctx.custom_doc_number or not searches:
         searches.append({"DocNumber": order.number})
     for where in searches:
-        for invoice in _invoices_where(ctx, where):
+        for invoice in _invoices_where(ctx, order.qbo_entity, where):
             if has_marker(invoice, order):
                 return invoice
     return None
@@ -280,6 +284,8 @@ def preflight(ctx: references.PushContext, order: Order) -> None:
         raise Rejected("Choose a tax code for invoice lines in Invoicing settings, then retry.")
     if not order.lines.all():
         raise Rejected("The order has no lines.")
+    if order.is_sales_receipt and not order.deposit_account_id:
+        raise Rejected("Choose the account the payment was deposited to, then retry.")
     customer = order.customer if order.customer_id else None
     if customer and customer.currency and order.currency != customer.currency:
         raise Rejected(
@@ -312,10 +318,12 @@ def charges_for(ctx: references.PushContext) -> Charges:
 
 
 def build_invoice(ctx: references.PushContext, order: Order) -> dict:
+    """The create payload of the order's form: the same lines, charges and tax either way."""
     preflight(ctx, order)
     customer_id = references.ensure_customer(ctx, order)
     item_ids = references.ensure_items(ctx, order)
-    return order_to_invoice(
+    to_payload = order_to_sales_receipt if order.is_sales_receipt else order_to_invoice
+    return to_payload(
         order,
         customer_id=customer_id,
         item_ids=item_ids,
@@ -376,7 +384,8 @@ def push_one(ctx: references.PushContext, order: Order, attempts: Attempts) -> N
         payload = build_invoice(ctx, order)
         renew_claim(order)
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
-        invoice = ctx.qb.create("Invoice", payload, request_id=order.request_id)
+        # (and salesreceipt#create-a-salesreceipt for an order paid at checkout)
+        invoice = ctx.qb.create(order.qbo_entity, payload, request_id=order.request_id)
     except Exception as exc:
         attempts.failed(order, exc)
         return
@@ -408,16 +417,16 @@ def push_batch(ctx: references.PushContext, orders: list[Order], attempts: Attem
     for order, _ in ready.values():
         renew_claim(order)
     items = [
-        {"bId": bid, "operation": "create", "Invoice": payload}
-        for bid, (_, payload) in ready.items()
+        {"bId": bid, "operation": "create", order.qbo_entity: payload}
+        for bid, (order, payload) in ready.items()
     ]
     batch_id = derived_request_id(*(o.request_id for o, _ in ready.values()))
     for item in ctx.qb.batch(items, request_id=batch_id):
         order, _ = ready.pop(str(item.get("bId")), (None, None))
         if order is None:
             continue
-        if "Invoice" in item:
-            record_synced(order, item["Invoice"])
+        if order.qbo_entity in item:
+            record_synced(order, item[order.qbo_entity])
             continue
         error = error_for(first_error(item.get("Fault") or {}), status=200)
         if isinstance(error, Rejected):

@@ -86,6 +86,28 @@ class Tracking:
         }
 
 
+@dataclass(frozen=True)
+class Checkout:
+    """Paid at checkout: the order becomes a sales receipt, its money deposited to the account
+    (and taken by the payment method) chosen from the company's QuickBooks."""
+
+    deposit_account_id: str
+    deposit_account_name: str = ""
+    payment_method_id: str = ""
+    payment_method_name: str = ""
+
+    def order_fields(self) -> dict:
+        if not self.deposit_account_id:
+            raise ValueError("An order paid at checkout needs the account it was deposited to")
+        return {
+            "qbo_form": Order.QboForm.SALES_RECEIPT,
+            "deposit_account_id": self.deposit_account_id,
+            "deposit_account_name": self.deposit_account_name[:100],
+            "payment_method_id": self.payment_method_id,
+            "payment_method_name": self.payment_method_name[:100],
+        }
+
+
 SHIP_PARTS = ("line1", "city", "region", "postal_code", "country")
 # A QuickBooks company's home currency follows its country (Intuit's sign-up sets it).
 HOME_CURRENCIES = {"US": "USD", "CA": "CAD", "GB": "GBP", "UK": "GBP", "AU": "AUD"}
@@ -155,12 +177,17 @@ def create_order(
     form_token: uuid.UUID | None = None,
     extras: Extras | None = None,
     tracking: Tracking | None = None,
+    checkout: Checkout | None = None,
 ) -> Order:
     """Save a numbered order with its lines and totals, and queue its push after commit.
 
     The currency defaults to the customer's, else the company's home currency; the ship-to
-    to the customer's shipping (else billing) address."""
+    to the customer's shipping (else billing) address. With `checkout` (paid at checkout) it
+    becomes a sales receipt, which has no due date."""
     extras = extras or Extras()
+    form_fields = checkout.order_fields() if checkout else {}
+    if checkout and due_date:
+        raise ValueError("A sales receipt is paid at once: it has no due date")
     if (customer is None) == (not new_customer_name):
         raise ValueError("An order needs exactly one of customer or new_customer_name")
     if customer is not None and customer.company_id != company.id:
@@ -218,6 +245,7 @@ def create_order(
             form_token=form_token,
             push_status=Order.PushStatus.PENDING,
             **(tracking or Tracking()).order_fields(),
+            **form_fields,
         )
         OrderLine.objects.bulk_create(
             OrderLine(
@@ -266,9 +294,9 @@ def _ring_push(company_id: int) -> None:
 
 
 def invoice_pdf(order: Order) -> bytes:
-    """The invoice as QuickBooks renders it."""
+    """The invoice (or sales receipt) as QuickBooks renders it."""
     with open_client(order.company_id) as qb:
-        return qb.pdf("Invoice", order.qbo_invoice_id)
+        return qb.pdf(order.qbo_entity, order.qbo_invoice_id)
 
 
 def qbo_setting_choices(company: Company) -> dict[str, list[tuple[str, str]]]:
@@ -302,6 +330,10 @@ def invoice_url(order: Order, realm_id: str, environment: str = "") -> str:
     return app_url(
         environment,
         realm_id,
-        app_path=f"invoice?txnId={invoice_id}",
-        local_path=f"invoices/{invoice_id}",
+        app_path=f"{order.qbo_entity.lower()}?txnId={invoice_id}",
+        local_path=(
+            f"lists/SalesReceipt/{invoice_id}"
+            if order.is_sales_receipt
+            else f"invoices/{invoice_id}"
+        ),
     )

@@ -125,8 +125,10 @@ def apply_refund(ctx: references.PushContext, write: OrderWrite) -> None:
 
 
 def _finish(ctx, write: OrderWrite, created: dict, memo_id: str = "") -> None:
-    """Settle with the created object's id, and the invoice's balance as QBO now has it."""
-    invoice = ctx.qb.read("Invoice", write.order.qbo_invoice_id)
+    """Settle with the created object's id, and the invoice's balance as QBO now has it (a
+    refunded sales receipt is read the same way: its balance stays 0)."""
+    order = write.order
+    invoice = ctx.qb.read(order.qbo_entity, order.qbo_invoice_id)
     answer = writes.summary(created)
     if memo_id:
         answer["CreditMemo"] = memo_id

@@ -288,6 +288,22 @@ def order_to_invoice(
     return payload
 
 
+def order_to_sales_receipt(order: Order, **kwargs) -> dict:
+    """The SalesReceipt create payload: the invoice's lines, charges, tax and references, paid
+    at once — no DueDate or terms (a sales receipt has neither), and where the money went.
+
+    Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/salesreceipt#create-a-salesreceipt
+    """
+    payload = order_to_invoice(order, **{**kwargs, "term_id": ""})
+    payload.pop("DueDate", None)
+    if order.payment_method_id:
+        payload["PaymentMethodRef"] = {"value": order.payment_method_id}
+    # Optional in QBO (Undeposited Funds otherwise); the order form always names it.
+    if order.deposit_account_id:
+        payload["DepositToAccountRef"] = {"value": order.deposit_account_id}
+    return payload
+
+
 def tracking_refs(order: Order) -> dict:
     """The invoice's ClassRef, DepartmentRef (its location) and custom fields.
 
@@ -337,7 +353,6 @@ def order_fields_from_invoice(invoice: dict) -> dict:
 
 
 VOIDED_NOTE = "Voided"
-VOIDED_TEXT = "The invoice was voided in QuickBooks."
 INVOICE_FIELDS = [
     "qbo_doc_number",
     "qbo_sync_token",
@@ -353,17 +368,35 @@ INVOICE_FIELDS = [
 ]
 
 
+def gone_text(order: Order, how: str) -> str:
+    """What the order says once its form was voided or deleted in QuickBooks."""
+    return f"The {order.form_name} was {how} in QuickBooks."
+
+
 def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
     """Invoice balances (and deletions) reach the orders they belong to, in one statement."""
+    return _apply_form_changes(company_id, objects, Order.QboForm.INVOICE)
+
+
+def apply_sales_receipt_changes(company_id: int, objects: list[dict]) -> int:
+    """Sales receipts voided or deleted in QuickBooks show on their orders (as invoices do)."""
+    return _apply_form_changes(company_id, objects, Order.QboForm.SALES_RECEIPT)
+
+
+def _apply_form_changes(company_id: int, objects: list[dict], form: str) -> int:
     by_id = {str(o["Id"]): o for o in objects}
-    orders = list(Order.objects.filter(company_id=company_id, qbo_invoice_id__in=list(by_id)))
+    orders = list(
+        Order.objects.filter(company_id=company_id, qbo_form=form, qbo_invoice_id__in=list(by_id))
+    )
     now = timezone.now()
     paid, newly_voided = [], []
     for order in orders:
         invoice = by_id[order.qbo_invoice_id]
         was = order.payment_status
         if invoice.get("status") == "Deleted":
-            order.last_error = "The invoice was deleted in QuickBooks."
+            order.last_error = gone_text(order, "deleted")
+            if order.is_sales_receipt:  # the sale is gone from the books: nothing was paid
+                order.payment_status = Order.PaymentStatus.UNPAID
         else:
             fields = order_fields_from_invoice(invoice)
             fields.pop("qbo_invoice_id")
@@ -372,9 +405,9 @@ def apply_invoice_changes(company_id: int, objects: list[dict]) -> int:
             voided = VOIDED_NOTE in (invoice.get("PrivateNote") or "") and not order.qbo_total
             if voided:
                 order.payment_status = Order.PaymentStatus.UNPAID
-                if order.last_error != VOIDED_TEXT:
+                if order.last_error != gone_text(order, "voided"):
                     newly_voided.append(order)
-            order.last_error = VOIDED_TEXT if voided else ""
+            order.last_error = gone_text(order, "voided") if voided else ""
         if order.payment_status != was and order.payment_status != Order.PaymentStatus.UNPAID:
             paid.append(order)
         order.updated_at = now
@@ -403,14 +436,29 @@ def announce_payment_status(company_id: int, order_id: int, status: str) -> None
 
 def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:
     """After a full import: orders synced before it began whose invoice QBO no longer has."""
-    note = "The invoice was deleted in QuickBooks."
+    return _mark_missing(company_id, seen, since, Order.QboForm.INVOICE)
+
+
+def mark_missing_sales_receipts(company_id: int, seen: set[str], since: datetime) -> int:
+    """After a full import: orders whose sales receipt QBO no longer has."""
+    return _mark_missing(company_id, seen, since, Order.QboForm.SALES_RECEIPT)
+
+
+def _mark_missing(company_id: int, seen: set[str], since: datetime, form: str) -> int:
+    note = gone_text(Order(qbo_form=form), "deleted")
     synced = (
         Order.objects.filter(
-            company_id=company_id, push_status=Order.PushStatus.SYNCED, synced_at__lt=since
+            company_id=company_id,
+            qbo_form=form,
+            push_status=Order.PushStatus.SYNCED,
+            synced_at__lt=since,
         )
         .exclude(qbo_invoice_id="")
         .exclude(last_error=note)
         .values_list("pk", "qbo_invoice_id")
     )
     gone = [pk for pk, invoice_id in synced.iterator() if invoice_id not in seen]
-    return Order.objects.filter(pk__in=gone).update(last_error=note, updated_at=timezone.now())
+    fields: dict = {"last_error": note, "updated_at": timezone.now()}
+    if form == Order.QboForm.SALES_RECEIPT:
+        fields["payment_status"] = Order.PaymentStatus.UNPAID
+    return Order.objects.filter(pk__in=gone).update(**fields)

@@ -227,14 +227,15 @@ def order_retry(request, pk: int):
 def order_invoice_pdf(request, pk: int):
     order = get_object_or_404(Order, pk=pk, company=request.company)
     if order.push_status != Order.PushStatus.SYNCED:
-        messages.warning(request, "The invoice isn't in QuickBooks yet.")
+        messages.warning(request, f"The {order.form_name} isn't in QuickBooks yet.")
         return redirect("invoicing:order_detail", pk=order.pk)
     try:
         pdf = services.invoice_pdf(order)
     except QuickBooksError as error:
         messages.error(request, describe_error(error))
         return redirect("invoicing:order_detail", pk=order.pk)
-    filename = f"invoice-{order.qbo_doc_number or order.number}.pdf"
+    kind = "sales-receipt" if order.is_sales_receipt else "invoice"
+    filename = f"{kind}-{order.qbo_doc_number or order.number}.pdf"
     disposition = content_disposition_header(as_attachment=True, filename=filename)
     return HttpResponse(
         pdf, content_type="application/pdf", headers={"Content-Disposition": disposition}
@@ -264,6 +265,10 @@ def order_edit(request, pk: int):
     }
     context = {"order": order, "form": form, "lines": lines, "preview": None, "digest": ""}
     context["products"] = products
+    if data is not None and order.is_sales_receipt and order.push_status == Order.PushStatus.SYNCED:
+        # Refused before any preview: a paid receipt's lines don't change (lifecycle too).
+        lines.refuse(lifecycle.RECEIPT_NOT_EDITED)
+        return render(request, "invoicing/order_edit.html", context, status=409)
     valid = data is not None and form.is_valid() & lines.is_valid()
     if valid and form.check_totals(new := lines.new_lines()):
         digest, changes = f"{lines.digest()}{form.digest()}", form.changes()
@@ -307,7 +312,7 @@ def order_send(request, pk: int):
             request,
             order,
             lambda: lifecycle.send_invoice(order, email=email, by=request.user),
-            f"Sending invoice {order.qbo_doc_number} to {email}…",
+            f"Sending {order.form_name} {order.qbo_doc_number} to {email}…",
         )
     return render(request, "invoicing/order_send.html", {"order": order, "form": form})
 

@@ -89,6 +89,7 @@ def upsert_payments(company_id: int, objects: list[dict]) -> int:
     orders = dict(
         Order.objects.filter(
             company_id=company_id,
+            qbo_form=Order.QboForm.INVOICE,  # payments apply to invoices, never sales receipts
             qbo_invoice_id__in={invoice for pairs in links.values() for invoice, _ in pairs},
         ).values_list("qbo_invoice_id", "pk")
     )

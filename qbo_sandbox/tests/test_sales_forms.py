@@ -275,3 +275,16 @@ def test_new_sales_forms_are_in_queries_cdc_and_webhooks(hooked):
 
 def _raw_detail() -> dict:
     return {"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}
+
+
+def test_a_sales_receipt_has_no_due_date_or_terms_and_prints_as_one(api):
+    # Intuit's SalesReceipt has neither (its reference page; quickbooks-types' SalesReceipt).
+    for extra in ({"DueDate": "2030-01-31"}, {"SalesTermRef": {"value": "3"}}):
+        body = {"Line": [{"Amount": 10, **_raw_detail()}], **extra}
+        error = api.post("salesreceipt", body).json()["Fault"]["Error"][0]
+        assert error["code"] == "2010" and next(iter(extra)) in error["Detail"]
+    made = api.post("salesreceipt", {"Line": [{"Amount": 10, **_raw_detail()}]})
+    receipt = made.json()["SalesReceipt"]
+    printed = api.get(f"salesreceipt/{receipt['Id']}/pdf")
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    assert "Fault" in api.get("creditmemo/1/pdf").json()  # not printable through the API

@@ -105,6 +105,22 @@ BODIES = [
     ("memo too long", order_body(memo="x" * 1001), 400, "max_length", "memo"),
     ("external id too long", order_body(external_id="e" * 101), 400, "max_length", "external_id"),
     ("external id a number", order_body(external_id={"a": 1}), 400, "invalid", "external_id"),
+    ("form unknown", order_body(form="estimate"), 400, "invalid_choice", "form"),
+    (
+        "deposit account on an invoice",
+        order_body(deposit_account="35"),
+        400,
+        "invalid",
+        "form",
+    ),
+    (
+        # Not connected: QuickBooks can't be asked for the accounts a receipt is deposited to.
+        "sales receipt without quickbooks",
+        order_body(form="sales_receipt", deposit_account="35"),
+        400,
+        "invalid",
+        "form",
+    ),
     ("body a list", [order_body()], 400, "invalid", None),
     ("body null", None, 400, "required", None),
 ]

@@ -12,7 +12,8 @@ from invoicing.sync import MARKER
 NAMES = [f"Fault Customer {n:02d}" for n in range(20)]
 
 
-def make_orders(company, count: int) -> list[int]:
+def make_orders(company, count: int, checkout: services.Checkout | None = None) -> list[int]:
+    """`count` orders (sales receipts with `checkout`, else invoices)."""
     ids = []
     for n in range(count):
         line = services.NewLine(
@@ -28,6 +29,7 @@ def make_orders(company, count: int) -> list[int]:
             new_customer_name=NAMES[n % len(NAMES)],
             order_date=date(2026, 3, 2),
             lines=[line],
+            checkout=checkout,
         )
         ids.append(order.pk)
     return ids
@@ -49,19 +51,19 @@ def wait_until_settled(company_id: int, timeout: float, step=None) -> None:
         time.sleep(0.2)
 
 
-def marker_counts(server, realm: str) -> Counter:
-    """How many sandbox invoices carry each (company, order) marker."""
+def marker_counts(server, realm: str, entity: str = "Invoice") -> Counter:
+    """How many sandbox invoices (or other forms) carry each (company, order) marker."""
     counts: Counter = Counter()
-    for invoice in server.state.companies[realm].rows("Invoice"):
+    for invoice in server.state.companies[realm].rows(entity):
         match = MARKER.search(invoice.get("PrivateNote") or "")
         if match:
             counts[int(match.group(2))] += 1
     return counts
 
 
-def check_exactly_once(server, realm: str, company_id: int) -> dict:
-    """0 duplicates, 0 lost; every synced order's invoice is the one QBO holds."""
-    counts = marker_counts(server, realm)
+def check_exactly_once(server, realm: str, company_id: int, entity: str = "Invoice") -> dict:
+    """0 duplicates, 0 lost; every synced order's invoice (or `entity`) is the one QBO holds."""
+    counts = marker_counts(server, realm, entity)
     orders = list(Order.objects.filter(company_id=company_id))
     duplicates = {pk: n for pk, n in counts.items() if n > 1}
     lost = [o.pk for o in orders if o.push_status not in ("synced", "failed")]
@@ -71,7 +73,7 @@ def check_exactly_once(server, realm: str, company_id: int) -> dict:
     assert lost == [], f"unsettled orders: {lost[:10]}"
     assert failed_without_reason == []
     assert synced_missing == []
-    by_id = {inv["Id"] for inv in server.state.companies[realm].rows("Invoice")}
+    by_id = {inv["Id"] for inv in server.state.companies[realm].rows(entity)}
     assert all(o.qbo_invoice_id in by_id for o in orders if o.push_status == "synced")
     return Counter(o.push_status for o in orders)
 

@@ -202,16 +202,21 @@ def query(app: SandboxApp, request: Request, company: Company, values: dict) -> 
     return json_body(app, {"QueryResponse": answer})
 
 
+# GET /{entity}/{id}/pdf: Intuit documents it for Invoice and SalesReceipt (python-quickbooks
+# mixes QuickbooksPdfDownloadable into exactly those two, and Estimate).
+PDF_ENTITIES = ("Invoice", "SalesReceipt")
+
+
 def invoice_pdf(app: SandboxApp, request: Request, company: Company, values: dict) -> Response:
     etype = _etype(values["entity"])
-    if etype.name != "Invoice":
+    if etype.name not in PDF_ENTITIES:
         raise errors.unsupported_operation(f"Operation PDF is not supported for {etype.name}.")
     if not schema.is_id(values["ident"]):
         raise errors.invalid_id(values["ident"])
-    invoice = company.get("Invoice", values["ident"])
+    invoice = company.get(etype.name, values["ident"])
     if invoice is None:
-        raise errors.object_not_found("Invoice", values["ident"])
-    body = pdf.invoice_pdf(company.name, etype.render(invoice))
+        raise errors.object_not_found(etype.name, values["ident"])
+    body = pdf.invoice_pdf(company.name, etype.render(invoice), title=etype.name)
     return Response(body, mimetype="application/pdf")
 
 

@@ -17,12 +17,17 @@ def _amount(value: object) -> str:
     return f"{Decimal(str(value or 0)):,.2f}"
 
 
-def invoice_lines(company_name: str, invoice: dict) -> list[tuple[int, str]]:
-    """(font size, text) rows of the printed invoice."""
+TITLES = {"Invoice": "INVOICE", "SalesReceipt": "SALES RECEIPT"}
+
+
+def invoice_lines(
+    company_name: str, invoice: dict, title: str = "Invoice"
+) -> list[tuple[int, str]]:
+    """(font size, text) rows of the printed invoice (or sales receipt)."""
     customer = (invoice.get("CustomerRef") or {}).get("name", "")
     rows = [
         (18, company_name),
-        (14, f"INVOICE {invoice.get('DocNumber', invoice['Id'])}"),
+        (14, f"{TITLES[title]} {invoice.get('DocNumber', invoice['Id'])}"),
         (11, f"Date: {invoice.get('TxnDate', '')}    Due: {invoice.get('DueDate', '')}"),
         (11, f"Bill to: {customer}"),
         (11, ""),
@@ -74,5 +79,5 @@ def render(rows: list[tuple[int, str]]) -> bytes:
     return bytes(out)
 
 
-def invoice_pdf(company_name: str, invoice: dict) -> bytes:
-    return render(invoice_lines(company_name, invoice))
+def invoice_pdf(company_name: str, invoice: dict, title: str = "Invoice") -> bytes:
+    return render(invoice_lines(company_name, invoice, title))

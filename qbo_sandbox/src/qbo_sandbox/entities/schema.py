@@ -357,8 +357,10 @@ ENTITIES: dict[str, dict[str, str | None]] = {
         "AcceptedDate": None,
     },
     "CreditMemo": {**_SALES_FORM, "RemainingCredit": None, "InvoiceRef": REF},
+    # A sales receipt is paid at once: no DueDate or SalesTermRef (Intuit's SalesReceipt
+    # reference page, as its 38 properties are mirrored by quickbooks-types' SalesReceipt).
     "SalesReceipt": {
-        **_SALES_FORM,
+        **{k: v for k, v in _SALES_FORM.items() if k not in ("DueDate", "SalesTermRef")},
         "CreditCardPayment": "CreditCardPayment",
         "CheckPayment": "CheckPayment",
     },
