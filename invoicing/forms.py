@@ -21,7 +21,7 @@ from accounts.inputs import (
     column_field,
 )
 from customers.models import Customer
-from invoicing import currency_forms, dimensions, tracking_forms
+from invoicing import currency_forms, default_forms, dimensions, tracking_forms
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
 from invoicing.services import (
@@ -48,6 +48,11 @@ class ProductForm(forms.ModelForm):
         self.fields["unit_price"].validators.append(
             MinValueValidator(0, "The unit price can't be negative.")
         )
+        default_forms.add_product_fields(self, dimensions.for_company(company))
+
+    def _post_clean(self):
+        super()._post_clean()
+        default_forms.apply_product_fields(self)
 
     def _others(self):
         return Product.objects.filter(company=self.instance.company).exclude(pk=self.instance.pk)
@@ -328,7 +333,7 @@ class OrderForm(forms.Form):
             "exchange_rate": data.get("exchange_rate"),
             "form_token": data["form_token"],
             "extras": self.extras(),
-            "tracking": tracking_forms.tracking_from(self),
+            "tracking": default_forms.order_tracking(self, data["customer"]),
         }
 
     def _customer_like(self, name: str) -> str | None:
@@ -384,6 +389,7 @@ class OrderLineForm(forms.Form):
             self.fields["product"].queryset = products
         self.dimensions = dimensions
         tracking_forms.add_line_field(self, dimensions)
+        default_forms.add_line_fields(self, dimensions)
 
     def clean_quantity(self) -> Decimal:
         quantity = self.cleaned_data["quantity"]
@@ -412,8 +418,10 @@ class OrderLineForm(forms.Form):
         return data
 
     def new_line(self) -> NewLine:
-        data = self.cleaned_data
-        class_id, class_name = tracking_forms.line_class(self, self.dimensions)
+        data, dims = self.cleaned_data, self.dimensions
+        picked = tracking_forms.line_class(self, dims)
+        class_id, class_name = default_forms.line_class(picked, dims, data["product"])
+        tax_code_id, tax_code_name = default_forms.line_tax_code(self, dims, data["product"])
         return NewLine(
             product=data["product"],
             description=data["description"],
@@ -423,6 +431,8 @@ class OrderLineForm(forms.Form):
             qbo_item_id=data.get("item") or "",
             class_id=class_id,
             class_name=class_name,
+            tax_code_id=tax_code_id,
+            tax_code_name=tax_code_name,
         )
 
 
@@ -479,10 +489,16 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
                 "taxable": line.taxable,
                 # A picked QuickBooks item stays the line's item through an edit.
                 "item": line.qbo_item_id,
+                "line_tax_code": line.qbo_tax_code_id,
+                "line_class": line.qbo_class_id,
             }
             for line in order.lines.all()
         ]
+        self.dimensions = dimensions.for_company(kwargs["company"])
         super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "dimensions": self.dimensions}
 
     def filled_forms(self) -> list[OrderLineForm]:
         # Every shown line counts, changed or not; a removed one is no longer posted.
@@ -495,6 +511,7 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
         ]
         rows += [n.qbo_item_id for n in self.new_lines()]
         rows += [n.taxable for n in self.new_lines()]
+        rows += [(n.tax_code_id, n.class_id) for n in self.new_lines()]
         return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
 
     def refuse(self, message: str) -> None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
 from invoicing import lifecycle, services, settlements
+from invoicing.default_forms import product_data
 from invoicing.forms import (
     CreditForm,
     EditLinesFormSet,
@@ -146,10 +147,7 @@ def order_create(request):
             return redirect("invoicing:order_detail", pk=duplicate.order.pk)
         messages.success(request, f"Order {order.number} created. Sending it to QuickBooks…")
         return redirect("invoicing:order_detail", pk=order.pk)
-    products = {
-        str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
-        for product in lines.products
-    }
+    products = {str(product.pk): product_data(product) for product in lines.products}
     context = {"form": form, "lines": lines, "products": products}
     return render(request, "invoicing/order_form.html", context)
 
@@ -254,10 +252,7 @@ def order_edit(request, pk: int):
     order = _order(request, pk)
     data = request.POST if request.method == "POST" else None
     lines = EditLinesFormSet(data, company=request.company, prefix="lines", order=order)
-    products = {
-        str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
-        for product in lines.products
-    }
+    products = {str(product.pk): product_data(product) for product in lines.products}
     context = {"order": order, "lines": lines, "preview": None, "digest": "", "products": products}
     if data is not None and _has_charges(order):
         # An edit sends the sales lines only: it would drop the discount, shipping and tax.

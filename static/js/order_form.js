@@ -92,6 +92,13 @@
       const row = event.target.closest("tr");
       field(row, "unit_price").value = product.unit_price;
       field(row, "taxable").checked = product.taxable;
+      // The product's defaults, where the line offers them (empty: the server's defaults).
+      for (const [name, value] of [["line_tax_code", product.tax_code], ["line_class", product.class]]) {
+        const select = field(row, name);
+        if (select && value && select.querySelector(`option[value="${CSS.escape(value)}"]`)) {
+          select.value = value;
+        }
+      }
     }
     updateTotals();
   });
@@ -112,6 +119,12 @@
       if (!option) return;
       customerId.value = option.dataset.customerId;
       search.value = option.dataset.customerName;
+      // The customer's default class, where the order takes one class.
+      const orderClass = form.querySelector('select[name="qbo_class"]');
+      const classId = option.dataset.customerClass;
+      if (orderClass && classId && orderClass.querySelector(`option[value="${CSS.escape(classId)}"]`)) {
+        orderClass.value = classId;
+      }
       matches.replaceChildren();
       search.focus();
     });
