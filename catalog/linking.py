@@ -102,10 +102,10 @@ def item_defaults(item: Item) -> dict:
     raw = item.raw or {}
     tax, klass = raw.get("SalesTaxCodeRef") or {}, raw.get("ClassRef") or {}
     fields = {}
-    if (code := str(tax.get("value") or "")) and code not in PSEUDO_TAX_CODES:
+    if (code := item.sales_tax_code_id) and code not in PSEUDO_TAX_CODES:
         fields["qbo_tax_code_id"] = code[:32]
         fields["qbo_tax_code_name"] = str(tax.get("name") or "")[:100]
-    if class_id := str(klass.get("value") or ""):
+    if class_id := item.class_id:
         fields["qbo_class_id"] = class_id[:32]
         fields["qbo_class_name"] = str(klass.get("name") or "")[:500]
     return fields
