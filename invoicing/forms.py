@@ -584,12 +584,7 @@ SETTINGS_FIELDS = [
     ("default_item", "items", "Default item", "The QuickBooks item for free-text order lines."),
     ("income_account", "accounts", "Income account", "For the items qbsync creates."),
     ("term", "terms", "Payment terms", "The terms each new invoice carries."),
-    (
-        "tax_code",
-        "tax_codes",
-        "Line tax code",
-        "Outside the US: for lines whose product (or the line itself) names no tax code.",
-    ),
+    ("tax_code", "tax_codes", "Line tax code", "Outside the US: for lines with no code."),
     (
         "shipping_item",
         "shipping_items",
