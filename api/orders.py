@@ -13,7 +13,7 @@ from rest_framework import serializers
 from accounts.models import Company
 from api.errors import Conflict
 from api.models import ApiAuditEntry, ApiKey, ApiOrder
-from invoicing import services
+from invoicing import dimensions, services
 from invoicing.forms import OrderForm, OrderLineForm, orderable_customers
 from invoicing.models import MAX_AMOUNT, Order, Product
 
@@ -63,6 +63,8 @@ def _header_form(company: Company, data: dict) -> OrderForm:
 
 def _line_forms(company: Company, lines: list[dict]) -> list[OrderLineForm]:
     products = Product.objects.filter(company=company, active=True)
+    # As the page's lines: each takes its product's tax code and class (the header's read).
+    dims = dimensions.for_company(company)
     forms = []
     for line in lines:
         form_data = {
@@ -73,7 +75,7 @@ def _line_forms(company: Company, lines: list[dict]) -> list[OrderLineForm]:
         }
         if line["taxable"]:
             form_data["taxable"] = "on"
-        forms.append(OrderLineForm(form_data, products=products))
+        forms.append(OrderLineForm(form_data, products=products, dimensions=dims))
     return forms
 
 

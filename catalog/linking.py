@@ -92,6 +92,25 @@ def _price(item: Item) -> Decimal:
     return min(max(item.unit_price, Decimal(0)), MAX_AMOUNT).quantize(CENT, ROUND_HALF_UP)
 
 
+# US lines are marked TAX/NON by the product's taxable flag: these are no line's tax code.
+PSEUDO_TAX_CODES = frozenset({"TAX", "NON"})
+
+
+def item_defaults(item: Item) -> dict:
+    """The item's sales tax code and default class (Item.SalesTaxCodeRef and ClassRef,
+    QBO-TRANSACTIONS.md §6 and §9), as a product's line defaults."""
+    raw = item.raw or {}
+    tax, klass = raw.get("SalesTaxCodeRef") or {}, raw.get("ClassRef") or {}
+    fields = {}
+    if (code := item.sales_tax_code_id) and code not in PSEUDO_TAX_CODES:
+        fields["qbo_tax_code_id"] = code[:32]
+        fields["qbo_tax_code_name"] = str(tax.get("name") or "")[:100]
+    if class_id := item.class_id:
+        fields["qbo_class_id"] = class_id[:32]
+        fields["qbo_class_name"] = str(klass.get("name") or "")[:500]
+    return fields
+
+
 def _create(company_id: int, item: Item) -> Product:
     return Product.objects.create(
         company_id=company_id,
@@ -102,6 +121,7 @@ def _create(company_id: int, item: Item) -> Product:
         taxable=item.taxable,
         qbo_item_id=item.qbo_id,
         qbo_item_name=item.name,
+        **item_defaults(item),
     )
 
 
@@ -109,6 +129,13 @@ def _link(item: Item, product: Product) -> bool:
     linked = Product.objects.filter(pk=product.pk, qbo_item_id="").update(
         qbo_item_id=item.qbo_id, qbo_item_name=item.name
     )
+    # The item's defaults fill only what the product doesn't already say.
+    found = item_defaults(item)
+    for prefix in ("qbo_tax_code", "qbo_class"):
+        if linked and f"{prefix}_id" in found:
+            Product.objects.filter(pk=product.pk, **{f"{prefix}_id": ""}).update(
+                **{name: value for name, value in found.items() if name.startswith(prefix)}
+            )
     return linked == 1
 
 

@@ -61,6 +61,16 @@ class Item(models.Model):
         return f"{trimmed:f}" if trimmed.as_tuple().exponent < -2 else f"{self.unit_price:.2f}"
 
     @property
+    def sales_tax_code_id(self) -> str:
+        """The item's SalesTaxCodeRef (a line's default tax code outside the US)."""
+        return str(((self.raw or {}).get("SalesTaxCodeRef") or {}).get("value") or "")
+
+    @property
+    def class_id(self) -> str:
+        """The item's ClassRef: its default class (QBO-TRANSACTIONS.md §9)."""
+        return str(((self.raw or {}).get("ClassRef") or {}).get("value") or "")
+
+    @property
     def sellable(self) -> bool:
         """An order line can use it: live, and not a category (categories only group items)."""
         return self.active and not self.deleted_in_qbo and self.type != self.Type.CATEGORY

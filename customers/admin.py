@@ -31,6 +31,9 @@ SHIPPING = ["ship_line1", "ship_city", "ship_region", "ship_postal_code", "ship_
 SYNC_STATE = ["sync_token", "qbo_created_at", "qbo_updated_at", "synced_at"]
 
 
+DEFAULTS = ["default_class_name", "default_class_id"]
+
+
 @admin.register(Customer)
 class CustomerAdmin(MirrorAdmin):
     qbo_entity = "Customer"
@@ -56,9 +59,19 @@ class CustomerAdmin(MirrorAdmin):
         ("Billing address", {"fields": BILLING}),
         ("Shipping address", {"fields": SHIPPING}),
         ("Sync", {"fields": SYNC_STATE}),
+        # qbsync's own, set on the customer page (from QuickBooks' active classes).
+        ("Defaults for new orders", {"fields": DEFAULTS}),
         ("QuickBooks JSON", {"fields": ["raw_json"], "classes": ["collapse"]}),
     ]
-    readonly_fields = [*DETAILS, *BILLING, *SHIPPING, *SYNC_STATE, "quickbooks_page", "raw_json"]
+    readonly_fields = [
+        *DETAILS,
+        *BILLING,
+        *SHIPPING,
+        *SYNC_STATE,
+        *DEFAULTS,
+        "quickbooks_page",
+        "raw_json",
+    ]
 
     def get_search_results(self, request, queryset, search_term):
         """Django's rules (every word must match, any field; quotes keep words together),

@@ -91,3 +91,29 @@ class EditCustomerForm(CustomerForm):
         ship = [getattr(customer, f"ship_{part}") for part in ADDRESS_PARTS]
         bill = [getattr(customer, f"bill_{part}") for part in ADDRESS_PARTS]
         return {**initial, "ship_same": ship == bill, "sync_token": customer.sync_token}
+
+
+class DefaultClassForm(forms.Form):
+    """The class a customer's new orders start with, from the company's QuickBooks classes."""
+
+    default_class = forms.ChoiceField(
+        label="Default class",
+        required=False,
+        error_messages={"invalid_choice": "Pick one of QuickBooks' active classes."},
+    )
+
+    def __init__(self, *args, classes: list[tuple[str, str]], customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.classes = dict(classes)
+        current = customer.default_class_id
+        if current and current not in self.classes:
+            # Kept until changed, rather than silently cleared by saving the form unchanged.
+            self.classes[current] = customer.default_class_name
+            classes = [*classes, (current, f"{customer.default_class_name} (not active)")]
+        field = self.fields["default_class"]
+        field.choices = [("", "— None —"), *classes]
+        field.initial = current
+
+    def chosen(self) -> tuple[str, str]:
+        value = self.cleaned_data["default_class"]
+        return value, self.classes.get(value, "") if value else ""

@@ -42,6 +42,10 @@ class Customer(models.Model):
     qbo_updated_at = models.DateTimeField("updated in QuickBooks", null=True, blank=True)
     raw = models.JSONField("QuickBooks JSON", default=dict, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
+    # qbsync's own default for this customer's orders (QBO's Customer has no class): set on
+    # the customer page, never touched by the sync.
+    default_class_id = models.CharField("default QuickBooks class id", max_length=32, blank=True)
+    default_class_name = models.CharField("default class", max_length=500, blank=True)
 
     class Meta:
         ordering = ["display_name"]

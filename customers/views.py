@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
-from customers import search, services
-from customers.forms import EditCustomerForm, NewCustomerForm
+from customers import defaults, search, services
+from customers.forms import DefaultClassForm, EditCustomerForm, NewCustomerForm
 from customers.models import Customer
 from qbo.client import open_client
 from qbo.errors import QuickBooksError, ReconnectNeeded, Rejected
@@ -83,8 +83,32 @@ def customer_detail(request, pk: int):
         "orders": recent_orders[:RECENT],
         "more_orders": len(recent_orders) > RECENT,
         "payments": customer.payments.prefetch_related("applications__order")[:RECENT],
+        "class_form": _class_form(request, customer),
     }
     return render(request, "customers/customer_detail.html", context)
+
+
+def _class_form(request, customer: Customer, data=None) -> DefaultClassForm | None:
+    classes = defaults.tracked_classes(request.company)
+    if not classes and not customer.default_class_id:
+        return None  # the company doesn't track classes (or QuickBooks can't say which)
+    return DefaultClassForm(data, classes=classes, customer=customer)
+
+
+@company_required
+@require_POST
+def customer_default_class(request, pk: int):
+    """The class this customer's new orders start with (kept in qbsync, not QuickBooks)."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    form = _class_form(request, customer, request.POST)
+    if form is None or not form.is_valid():
+        message = form.errors["default_class"][0] if form else "No classes to choose from."
+        messages.error(request, message)
+    else:
+        defaults.set_default_class(customer, *form.chosen())
+        chosen = customer.default_class_name or "none"
+        messages.success(request, f"New orders for “{customer.display_name}” take class {chosen}.")
+    return redirect("customers:customer_detail", pk=customer.pk)
 
 
 # --- New and edited customers, written to QuickBooks --------------------------------------

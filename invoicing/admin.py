@@ -136,7 +136,17 @@ class ProductAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     list_filter = [("company", admin.RelatedOnlyFieldListFilter), "active", "taxable"]
     search_fields = ["name", "sku"]
     list_select_related = ["company"]
-    readonly_fields = ["qbo_item_id", "qbo_item_name", "created_at", "updated_at"]
+    # QuickBooks ids are picked on the product page, from the company's QuickBooks lists.
+    readonly_fields = [
+        "qbo_item_id",
+        "qbo_item_name",
+        "qbo_tax_code_id",
+        "qbo_tax_code_name",
+        "qbo_class_id",
+        "qbo_class_name",
+        "created_at",
+        "updated_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # A product's orders stay with its company: moving it would leak them.

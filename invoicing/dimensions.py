@@ -12,6 +12,10 @@ for the invoice) or ClassTrackingPerTxnLine (one per line), TrackDepartments (th
 DepartmentRef, called a location in QBO's UI), SalesFormsPrefs.CustomField (slot N is on when
 UseSalesCustomN is true, named by SalesCustomNameN; its DefinitionId is "N").
 
+Tax codes (QBO-TRANSACTIONS.md §7-8): outside the US every sales line carries a real TaxCode
+(its rates give the line's tax), so the form offers the company's active codes per line; US
+companies mark lines TAX/NON and need no list.
+
 Currencies (QBO-TRANSACTIONS.md §11): CurrencyPrefs.HomeCurrency, and when
 MultiCurrencyEnabled the CompanyCurrency list's active entries (the currencies the company
 has added; the home currency is never one of them).
@@ -25,6 +29,7 @@ from django.core.cache import cache
 
 from qbo.client import open_client
 from qbo.errors import QuickBooksError
+from qbo.models import QuickBooksConnection
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ class Dimensions:
     home_currency: str = ""  # empty: QuickBooks couldn't be asked
     multicurrency: bool = False
     currencies: list[str] = field(default_factory=list)  # active CompanyCurrency codes
+    tax_codes: list[tuple[str, str]] = field(default_factory=list)  # (Id, Name), non-US only
 
     @property
     def usable_currencies(self) -> list[str]:
@@ -89,13 +95,22 @@ def _active(qb, entity: str) -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[1].casefold())
 
 
+# US-only pseudo codes: never a line's code elsewhere (QBO-TRANSACTIONS.md §7).
+PSEUDO_TAX_CODES = frozenset({"TAX", "NON"})
+
+
+def _tax_codes(qb) -> list[tuple[str, str]]:
+    return [pair for pair in _active(qb, "TaxCode") if pair[0] not in PSEUDO_TAX_CODES]
+
+
 def _currencies(qb) -> list[str]:
     rows = qb.query_all("CompanyCurrency")
     return sorted({str(row["Code"]).upper() for row in rows if row.get("Active") is not False})
 
 
-def read(qb) -> Dimensions:
-    """The company's tracking preferences and its active classes and locations, from QBO."""
+def read(qb, *, us: bool = True) -> Dimensions:
+    """The company's tracking preferences, its active classes and locations and (outside the
+    US) tax codes, from QBO."""
     preferences = qb.preferences()
     info = preferences.get("AccountingInfoPrefs") or {}
     mode, departments = class_mode_from(preferences), bool(info.get("TrackDepartments"))
@@ -111,11 +126,12 @@ def read(qb) -> Dimensions:
         home_currency=str((money.get("HomeCurrency") or {}).get("value") or "").upper(),
         multicurrency=multicurrency,
         currencies=_currencies(qb) if multicurrency else [],
+        tax_codes=[] if us else _tax_codes(qb),
     )
 
 
 def cache_key(company_id: int) -> str:
-    return f"qbo:dimensions:v2:{company_id}"  # v2: with currencies
+    return f"qbo:dimensions:v3:{company_id}"  # v3: with tax codes
 
 
 def for_company(company) -> Dimensions:
@@ -123,9 +139,11 @@ def for_company(company) -> Dimensions:
     key = cache_key(company.pk)
     if (cached := cache.get(key)) is not None:
         return cached
+    conn = QuickBooksConnection.objects.filter(company=company).only("country").first()
+    us = ((conn.country if conn else "") or "US").upper() == "US"
     try:
         with open_client(company) as qb:
-            found = read(qb)
+            found = read(qb, us=us)
     except QuickBooksError as exc:
         logger.info("company %s: no classes/locations on the form (%s)", company.pk, exc)
         return Dimensions()

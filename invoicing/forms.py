@@ -21,7 +21,7 @@ from accounts.inputs import (
     column_field,
 )
 from customers.models import Customer
-from invoicing import currency_forms, dimensions, receipt_forms, tracking_forms
+from invoicing import currency_forms, default_forms, dimensions, receipt_forms, tracking_forms
 from invoicing.edits import OrderChanges, order_header
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
 from invoicing.names import clean_name, name_key
@@ -49,6 +49,11 @@ class ProductForm(forms.ModelForm):
         self.fields["unit_price"].validators.append(
             MinValueValidator(0, "The unit price can't be negative.")
         )
+        default_forms.add_product_fields(self, dimensions.for_company(company))
+
+    def _post_clean(self):
+        super()._post_clean()
+        default_forms.apply_product_fields(self)
 
     def _others(self):
         return Product.objects.filter(company=self.instance.company).exclude(pk=self.instance.pk)
@@ -335,7 +340,7 @@ class OrderForm(ChargesMixin, forms.Form):
             "exchange_rate": data.get("exchange_rate"),
             "form_token": data["form_token"],
             "extras": self.extras(),
-            "tracking": tracking_forms.tracking_from(self),
+            "tracking": default_forms.order_tracking(self, data["customer"]),
             "checkout": receipt_forms.checkout_from(self),
         }
 
@@ -392,6 +397,7 @@ class OrderLineForm(forms.Form):
             self.fields["product"].queryset = products
         self.dimensions = dimensions
         tracking_forms.add_line_field(self, dimensions)
+        default_forms.add_line_fields(self, dimensions)
 
     def clean_quantity(self) -> Decimal:
         quantity = self.cleaned_data["quantity"]
@@ -420,8 +426,10 @@ class OrderLineForm(forms.Form):
         return data
 
     def new_line(self) -> NewLine:
-        data = self.cleaned_data
-        class_id, class_name = tracking_forms.line_class(self, self.dimensions)
+        data, dims = self.cleaned_data, self.dimensions
+        picked = tracking_forms.line_class(self, dims)
+        class_id, class_name = default_forms.line_class(picked, dims, data["product"])
+        tax_code_id, tax_code_name = default_forms.line_tax_code(self, dims, data["product"])
         return NewLine(
             product=data["product"],
             description=data["description"],
@@ -431,6 +439,8 @@ class OrderLineForm(forms.Form):
             qbo_item_id=data.get("item") or "",
             class_id=class_id,
             class_name=class_name,
+            tax_code_id=tax_code_id,
+            tax_code_name=tax_code_name,
         )
 
 
@@ -487,10 +497,16 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
                 "taxable": line.taxable,
                 # A picked QuickBooks item stays the line's item through an edit.
                 "item": line.qbo_item_id,
+                "line_tax_code": line.qbo_tax_code_id,
+                "line_class": line.qbo_class_id,
             }
             for line in order.lines.all()
         ]
+        self.dimensions = dimensions.for_company(kwargs["company"])
         super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "dimensions": self.dimensions}
 
     def filled_forms(self) -> list[OrderLineForm]:
         # Every shown line counts, changed or not; a removed one is no longer posted.
@@ -503,6 +519,7 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
         ]
         rows += [n.qbo_item_id for n in self.new_lines()]
         rows += [n.taxable for n in self.new_lines()]
+        rows += [(n.tax_code_id, n.class_id) for n in self.new_lines()]
         return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
 
     def refuse(self, message: str) -> None:
@@ -655,7 +672,7 @@ SETTINGS_FIELDS = [
     ("default_item", "items", "Default item", "The QuickBooks item for free-text order lines."),
     ("income_account", "accounts", "Income account", "For the items qbsync creates."),
     ("term", "terms", "Payment terms", "The terms each new invoice carries."),
-    ("tax_code", "tax_codes", "Line tax code", "Only for companies outside the US."),
+    ("tax_code", "tax_codes", "Line tax code", "Outside the US: for lines with no code."),
     (
         "shipping_item",
         "shipping_items",

@@ -49,8 +49,10 @@ def update_lines(ctx: references.PushContext, write: OrderWrite) -> list[dict]:
             unit_price=Decimal(n["unit_price"]),
             amount=Decimal(n["amount"]),
             taxable=n["taxable"],
-            # Intents written before picked items were kept have no such key.
+            # Intents written before picked items (and tax codes, classes) were kept lack them.
             qbo_item_id=n.get("qbo_item_id") or "",
+            qbo_tax_code_id=n.get("tax_code_id") or "",
+            qbo_class_id=n.get("class_id") or "",
         )
         for n in write.intent["lines"]
     ]

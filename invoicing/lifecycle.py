@@ -87,7 +87,18 @@ def line_intent(line) -> dict:
         "amount": str(line.amount),
         "taxable": line.taxable,
         "qbo_item_id": line.qbo_item_id,
+        "tax_code_id": line.tax_code_id,
+        "class_id": line.class_id,
     }
+
+
+def _tax_code(line) -> str:
+    """A saved line's tax code (qbo_tax_code_id) or a new one's (tax_code_id)."""
+    return getattr(line, "qbo_tax_code_id", None) or getattr(line, "tax_code_id", "")
+
+
+def _class(line) -> str:
+    return getattr(line, "qbo_class_id", None) or getattr(line, "class_id", "")
 
 
 def _fmt(value: Decimal) -> str:
@@ -119,6 +130,8 @@ def preview_edit(
             ("item", str(before.product or before.description), name),
             ("quantity", _qty(before.quantity), _qty(after.quantity)),
             ("unit price", _fmt(before.unit_price), _fmt(after.unit_price)),
+            ("tax code", before.qbo_tax_code_name, after.tax_code_name),
+            ("class", before.qbo_class_name, after.class_name),
         ]
         for what, was, now in pairs:
             if was != now:
@@ -228,8 +241,16 @@ def _check_money(order: Order, subtotal: Decimal, discount: Decimal, total: Deci
 def _same_lines(order: Order, lines: Sequence) -> bool:
     def key(line) -> tuple:
         product = line.product.pk if line.product else None
-        item = line.qbo_item_id
-        return (product, line.description, line.quantity, line.unit_price, line.taxable, item)
+        item, codes = line.qbo_item_id, (_tax_code(line), _class(line))
+        return (
+            product,
+            line.description,
+            line.quantity,
+            line.unit_price,
+            line.taxable,
+            item,
+            codes,
+        )
 
     return [key(line) for line in order.lines.select_related("product")] == [
         key(line) for line in lines
@@ -251,6 +272,10 @@ def _replace_lines(
             amount=line.amount,
             taxable=line.taxable,
             qbo_item_id=line.qbo_item_id,
+            qbo_tax_code_id=line.tax_code_id,
+            qbo_tax_code_name=line.tax_code_name,
+            qbo_class_id=line.class_id,
+            qbo_class_name=line.class_name,
         )
         for position, line in enumerate(lines, start=1)
     )

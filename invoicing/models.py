@@ -37,6 +37,12 @@ class Product(models.Model):
     active = models.BooleanField(default=True)
     qbo_item_id = models.CharField("QuickBooks item id", max_length=32, blank=True)
     qbo_item_name = models.CharField(max_length=100, blank=True)
+    # Defaults for the order lines that sell it: the line's tax code (companies outside the
+    # US) and class (companies tracking a class per line); QBO ids, with the names shown.
+    qbo_tax_code_id = models.CharField("QuickBooks tax code id", max_length=32, blank=True)
+    qbo_tax_code_name = models.CharField("tax code", max_length=100, blank=True)
+    qbo_class_id = models.CharField("QuickBooks class id", max_length=32, blank=True)
+    qbo_class_name = models.CharField("default class", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -362,6 +368,9 @@ class OrderLine(models.Model):
     # The line's class when the company assigns one to each row (ClassTrackingPerTxnLine).
     qbo_class_id = models.CharField("QuickBooks class id", max_length=32, blank=True)
     qbo_class_name = models.CharField("class", max_length=500, blank=True)
+    # The line's tax code outside the US (empty: Invoicing settings' code at push).
+    qbo_tax_code_id = models.CharField("QuickBooks tax code id", max_length=32, blank=True)
+    qbo_tax_code_name = models.CharField("tax code", max_length=100, blank=True)
 
     class Meta:
         ordering = ["order", "position", "id"]

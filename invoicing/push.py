@@ -278,14 +278,23 @@ def find_invoice(ctx: references.PushContext, order: Order) -> dict | None:
     return None
 
 
+def _uncoded(order: Order) -> bool:
+    """A line (or the shipping charge) that would go without a tax code of its own."""
+    return bool(order.shipping) or any(not line.qbo_tax_code_id for line in order.lines.all())
+
+
 def preflight(ctx: references.PushContext, order: Order) -> None:
     """Problems we can name before asking QBO (a clearer message than QBO's Fault)."""
-    if not ctx.us and not ctx.settings.tax_code_id:
-        raise Rejected("Choose a tax code for invoice lines in Invoicing settings, then retry.")
     if not order.lines.all():
         raise Rejected("The order has no lines.")
     if order.is_sales_receipt and not order.deposit_account_id:
         raise Rejected("Choose the account the payment was deposited to, then retry.")
+    # Outside the US every line needs a code (QBO refuses one without): its own or the settings'.
+    if not ctx.us and not ctx.settings.tax_code_id and _uncoded(order):
+        raise Rejected(
+            "A line has no tax code: choose one on the line or its product, or a tax code "
+            "for invoice lines in Invoicing settings, then retry."
+        )
     customer = order.customer if order.customer_id else None
     if customer and customer.currency and order.currency != customer.currency:
         raise Rejected(

@@ -41,6 +41,9 @@ class NewLine:
     # The line's QBO class (companies that assign a class to each row).
     class_id: str = ""
     class_name: str = ""
+    # The line's tax code outside the US (empty: Invoicing settings' code at push).
+    tax_code_id: str = ""
+    tax_code_name: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -260,6 +263,8 @@ def create_order(
                 qbo_item_id="" if line.product else line.qbo_item_id,
                 qbo_class_id=line.class_id,
                 qbo_class_name=line.class_name,
+                qbo_tax_code_id=line.tax_code_id,
+                qbo_tax_code_name=line.tax_code_name,
             )
             for position, line in enumerate(lines, start=1)
         )

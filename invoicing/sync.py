@@ -32,6 +32,13 @@ class TaxRule:
     tax_code_id: str = ""
 
 
+def line_tax_code(line, tax: TaxRule) -> str:
+    """Outside the US: the line's own tax code (a saved line's or a new one's), else the
+    company's (Invoicing settings)."""
+    own = getattr(line, "qbo_tax_code_id", "") or getattr(line, "tax_code_id", "")
+    return own or tax.tax_code_id
+
+
 def _line(line, position: int, item_id: str, tax: TaxRule) -> dict:
     detail = {
         "ItemRef": {"value": item_id},
@@ -40,8 +47,8 @@ def _line(line, position: int, item_id: str, tax: TaxRule) -> dict:
     }
     if tax.us:
         detail["TaxCodeRef"] = {"value": "TAX" if line.taxable else "NON"}
-    elif tax.tax_code_id:
-        detail["TaxCodeRef"] = {"value": tax.tax_code_id}
+    elif code := line_tax_code(line, tax):
+        detail["TaxCodeRef"] = {"value": code}
     # A saved line's class (qbo_class_id) or a new one's (class_id): companies tracking per row.
     if class_id := getattr(line, "qbo_class_id", "") or getattr(line, "class_id", ""):
         detail["ClassRef"] = {"value": class_id}

@@ -14,6 +14,7 @@ from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
 from customers import search
 from invoicing import lifecycle, services, settlements
+from invoicing.default_forms import product_data
 from invoicing.edits import conflict_fields
 from invoicing.forms import (
     CreditForm,
@@ -148,10 +149,7 @@ def order_create(request):
             return redirect("invoicing:order_detail", pk=duplicate.order.pk)
         messages.success(request, f"Order {order.number} created. Sending it to QuickBooks…")
         return redirect("invoicing:order_detail", pk=order.pk)
-    products = {
-        str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
-        for product in lines.products
-    }
+    products = {str(product.pk): product_data(product) for product in lines.products}
     context = {"form": form, "lines": lines, "products": products}
     return render(request, "invoicing/order_form.html", context)
 
@@ -259,10 +257,7 @@ def order_edit(request, pk: int):
     data = request.POST if request.method == "POST" else None
     form = OrderEditForm(data, order=order)
     lines = EditLinesFormSet(data, company=request.company, prefix="lines", order=order)
-    products = {
-        str(product.pk): {"unit_price": str(product.unit_price), "taxable": product.taxable}
-        for product in lines.products
-    }
+    products = {str(product.pk): product_data(product) for product in lines.products}
     context = {"order": order, "form": form, "lines": lines, "preview": None, "digest": ""}
     context["products"] = products
     if data is not None and order.is_sales_receipt and order.push_status == Order.PushStatus.SYNCED:

@@ -85,6 +85,17 @@
     document.getElementById("add-line").focus();
   });
 
+  // A product's (or item's) tax code and class, where the line offers them and QuickBooks
+  // lists them; left empty, the server applies the same defaults.
+  function fillDefaults(row, taxCode, classId) {
+    for (const [name, value] of [["line_tax_code", taxCode], ["line_class", classId]]) {
+      const select = field(row, name);
+      if (select && value && select.querySelector(`option[value="${CSS.escape(value)}"]`)) {
+        select.value = value;
+      }
+    }
+  }
+
   body.addEventListener("change", (event) => {
     if (!event.target.name || !event.target.name.endsWith("-product")) return;
     const product = products[event.target.value];
@@ -92,6 +103,7 @@
       const row = event.target.closest("tr");
       field(row, "unit_price").value = product.unit_price;
       field(row, "taxable").checked = product.taxable;
+      fillDefaults(row, product.tax_code, product.class);
     }
     updateTotals();
   });
@@ -112,6 +124,12 @@
       if (!option) return;
       customerId.value = option.dataset.customerId;
       search.value = option.dataset.customerName;
+      // The customer's default class, where the order takes one class.
+      const orderClass = form.querySelector('select[name="qbo_class"]');
+      const classId = option.dataset.customerClass;
+      if (orderClass && classId && orderClass.querySelector(`option[value="${CSS.escape(classId)}"]`)) {
+        orderClass.value = classId;
+      }
       matches.replaceChildren();
       search.focus();
     });
@@ -135,10 +153,12 @@
       if (productId && products[productId]) {
         field(row, "product").value = productId;
         field(row, "item").value = "";
+        fillDefaults(row, products[productId].tax_code, products[productId].class);
       } else {
         field(row, "product").value = "";
         field(row, "item").value = option.dataset.itemId;
         field(row, "description").value = option.dataset.itemName;
+        fillDefaults(row, option.dataset.taxCode, option.dataset.class);
       }
       field(row, "unit_price").value = option.dataset.unitPrice;
       field(row, "taxable").checked = option.dataset.taxable === "true";

@@ -8,7 +8,7 @@ import pytest
 from catalog.models import Item
 from invoicing.models import Product
 from qbo import sync
-from tests.catalog.support import make_item, seed_items
+from tests.catalog.support import income_account, make_item, seed_items
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +171,37 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     for method in ("get", "post"):
         response = getattr(client, method)(URL)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_imported_and_linked_products_take_the_items_tax_code_and_class(client, user, company, qbo):
+    from qbo.client import open_client
+    from tests.support import connect_through_consent
+
+    realm = qbo.control.create_company(name="Albion Ltd", country="GB")
+    client.force_login(user)
+    assert connect_through_consent(client, qbo, realm_id=realm).status_code == 302
+    income = income_account(qbo, realm)
+    with open_client(company) as qb:
+        design = qb.create("Class", {"Name": "Design"}, request_id="t-class")["Id"]
+        for n, (name, code) in enumerate([("Tea", "4"), ("Cups", "2")]):
+            body = {
+                "Name": name,
+                "Type": "Service",
+                "IncomeAccountRef": income,
+                "SalesTaxCodeRef": {"value": code},
+                "ClassRef": {"value": design, "name": "Design"},
+            }
+            qb.create("Item", body, request_id=f"t-item-{n}")
+    cups = Product.objects.create(company=company, name="Cups", qbo_tax_code_id="3")
+    sync.sync_company(company.pk)
+    tea_item, cups_item = (Item.objects.get(company=company, name=n) for n in ("Tea", "Cups"))
+    data = {"item": [tea_item.pk, cups_item.pk]}
+    data |= {f"action-{tea_item.pk}": "create", f"action-{cups_item.pk}": "link"}
+    client.post(URL, data)
+
+    tea = Product.objects.get(company=company, name="Tea")
+    assert (tea.qbo_tax_code_id, tea.qbo_class_id, tea.qbo_class_name) == ("4", design, "Design")
+    cups.refresh_from_db()
+    assert cups.qbo_item_id == cups_item.qbo_id
+    # Linking fills only what the product didn't say: its own tax code stays.
+    assert (cups.qbo_tax_code_id, cups.qbo_class_id) == ("3", design)

@@ -148,8 +148,12 @@ def test_every_customers_url_is_scoped(bob_client, owner_client, globex, initech
         "customer_detail",
         "customer_create",
         "customer_edit",
+        "customer_default_class",
     }
     assert bob_client.get(f"/customers/{globex.pk}/").status_code == 404
+    assert (
+        bob_client.post(f"/customers/{globex.pk}/class/", {"default_class": ""}).status_code == 404
+    )
     assert bob_client.get(f"/customers/{globex.pk}/edit/").status_code == 404
     edit = {"display_name": "Hijacked", "sync_token": "0", "ship_same": "on"}
     assert bob_client.post(f"/customers/{globex.pk}/edit/", edit).status_code == 404

@@ -83,3 +83,34 @@ def test_errors_keep_every_line_typed(page, company):
     page.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("heading", name="Order 1001")).to_be_visible()
     assert Order.objects.get(company=company).total == Decimal("105.00")
+
+
+def test_picking_a_product_fills_its_lines_tax_code_and_class(page, client, company, qbo):
+    """A UK company tracking a class per line: the product's defaults show on its line."""
+    from qbo.client import open_client
+    from tests.support import connect_through_consent
+
+    realm = qbo.control.create_company(country="GB", features={"class_tracking": "line"})
+    assert connect_through_consent(client, qbo, realm_id=realm).status_code == 302
+    with open_client(company) as qb:
+        design = str(qb.create("Class", {"Name": "Design"}, request_id="t-class")["Id"])
+    Product.objects.create(
+        company=company,
+        name="Widget",
+        unit_price=Decimal("10.00"),
+        qbo_tax_code_id="4",
+        qbo_tax_code_name="0.0% Z",
+        qbo_class_id=design,
+        qbo_class_name="Design",
+    )
+    page.goto("/orders/new/")
+    expect(page.get_by_label("Tax code")).to_have_value("")
+    page.get_by_label("Product").select_option(label="Widget")
+    expect(page.get_by_label("Tax code")).to_have_value("4")
+    expect(page.get_by_label("Class")).to_have_value(design)
+    page.get_by_label("Tax code").select_option(label="20.0% S")  # a choice of its own
+    page.get_by_label("New customer name").fill("Initech")
+    page.get_by_role("button", name="Create order").click()
+    expect(page.get_by_role("heading", name="Order 1001")).to_be_visible()
+    line = Order.objects.get(company=company).lines.get()
+    assert (line.qbo_tax_code_id, line.qbo_class_id) == ("2", design)
