@@ -68,6 +68,24 @@ def _money_line(ctx: references.PushContext, write: OrderWrite, amount: Decimal)
     return invoice_lines([line], [references.default_item_id(ctx)], tax)
 
 
+def _credited_lines(ctx: references.PushContext, write: OrderWrite) -> list[dict]:
+    """The chosen order lines, at the quantities credited, with the invoice lines' item,
+    tax code and class (invoicing.sync.invoice_lines, as the push sends them)."""
+    chosen = {n["line"]: Decimal(n["quantity"]) for n in write.intent["lines"]}
+    lines = [line for line in write.order.lines.select_related("product") if line.pk in chosen]
+    items = [
+        references.product_item_id(ctx, line.product)
+        if line.product_id
+        else line.qbo_item_id or references.default_item_id(ctx)
+        for line in lines
+    ]
+    for line in lines:  # unsaved copies: the order's own lines are not changed
+        line.amount = line.worth(chosen[line.pk])
+        line.quantity = chosen[line.pk]
+    tax = TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id)
+    return invoice_lines(lines, items, tax)
+
+
 def _refs(write: OrderWrite, payload: dict, account_key: str = "DepositToAccountRef") -> dict:
     if write.intent.get("method"):
         payload["PaymentMethodRef"] = {"value": write.intent["method"]}
@@ -96,7 +114,12 @@ def apply_credit(ctx: references.PushContext, write: OrderWrite) -> None:
     amount = Decimal(write.intent["amount"])
     memo_id = (write.answer or {}).get("CreditMemo")
     if not memo_id:
-        memo = {**_header(write, "credit"), "Line": _money_line(ctx, write, amount)}
+        lines = (
+            _credited_lines(ctx, write)
+            if write.intent.get("lines")
+            else _money_line(ctx, write, amount)
+        )
+        memo = {**_header(write, "credit"), "Line": lines}
         OrderWrite.objects.filter(pk=write.pk).update(sent=writes.as_json(memo))
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/creditmemo#create-a-creditmemo
         memo_id = str(create_once(ctx, write, "CreditMemo", memo, write.request_id)["Id"])
