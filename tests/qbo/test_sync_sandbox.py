@@ -45,7 +45,14 @@ def test_a_small_companys_first_import_is_one_query_per_entity(connected, qbo, c
     queries = list(
         QBOCall.objects.filter(operation__startswith="query ").values_list("operation", flat=True)
     )
-    assert sorted(queries) == ["query Customer", "query Invoice", "query Item", "query Payment"]
+    assert sorted(queries) == [
+        "query CreditMemo",
+        "query Customer",
+        "query Invoice",
+        "query Item",
+        "query Payment",
+        "query RefundReceipt",
+    ]
     cursor = SyncCursor.objects.get(company=company, entity="Customer")
     expected = len(qbo.state.companies[connected.realm_id].rows("Customer"))
     assert (cursor.import_done, cursor.import_total, cursor.import_percent) == (
