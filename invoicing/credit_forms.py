@@ -24,7 +24,7 @@ class CreditForm(MoneyForm):
     what = forms.ChoiceField(
         label="Credit",
         required=False,  # the API sends an amount only
-        choices=[(AMOUNT, "An amount"), (LINES, "These lines")],
+        choices=[(AMOUNT, "A sum of money"), (LINES, "These lines")],
         initial=AMOUNT,
         widget=forms.RadioSelect,
     )
