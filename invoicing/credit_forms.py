@@ -47,6 +47,9 @@ class CreditForm(MoneyForm):
                 initial=line.quantity,
                 widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
             )
+        # The choice first, then the amount or the lines it chooses between.
+        lines = [f for f in self.fields if f.startswith(("line_", "quantity_"))]
+        self.order_fields(["what", "amount", *lines, "on"])
 
     def clean_amount(self) -> Decimal | None:
         amount = self.cleaned_data.get("amount")
