@@ -22,7 +22,8 @@ from api.errors import Conflict
 from api.models import ApiKey
 from api.orders import record, validated_lines
 from invoicing import lifecycle, settlements
-from invoicing.forms import CreditForm, PaymentForm, RefundForm, SendInvoiceForm
+from invoicing.credit_forms import CreditForm
+from invoicing.forms import PaymentForm, RefundForm, SendInvoiceForm
 from invoicing.models import Order
 from invoicing.writes import default_email
 from qbo.errors import QuickBooksError, ReconnectNeeded

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer
+from invoicing import settlements
 from invoicing.models import Order, OrderLine, OrderWrite, Product
 from invoicing.writes import BLOCKING
 
@@ -197,6 +198,7 @@ class WriteOutput(serializers.ModelSerializer):
 
 class OrderMoney(serializers.Serializer):
     paid_in_app = serializers.DecimalField(**MONEY)
+    received = serializers.DecimalField(**MONEY)
     credited = serializers.DecimalField(**MONEY)
     refunded = serializers.DecimalField(**MONEY)
     open_balance = serializers.DecimalField(**MONEY)
@@ -288,8 +290,8 @@ class OrderOutput(serializers.ModelSerializer):
 
     @extend_schema_field(OrderMoney)
     def get_money(self, order: Order) -> dict:
-        """Paid in the app, credited and refunded (done in QuickBooks), and what is still owed
-        less payments and credits on their way."""
+        """Paid in the app; received, credited and refunded in QuickBooks (whoever made them);
+        and what is still owed less payments and credits on their way."""
 
         # From the writes already fetched (a list would otherwise ask four sums per order):
         # the same sums as invoicing.settlements.money and open_balance, which the tests
@@ -302,14 +304,16 @@ class OrderOutput(serializers.ModelSerializer):
             ]
             return sum(found, Decimal("0.00"))
 
-        Kind, done = OrderWrite.Kind, [OrderWrite.Status.DONE]
+        Kind = OrderWrite.Kind
         owed = order.qbo_balance if order.qbo_balance is not None else order.total
         on_the_way = total((Kind.PAYMENT, Kind.CREDIT), BLOCKING)
+        so_far = settlements.money_from(order, order.writes.all())
         return OrderMoney(
             {
-                "paid_in_app": total((Kind.PAYMENT,), done),
-                "credited": total((Kind.CREDIT,), done),
-                "refunded": total((Kind.REFUND,), done),
+                "paid_in_app": so_far.paid_in_app,
+                "received": so_far.received,
+                "credited": so_far.credited,
+                "refunded": so_far.refunded,
                 "open_balance": owed - on_the_way,
             }
         ).data

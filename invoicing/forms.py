@@ -656,10 +656,6 @@ class PaymentForm(MoneyForm):
     reference = forms.CharField(label="Reference", required=False, max_length=21)
 
 
-class CreditForm(MoneyForm):
-    reason = forms.CharField(label="Reason (on the credit memo)", required=False, max_length=4000)
-
-
 class RefundForm(MoneyForm):
     choice_fields = (
         ("account", "accounts", "Refund from", True),

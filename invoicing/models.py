@@ -1,6 +1,6 @@
 """Products, orders and their lines, and each order's push state towards a QBO invoice."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -221,6 +221,10 @@ class Order(models.Model):
     payment_status = models.CharField(
         max_length=15, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
+    # What QuickBooks holds against the invoice, whoever made it (kept by payments/money.py):
+    # received, credited, refunded (as text) and the ids of those transactions, so our own
+    # writes are counted once (invoicing.settlements.money).
+    qbo_money = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 
     # The order's life after its invoice exists (invoicing/writes.py): every later write to
@@ -377,6 +381,12 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return self.description or (self.product.name if self.product_id else "line")
+
+    def worth(self, quantity: Decimal) -> Decimal:
+        """What `quantity` of the line comes to (all of it: the line's own amount)."""
+        if quantity == self.quantity:
+            return self.amount
+        return (quantity * self.unit_price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class OrderWrite(models.Model):

@@ -68,6 +68,24 @@ def _money_line(ctx: references.PushContext, write: OrderWrite, amount: Decimal)
     return invoice_lines([line], [references.default_item_id(ctx)], tax)
 
 
+def _credited_lines(ctx: references.PushContext, write: OrderWrite) -> list[dict]:
+    """The chosen order lines, at the quantities credited, with the invoice lines' item,
+    tax code and class (invoicing.sync.invoice_lines, as the push sends them)."""
+    chosen = {n["line"]: Decimal(n["quantity"]) for n in write.intent["lines"]}
+    lines = [line for line in write.order.lines.select_related("product") if line.pk in chosen]
+    items = [
+        references.product_item_id(ctx, line.product)
+        if line.product_id
+        else line.qbo_item_id or references.default_item_id(ctx)
+        for line in lines
+    ]
+    for line in lines:  # unsaved copies: the order's own lines are not changed
+        line.amount = line.worth(chosen[line.pk])
+        line.quantity = chosen[line.pk]
+    tax = TaxRule(us=ctx.us, tax_code_id=ctx.settings.tax_code_id)
+    return invoice_lines(lines, items, tax)
+
+
 def _refs(write: OrderWrite, payload: dict, account_key: str = "DepositToAccountRef") -> dict:
     if write.intent.get("method"):
         payload["PaymentMethodRef"] = {"value": write.intent["method"]}
@@ -93,15 +111,22 @@ def apply_payment(ctx: references.PushContext, write: OrderWrite) -> None:
 
 
 def apply_credit(ctx: references.PushContext, write: OrderWrite) -> None:
-    amount = Decimal(write.intent["amount"])
+    amount = Decimal((write.answer or {}).get("Credit") or write.intent["amount"])
     memo_id = (write.answer or {}).get("CreditMemo")
     if not memo_id:
-        memo = {**_header(write, "credit"), "Line": _money_line(ctx, write, amount)}
+        chosen = bool(write.intent.get("lines"))
+        lines = _credited_lines(ctx, write) if chosen else _money_line(ctx, write, amount)
+        memo = {**_header(write, "credit"), "Line": lines}
         OrderWrite.objects.filter(pk=write.pk).update(sent=writes.as_json(memo))
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/creditmemo#create-a-creditmemo
-        memo_id = str(create_once(ctx, write, "CreditMemo", memo, write.request_id)["Id"])
+        created = create_once(ctx, write, "CreditMemo", memo, write.request_id)
+        memo_id = str(created["Id"])
+        if chosen:
+            amount = _credit_to_apply(ctx, write, created)
         # Kept before the next step: a retry applies this memo, it never makes another.
-        OrderWrite.objects.filter(pk=write.pk).update(answer={"CreditMemo": memo_id})
+        answer = {"CreditMemo": memo_id, "Credit": str(amount)}
+        OrderWrite.objects.filter(pk=write.pk).update(answer=answer, amount=amount)
+        write.amount = amount
     memo_link = {"TxnId": memo_id, "TxnType": "CreditMemo"}
     apply = {**_header(write, "credit applied"), "TotalAmt": Decimal(0)}
     apply["Line"] = [
@@ -112,7 +137,15 @@ def apply_credit(ctx: references.PushContext, write: OrderWrite) -> None:
     payment = create_once(
         ctx, write, "Payment", apply, derived_request_id(write.request_id, "apply")
     )
-    _finish(ctx, write, payment, memo_id)
+    _finish(ctx, write, payment, memo_id, amount)
+
+
+def _credit_to_apply(ctx: references.PushContext, write: OrderWrite, memo: dict) -> Decimal:
+    """Lines credited carry their tax, which QuickBooks works out: the memo's total is the
+    credit, applied as far as the invoice's balance goes (the rest stays the customer's
+    credit in QuickBooks; applying more than the balance is refused, §5)."""
+    balance = Decimal(str(ctx.qb.read("Invoice", write.order.qbo_invoice_id)["Balance"]))
+    return min(Decimal(str(memo["TotalAmt"])), balance)
 
 
 def apply_refund(ctx: references.PushContext, write: OrderWrite) -> None:
@@ -124,14 +157,16 @@ def apply_refund(ctx: references.PushContext, write: OrderWrite) -> None:
     _finish(ctx, write, refund)
 
 
-def _finish(ctx, write: OrderWrite, created: dict, memo_id: str = "") -> None:
+def _finish(
+    ctx, write: OrderWrite, created: dict, memo_id: str = "", credit: Decimal | None = None
+) -> None:
     """Settle with the created object's id, and the invoice's balance as QBO now has it (a
     refunded sales receipt is read the same way: its balance stays 0)."""
     order = write.order
     invoice = ctx.qb.read(order.qbo_entity, order.qbo_invoice_id)
     answer = writes.summary(created)
     if memo_id:
-        answer["CreditMemo"] = memo_id
+        answer |= {"CreditMemo": memo_id, "Credit": str(credit)}
     writes.done(write, invoice, answer=answer, qbo_id=str(created["Id"]))
 
 

@@ -5,6 +5,7 @@ Each is checked under the order's row lock against what QuickBooks says is owed 
 invoicing/settlement_writes.py applies once. A form submitted twice makes one write.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,7 @@ from django.db.models import Sum
 from accounts.models import Company, User
 from invoicing import drains
 from invoicing.lifecycle import Refused
-from invoicing.models import Order, OrderWrite
+from invoicing.models import Order, OrderLine, OrderWrite
 from invoicing.writes import BLOCKING, new_request_id
 from qbo.client import open_client
 
@@ -26,11 +27,13 @@ DEPOSIT_TYPES = ("Bank", "Other Current Asset")
 
 @dataclass(frozen=True)
 class Money:
-    """What an order's invoice has been through, for its page."""
+    """What an order's invoice has been through, for its page: `received`, `credited` and
+    `refunded` count what QuickBooks holds whoever made it, `paid_in_app` our payments."""
 
     paid_in_app: Decimal
     credited: Decimal
     refunded: Decimal
+    received: Decimal = Decimal("0.00")
 
 
 def _sum(order: Order, kind: str, statuses) -> Decimal:
@@ -38,13 +41,37 @@ def _sum(order: Order, kind: str, statuses) -> Decimal:
     return found or Decimal("0.00")
 
 
+def _created_id(write: OrderWrite) -> str:
+    # A credit's qbo_id is the zero Payment applying it; the memo is what the mirror names.
+    if write.kind == Kind.CREDIT:
+        return str((write.answer or {}).get("CreditMemo") or "")
+    return write.qbo_id
+
+
+MIRROR_IDS = {Kind.PAYMENT: "payments", Kind.CREDIT: "credit_memos", Kind.REFUND: "refunds"}
+
+
+def money_from(order: Order, order_writes: Iterable[OrderWrite]) -> Money:
+    """The order's money from the QuickBooks mirror (Order.qbo_money, kept by payments) and
+    its done writes: one of ours is added only while the mirror hasn't seen its id, so
+    nothing is counted twice."""
+    mirror = order.qbo_money or {}
+    seen = {kind: set(mirror.get(key) or []) for kind, key in MIRROR_IDS.items()}
+    sums = {key: Decimal(mirror.get(key) or "0.00") for key in ("received", "credited", "refunded")}
+    paid_in_app = Decimal("0.00")
+    named = {Kind.PAYMENT: "received", Kind.CREDIT: "credited", Kind.REFUND: "refunded"}
+    for write in order_writes:
+        if write.kind not in named or write.status != OrderWrite.Status.DONE:
+            continue
+        if write.kind == Kind.PAYMENT:
+            paid_in_app += write.amount or 0
+        if _created_id(write) not in seen[write.kind]:
+            sums[named[write.kind]] += write.amount or 0
+    return Money(paid_in_app=paid_in_app, **sums)
+
+
 def money(order: Order) -> Money:
-    done = [OrderWrite.Status.DONE]
-    return Money(
-        paid_in_app=_sum(order, Kind.PAYMENT, done),
-        credited=_sum(order, Kind.CREDIT, done),
-        refunded=_sum(order, Kind.REFUND, done),
-    )
+    return money_from(order, order.writes.filter(kind__in=list(MIRROR_IDS)))
 
 
 def _fmt(value: Decimal) -> str:
@@ -120,10 +147,12 @@ def credit_order(
     amount: Decimal,
     reason: str = "",
     on: date,
+    lines: list[tuple[OrderLine, Decimal]] | None = None,
     form_token: str = "",
     by: User | None,
 ) -> OrderWrite:
-    """A credit memo for `amount`, applied to the invoice."""
+    """A credit memo for `amount` (or for chosen `lines`: (order line, quantity), worth
+    `amount` together), applied to the invoice."""
     _positive(amount)
     with transaction.atomic():
         order, made = _locked_for_money(order, form_token)
@@ -133,7 +162,16 @@ def credit_order(
         if amount > owed:
             raise Refused(f"A credit can be at most the {_fmt(owed)} still owed.")
         intent = {"date": on.isoformat(), "reason": reason, "form_token": form_token}
+        if lines:
+            intent["lines"] = _credit_lines(order, lines)
         return _write(order, Kind.CREDIT, amount, by, intent)
+
+
+def _credit_lines(order: Order, lines: list[tuple[OrderLine, Decimal]]) -> list[dict]:
+    mine = set(order.lines.values_list("pk", flat=True))
+    if any(line.pk not in mine for line, _ in lines):
+        raise Refused("A line chosen is not one of this order's.")
+    return [{"line": line.pk, "quantity": str(quantity)} for line, quantity in lines]
 
 
 def refund_order(
@@ -152,10 +190,11 @@ def refund_order(
         order, made = _locked_for_money(order, form_token)
         if made:
             return made
-        # Credits applied lower the balance too, but are not money to give back.
-        credited = _sum(order, Kind.CREDIT, [OrderWrite.Status.DONE])
-        refunded = _sum(order, Kind.REFUND, [*BLOCKING, OrderWrite.Status.DONE])
-        refundable = order.amount_paid - credited - refunded
+        # Credits applied lower the balance too, but are not money to give back; credits and
+        # refunds made in QuickBooks count as ours do (money(): the mirror and our writes).
+        so_far = money(order)
+        refunded = so_far.refunded + _sum(order, Kind.REFUND, BLOCKING)
+        refundable = order.amount_paid - so_far.credited - refunded
         if refundable <= 0:
             raise Refused("Nothing has been paid on this invoice, so there is nothing to refund.")
         if amount > refundable:

@@ -14,10 +14,10 @@ from accounts.decorators import company_required
 from accounts.inputs import SEARCH_MAX_LENGTH
 from customers import search
 from invoicing import lifecycle, services, settlements
+from invoicing.credit_forms import CreditForm
 from invoicing.default_forms import product_data
 from invoicing.edits import conflict_fields
 from invoicing.forms import (
-    CreditForm,
     EditLinesFormSet,
     InvoicingSettingsForm,
     OrderEditForm,
@@ -361,7 +361,8 @@ def _money_page(request, order: Order, kind: str):
         except QuickBooksError as error:
             context["problem"] = describe_error(error)
             return render(request, "invoicing/order_money.html", context)
-    form = form_class(request.POST or None, choices=choices)
+    extra = {"order": order} if form_class is CreditForm else {}
+    form = form_class(request.POST or None, choices=choices, **extra)
     context["form"] = form
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "form_token": str(form.cleaned_data["form_token"])}
@@ -387,7 +388,9 @@ def _take_money(order: Order, kind: str, data: dict, user) -> None:
             **common,
         )
     elif kind == "credit":
-        settlements.credit_order(order, reason=data["reason"], on=data["on"], **common)
+        settlements.credit_order(
+            order, reason=data["reason"], on=data["on"], lines=data["lines"], **common
+        )
     else:
         settlements.refund_order(
             order, account=data["account"], method=data["method"], on=data["on"], **common

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from payments.models import Payment, PaymentApplication
+from payments.models import CreditMemo, Payment, PaymentApplication, RefundReceipt
 from qbo.admin_base import CompanyFilter, MirrorAdmin, open_in_quickbooks, quickbooks_url
 
 DETAILS = [
@@ -82,3 +82,51 @@ class PaymentAdmin(MirrorAdmin):
         # The local sandbox has no page per payment, only the company's list.
         url = quickbooks_url(payment.company, f"recvpayment?txnId={payment.qbo_id}", "payments")
         return open_in_quickbooks(url)
+
+
+MONEY_BACK_DETAILS = [
+    "company",
+    "qbo_id",
+    "doc_number",
+    "customer",
+    "customer_qbo_id",
+    "customer_name",
+    "order",
+    "txn_date",
+    "total_amount",
+    "currency",
+    "private_note",
+    "deleted_in_qbo",
+]
+
+
+class MoneyBackAdmin(MirrorAdmin):
+    """Credit memos and refund receipts: an order only for ours (the marker), else the
+    customer's (QBO links neither to an invoice)."""
+
+    list_display = ["qbo_id", "doc_number", "txn_date", "customer_name", "company", "total_amount"]
+    list_filter = [("company", CompanyFilter), "deleted_in_qbo", "currency"]
+    search_fields = ["=qbo_id", "doc_number", "customer_name"]
+    search_help_text = "The QuickBooks id, the number or the customer's name."
+    list_select_related = ["company"]
+    raw_id_fields = ["customer", "order"]
+    readonly_fields = [*MONEY_BACK_DETAILS, *SYNC_STATE, "raw_json"]
+
+    def get_fieldsets(self, request, obj=None):
+        extra = ["remaining_credit"] if self.model is CreditMemo else []
+        return [
+            (None, {"fields": [*MONEY_BACK_DETAILS, *extra]}),
+            ("Sync", {"fields": SYNC_STATE}),
+            ("QuickBooks JSON", {"fields": ["raw_json"], "classes": ["collapse"]}),
+        ]
+
+
+@admin.register(CreditMemo)
+class CreditMemoAdmin(MoneyBackAdmin):
+    qbo_entity = "CreditMemo"
+    readonly_fields = [*MoneyBackAdmin.readonly_fields, "remaining_credit"]
+
+
+@admin.register(RefundReceipt)
+class RefundReceiptAdmin(MoneyBackAdmin):
+    qbo_entity = "RefundReceipt"

@@ -1,6 +1,7 @@
 """QBO Payment JSON ⇄ the payments mirror and its applications to invoices (and our orders)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
@@ -8,7 +9,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from invoicing.models import Order
-from payments.models import Payment, PaymentApplication
+from payments import money
+from payments.models import CreditMemo, Payment, PaymentApplication, RefundReceipt
 from qbo import bulk
 from qbo.qbojson import decimal, latest_by_id, parse_time, ref_value
 
@@ -50,13 +52,24 @@ def payment_fields(data: dict) -> dict:
     }
 
 
-def applications(data: dict) -> list[tuple[str, object]]:
-    """(invoice id, amount) for each payment line linked to an invoice."""
-    result = []
+def applications(data: dict) -> list[tuple[str, Decimal, Decimal]]:
+    """(invoice id, amount, of which credit) for each payment line linked to an invoice.
+
+    A payment's CreditMemo lines pay its invoice lines (QBO-TRANSACTIONS.md §5: TotalAmt =
+    Σ invoice lines - Σ credit-memo lines). QBO doesn't say which invoice a memo's credit
+    went to when a payment links several, so the credit fills its invoice lines in order."""
+    invoices, credit = [], Decimal(0)
     for line in data.get("Line") or []:
-        for linked in line.get("LinkedTxn") or []:
+        for linked in (line.get("LinkedTxn") or [])[:1]:  # one LinkedTxn a line (§4)
             if linked.get("TxnType") == "Invoice":
-                result.append((str(linked.get("TxnId")), decimal(line.get("Amount"))))
+                invoices.append((str(linked.get("TxnId")), decimal(line.get("Amount"))))
+            elif linked.get("TxnType") == "CreditMemo":
+                credit += decimal(line.get("Amount"))
+    result = []
+    for invoice, amount in invoices:
+        used = min(credit, amount)
+        credit -= used
+        result.append((invoice, amount, used))
     return result
 
 
@@ -90,20 +103,24 @@ def upsert_payments(company_id: int, objects: list[dict]) -> int:
         Order.objects.filter(
             company_id=company_id,
             qbo_form=Order.QboForm.INVOICE,  # payments apply to invoices, never sales receipts
-            qbo_invoice_id__in={invoice for pairs in links.values() for invoice, _ in pairs},
+            qbo_invoice_id__in={invoice for pairs in links.values() for invoice, _, _ in pairs},
         ).values_list("qbo_invoice_id", "pk")
     )
-    PaymentApplication.objects.filter(payment_id__in=ids.values()).delete()
+    replaced = PaymentApplication.objects.filter(payment_id__in=ids.values())
+    touched = set(replaced.exclude(order=None).values_list("order_id", flat=True))
+    replaced.delete()
     PaymentApplication.objects.bulk_create(
         PaymentApplication(
             payment_id=ids[qbo_id],
             invoice_qbo_id=invoice,
             amount=amount,
+            credit=credit,
             order_id=orders.get(invoice),
         )
         for qbo_id, pairs in links.items()
-        for invoice, amount in pairs
+        for invoice, amount, credit in pairs
     )
+    money.refresh_orders(company_id, touched | set(orders.values()))
     return len(rows)
 
 
@@ -112,12 +129,16 @@ def apply_changes(company_id: int, objects: list[dict]) -> int:
     deleted = [str(o["Id"]) for o in objects if o.get("status") == "Deleted"]
     live = [o for o in objects if o.get("status") != "Deleted"]
     if deleted:
-        PaymentApplication.objects.filter(
-            payment__company_id=company_id, payment__qbo_id__in=deleted
-        ).delete()
-        Payment.objects.filter(company_id=company_id, qbo_id__in=deleted).update(
-            deleted_in_qbo=True, synced_at=timezone.now()
-        )
+        with transaction.atomic():
+            gone = PaymentApplication.objects.filter(
+                payment__company_id=company_id, payment__qbo_id__in=deleted
+            )
+            touched = set(gone.exclude(order=None).values_list("order_id", flat=True))
+            gone.delete()
+            Payment.objects.filter(company_id=company_id, qbo_id__in=deleted).update(
+                deleted_in_qbo=True, synced_at=timezone.now()
+            )
+            money.refresh_orders(company_id, touched)
     return upsert_payments(company_id, live) + len(deleted)
 
 
@@ -129,13 +150,14 @@ def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> in
 
 
 def link_customers(sender, *, company_id: int, entity: str, **kwargs) -> None:
-    """Customers just synced (the core's entity_synced): payments that arrived before their
-    customer's row get it now."""
+    """Customers just synced (the core's entity_synced): payments, credit memos and refunds
+    that arrived before their customer's row get it now."""
     if entity != "Customer":
         return
     mirrored = Customer.objects.filter(
         company_id=company_id, qbo_id=OuterRef("customer_qbo_id")
     ).values("pk")[:1]
-    Payment.objects.filter(company_id=company_id, customer__isnull=True).exclude(
-        customer_qbo_id=""
-    ).filter(Exists(mirrored)).update(customer_id=Subquery(mirrored))
+    for model in (Payment, CreditMemo, RefundReceipt):
+        model.objects.filter(company_id=company_id, customer__isnull=True).exclude(
+            customer_qbo_id=""
+        ).filter(Exists(mirrored)).update(customer_id=Subquery(mirrored))

@@ -353,11 +353,13 @@ def test_the_reads_money_is_the_settlement_services_sums(api, company):
     done = settlements.money(order)
     assert money == {
         "paid_in_app": str(done.paid_in_app),
+        "received": str(done.received),
         "credited": str(done.credited),
         "refunded": str(done.refunded),
         "open_balance": str(settlements.open_balance(order)),
     }
     assert money["open_balance"] == "63.00"  # 70.00 owed less 5.00 and 2.00 on their way
+    assert money["received"] == "30.00"  # nothing mirrored yet: our done payment
     listed = api.get("/api/v1/orders/").json()["results"]
     assert listed[0]["money"] == money
 

@@ -103,3 +103,21 @@ def test_an_orders_whole_life_from_its_page(signed_in, shots, qbo, sandbox_realm
     voided = invoice_in_qbo(qbo, sandbox_realm, unpaid.qbo_invoice_id)
     assert voided["TotalAmt"] == 0 and voided["PrivateNote"].startswith("Voided")
     shots(page, "cancelled")
+
+
+def test_crediting_chosen_lines_from_the_credit_page(signed_in, shots, qbo, sandbox_realm, company):
+    page = signed_in
+    order = synced_order(company, line("Consulting", "2", "50.00"), line("Travel", "1", "30.00"))
+    page.goto(f"/orders/{order.pk}/")
+    page.get_by_role("link", name="Credit").click()
+    page.get_by_label("These lines").check()
+    page.get_by_label("Line 1: Consulting").check()
+    page.get_by_label("Quantity of line 1 to credit").fill("1")
+    shots(page, "credit-lines-form")
+    page.get_by_role("button", name="Credit").click()
+    settle(page, company)
+    expect(page.locator("#money-state")).to_contain_text("Credited 50.00")
+    expect(page.locator("#money-state")).to_contain_text("Balance 80.00")
+    shots(page, "credited-lines")
+    memo = qbo.state.companies[sandbox_realm].rows("CreditMemo")[-1]
+    assert sales_lines(memo) == [("Consulting", Decimal("1"), Decimal("50.00"))]

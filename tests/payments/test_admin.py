@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from invoicing.models import Order
-from payments.models import Payment, PaymentApplication
+from payments.models import CreditMemo, Payment, PaymentApplication, RefundReceipt
 from tests.payments.support import make_payment
 from tests.support import store_connection
 
@@ -125,3 +125,24 @@ def test_resync_rereads_payments_from_the_sandbox(
     assert stale.raw["Id"] == "2"
     invoices = {line["LinkedTxn"][0]["TxnId"] for line in sandbox_payment["Line"]}
     assert {a.invoice_qbo_id for a in stale.applications.all()} == invoices
+
+
+@pytest.mark.parametrize(
+    ("model", "path"),
+    [(CreditMemo, "creditmemo"), (RefundReceipt, "refundreceipt")],
+)
+def test_credit_memos_and_refunds_are_scoped_and_read_only(
+    staff_client, company, other_company, globex, model, path
+):
+    ours = model.objects.create(
+        company=company, qbo_id="31", customer=globex, customer_name="Globex Corporation"
+    )
+    theirs = model.objects.create(company=other_company, qbo_id="32", customer_name="Initech")
+    listing = staff_client.get(f"/admin/payments/{path}/")
+    assert [row.qbo_id for row in listing.context["cl"].result_list] == ["31"]
+    assert "Initech" not in listing.text
+    page = staff_client.get(f"/admin/payments/{path}/{ours.pk}/change/")
+    assert page.status_code == 200 and "Globex Corporation" in page.text
+    assert list(page.context["adminform"].form.fields) == []  # nothing to edit
+    other = staff_client.get(f"/admin/payments/{path}/{theirs.pk}/change/")
+    assert other.status_code in (302, 404) and "Initech" not in other.text

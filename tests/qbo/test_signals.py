@@ -60,7 +60,14 @@ def test_connect_sync_and_disconnect_are_announced(
         assert sent["company_id"] == company.pk
         by_entity[sent["entity"]] += sent["rows"]
     assert by_entity["Customer"] == Customer.objects.filter(company=company).count() > 0
-    assert set(by_entity) == {"Customer", "Invoice", "Item", "Payment"}
+    assert set(by_entity) == {
+        "Customer",
+        "Invoice",
+        "Item",
+        "Payment",
+        "CreditMemo",
+        "RefundReceipt",
+    }
 
     client.post("/settings/quickbooks/disconnect/")
     [disconnected] = heard["disconnected"]

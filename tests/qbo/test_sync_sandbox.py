@@ -46,10 +46,12 @@ def test_a_small_companys_first_import_is_one_query_per_entity(connected, qbo, c
         QBOCall.objects.filter(operation__startswith="query ").values_list("operation", flat=True)
     )
     assert sorted(queries) == [
+        "query CreditMemo",
         "query Customer",
         "query Invoice",
         "query Item",
         "query Payment",
+        "query RefundReceipt",
         "query SalesReceipt",  # orders paid at checkout (invoicing registers it)
     ]
     cursor = SyncCursor.objects.get(company=company, entity="Customer")
