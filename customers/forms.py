@@ -104,7 +104,7 @@ class ParentCustomerField(forms.CharField):
             raise forms.ValidationError(
                 f"“{parent.full_name}” is inactive in QuickBooks: it can't have new sub-customers."
             )
-        if parent.full_name.count(":") >= JOB_DEPTH - 1:
+        if parent.full_name.count(":") >= JOB_DEPTH:
             raise forms.ValidationError(
                 f"QuickBooks nests sub-customers at most {JOB_DEPTH} levels deep."
             )

@@ -77,7 +77,9 @@ def test_the_parent_must_be_an_existing_active_customer(api):
         )
     )
     inactive = _fault(
-        api.post("customer", {"DisplayName": "B", "Job": True, "ParentRef": {"value": parent["Id"]}})
+        api.post(
+            "customer", {"DisplayName": "B", "Job": True, "ParentRef": {"value": parent["Id"]}}
+        )
     )
     assert inactive["code"] == "610"
 
@@ -113,7 +115,9 @@ def test_jobs_nest_at_most_four_levels_below_the_top(api):
     above = _parent(api, "Level Zero")
     for depth in range(1, 5):
         above = _ok(
-            api.post("customer", {"DisplayName": f"Level {depth}", "ParentRef": {"value": above["Id"]}})
+            api.post(
+                "customer", {"DisplayName": f"Level {depth}", "ParentRef": {"value": above["Id"]}}
+            )
         )
     assert above["Level"] == 4
     too_deep = _fault(
