@@ -20,6 +20,7 @@ from accounts.inputs import (
     PlainDecimalField,
     column_field,
 )
+from customers.forms import add_parent_fields
 from customers.models import Customer
 from invoicing import currency_forms, dimensions, tracking_forms
 from invoicing.models import MAX_AMOUNT, MONEY, InvoicingSettings, Order, OrderLine, Product
@@ -226,6 +227,7 @@ class OrderForm(forms.Form):
         self.sends_tax = us and settings and settings.tax_mode == settings.TaxMode.OURS
         if not self.sends_tax:
             del self.fields["tax"]
+        add_parent_fields(self, company, prefix="new_customer_")
         dims = dimensions.for_company(company)
         tracking_forms.add_order_fields(self, dims)
         currency_forms.add_fields(self, dims)
@@ -298,6 +300,7 @@ class OrderForm(forms.Form):
                 "pick it under Customer.",
             )
         data["customer"] = customer
+        self._clean_parent(data, customer)
         self._clean_discount(data)
         currency = data.get("currency")
         currency_forms.clean(self, data, customer)
@@ -312,6 +315,17 @@ class OrderForm(forms.Form):
             self.add_error("due_date", "The due date can't be before the order date.")
         return data
 
+    def _clean_parent(self, data: dict, customer: Customer | None) -> None:
+        parent, billed = data.get("new_customer_parent"), data.get("new_customer_bill_with_parent")
+        if customer and parent:
+            self.add_error(
+                "new_customer_parent", "A parent goes with a new customer, not an existing one."
+            )
+        elif billed and not parent:
+            self.add_error(
+                "new_customer_bill_with_parent", "Only a sub-customer can be billed with a parent."
+            )
+
     def create_order_arguments(self) -> dict:
         """The cleaned header as keyword arguments for services.create_order."""
         data = self.cleaned_data
@@ -320,6 +334,8 @@ class OrderForm(forms.Form):
             "customer": data["customer"],
             "new_customer_name": data["new_customer_name"] if new else "",
             "new_customer_email": data["new_customer_email"] if new else "",
+            "new_customer_parent": data.get("new_customer_parent") if new else None,
+            "new_customer_bill_with_parent": bool(data.get("new_customer_bill_with_parent")),
             "order_date": data["order_date"],
             "due_date": data["due_date"],
             "memo": data["memo"],

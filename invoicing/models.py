@@ -154,6 +154,16 @@ class Order(models.Model):
     )
     new_customer_name = models.CharField(max_length=500, blank=True)
     new_customer_email = models.EmailField(blank=True)
+    # A new customer made as a sub-customer (job) of this one (QBO Job, ParentRef).
+    new_customer_parent = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="new customer's parent",
+    )
+    new_customer_bill_with_parent = models.BooleanField(default=False)
     order_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     memo = models.CharField("message on invoice", max_length=1000, blank=True)

@@ -11,8 +11,11 @@ import pytest
 
 from accounts.models import Company
 from customers.models import Customer
+from invoicing import drains
+from invoicing.models import Order
 from qbo.client import open_client
 from qbo.models import QBOCall
+from tests.support import order_post
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +134,88 @@ def test_jobs_nest_at_most_four_levels_below_the_top(client, connected, qbo, own
     response = post_customer(client, "L5", parent=parent)
     assert response.status_code == 200
     assert "at most 4 levels deep" in shown(response)
+
+
+# --- a new customer typed on the order form, made a job of an existing customer -------------
+
+
+def _new_order(client, name: str, **fields):
+    data = order_post(
+        {"description": "Site visit", "quantity": "1", "unit_price": "40.00"},
+        new_customer_name=name,
+        new_customer_email="owner@kitchen.test",
+        order_date="2026-03-02",
+        **fields,
+    )
+    return client.post("/orders/new/", data)
+
+
+def test_an_order_for_a_new_job_creates_it_under_its_parent(client, connected, qbo, owner):
+    # The parent shares the job's email: the push must not take the parent for the job.
+    with open_client(owner.company) as qb:
+        row = live(qbo, connected, owner)
+        body = {"Id": row["Id"], "SyncToken": row["SyncToken"], "sparse": True}
+        body["PrimaryEmailAddr"] = {"Address": "owner@kitchen.test"}
+        qb.update_object("Customer", json.dumps(body))
+    response = _new_order(
+        client,
+        "Bathroom",
+        new_customer_parent="Kitchen Owner",
+        new_customer_bill_with_parent="on",
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    order = Order.objects.get(new_customer_name="Bathroom")
+    assert order.new_customer_parent == owner and order.new_customer_bill_with_parent
+    drains.drain(order.company_id)
+    order.refresh_from_db()
+    assert order.push_status == "synced", order.last_error
+    assert order.customer.full_name == "Kitchen Owner:Bathroom"
+    job = live(qbo, connected, order.customer)
+    assert job["Job"] is True and job["BillWithParent"] is True
+    assert job["ParentRef"]["value"] == owner.qbo_id
+    invoice = qbo.state.companies[connected.realm_id].get("Invoice", order.qbo_invoice_id)
+    assert invoice["CustomerRef"]["value"] == job["Id"]
+
+
+@pytest.mark.parametrize(
+    "fields,field,error",
+    [
+        ({"new_customer_parent": "Nobody Here"}, "new_customer_parent", "No customer named"),
+        (
+            {"new_customer_bill_with_parent": "on"},
+            "new_customer_bill_with_parent",
+            "Only a sub-customer can be billed with a parent",
+        ),
+    ],
+)
+def test_a_bad_parent_on_the_order_form_is_a_form_error(
+    client, connected, qbo, owner, fields, field, error
+):
+    response = _new_order(client, "Attic", **fields)
+    assert response.status_code == 200
+    assert any(error in message for message in response.context["form"].errors[field])
+    assert not Order.objects.exists()
+
+
+def test_an_inactive_or_foreign_parent_on_the_order_form_is_refused(client, connected, qbo, owner):
+    other = Company.objects.create(name="Other Co")
+    Customer.objects.create(company=other, qbo_id="77", display_name="Their Customer")
+    foreign = _new_order(client, "Attic", new_customer_parent="Their Customer")
+    assert "No customer named “Their Customer”" in shown(foreign)
+    Customer.objects.filter(pk=owner.pk).update(active=False)
+    inactive = _new_order(client, "Attic", new_customer_parent="Kitchen Owner")
+    assert "is inactive in QuickBooks" in shown(inactive)
+    assert not Order.objects.exists()
+
+
+def test_a_parent_goes_with_a_new_customer_only(client, connected, qbo, owner):
+    data = order_post(
+        {"description": "Site visit", "quantity": "1", "unit_price": "40.00"},
+        customer=str(owner.pk),
+        customer_search=owner.display_name,
+        new_customer_parent="Kitchen Owner",
+        order_date="2026-03-02",
+    )
+    response = client.post("/orders/new/", data)
+    assert response.status_code == 200
+    assert "A parent goes with a new customer" in shown(response)
