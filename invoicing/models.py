@@ -1,6 +1,6 @@
 """Products, orders and their lines, and each order's push state towards a QBO invoice."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -298,6 +298,15 @@ class Order(models.Model):
         if self.qbo_tax is None:
             return None if self.qbo_total is None else self.total
         return self.total + self.qbo_tax
+
+    @property
+    def home_total(self) -> Decimal | None:
+        """The total in the home currency at the order's own rate, as QuickBooks works out
+        HomeTotalAmt (TotalAmt times ExchangeRate, to the cent); None without a rate."""
+        if self.exchange_rate is None:
+            return None
+        total = self.expected_qbo_total if self.expected_qbo_total is not None else self.total
+        return (total * self.exchange_rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     @property
     def total_differs_in_qbo(self) -> bool:
