@@ -323,9 +323,9 @@ class OrderOutput(serializers.ModelSerializer):
     @extend_schema_field(OrderCustomField(many=True))
     def get_custom_fields(self, order: Order) -> list[dict]:
         """The invoice's custom fields that have a value, by DefinitionId."""
-        values = [order.custom_field_1, order.custom_field_2, order.custom_field_3]
         return [
-            {"definition_id": str(n), "value": value} for n, value in enumerate(values, 1) if value
+            {"definition_id": str(slot), "value": value}
+            for slot, value in order.custom_field_values
         ]
 
     @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))

@@ -300,6 +300,19 @@ class Order(models.Model):
         return self.total + self.qbo_tax
 
     @property
+    def custom_field_values(self) -> list[tuple[int, str]]:
+        """The invoice's custom fields that have a value, as (DefinitionId, value)."""
+        values = (self.custom_field_1, self.custom_field_2, self.custom_field_3)
+        return [(slot, value) for slot, value in enumerate(values, 1) if value]
+
+    @property
+    def exchange_rate_shown(self) -> str:
+        """The rate as typed (1.25, not 1.2500000); empty without one."""
+        if self.exchange_rate is None:
+            return ""
+        return format(self.exchange_rate.normalize(), "f")
+
+    @property
     def home_total(self) -> Decimal | None:
         """The total in the home currency at the order's own rate, as QuickBooks works out
         HomeTotalAmt (TotalAmt times ExchangeRate, to the cent); None without a rate."""
