@@ -81,7 +81,12 @@ def _tracking_errors(form: OrderForm, data: dict) -> tuple[dict, dict]:
     quietly leave it out); the custom fields put in the form's slots, with their paths."""
     errors: dict = {}
     dims = form.dimensions
-    unavailable = "couldn't be asked just now" if not dims.home_currency else "doesn't track"
+
+    def untracked(what: str) -> str:
+        if not dims.home_currency:  # no answer from QuickBooks: nothing is known
+            return f"QuickBooks couldn't be asked just now whether this company tracks {what}."
+        return f"This company's QuickBooks doesn't track {what}."
+
     asked = {
         "qbo_class_id": ("qbo_class", "classes per invoice"),
         "qbo_department_id": ("department", "locations"),
@@ -91,14 +96,11 @@ def _tracking_errors(form: OrderForm, data: dict) -> tuple[dict, dict]:
             if key == "qbo_class_id" and dims.class_mode == "line":
                 message = "This company's QuickBooks takes a class per line (lines[].qbo_class_id)."
             else:
-                message = f"This company's QuickBooks {unavailable} {what}."
+                message = untracked(what)
             errors[key] = [serializers.ErrorDetail(message, code="not_tracked")]
     if any(line["qbo_class_id"] for line in data["lines"]) and dims.class_mode != "line":
-        errors["lines"] = [
-            serializers.ErrorDetail(
-                f"This company's QuickBooks {unavailable} classes per line.", code="not_tracked"
-            )
-        ]
+        message = untracked("classes per line")
+        errors["lines"] = [serializers.ErrorDetail(message, code="not_tracked")]
     # Without the currency field the single-currency rule refuses a rate; with a free-text
     # one (QuickBooks not asked) nothing would, and the rate would be dropped.
     rate_dropped = "exchange_rate" not in form.fields and "currency" in form.fields

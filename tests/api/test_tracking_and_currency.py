@@ -166,3 +166,30 @@ def test_a_new_customer_can_be_a_job_of_an_existing_one(api, company, bravo_rows
     assert foreign.status_code == 400
     assert foreign.json()["field"] == "customer.parent"
     assert Order.objects.count() == 1
+
+
+def test_a_class_per_line_where_quickbooks_classes_each_line(client, user, api, company, qbo):
+    realm = _connect(client, user, qbo, class_tracking="line")
+    design = _make(company, "Class", {"Name": "Design"})
+    lines = [
+        {"description": "Sketch", "unit_price": "10.00", "qbo_class_id": design},
+        {"description": "Other", "unit_price": "5.00"},
+    ]
+    per_invoice = api.post("/api/v1/orders/", order_body(lines=lines, qbo_class_id=design))
+    assert per_invoice.status_code == 400
+    assert "class per line" in per_invoice.json()["message"]
+    unknown = api.post(
+        "/api/v1/orders/", order_body(lines=[{**lines[0], "qbo_class_id": "999999"}])
+    )
+    assert unknown.status_code == 400 and unknown.json()["field"] == "lines[0].qbo_class_id"
+    made = api.post("/api/v1/orders/", order_body(lines=lines))
+    assert made.status_code == 201, made.json()
+    assert [line["qbo_class_name"] for line in made.json()["lines"]] == ["Design", ""]
+    drains.drain(company.pk)
+    order = Order.objects.get()
+    order.refresh_from_db()
+    assert order.push_status == "synced", order.last_error
+    invoice = _invoice(qbo, realm, order)
+    sales = [line for line in invoice["Line"] if line["DetailType"] == "SalesItemLineDetail"]
+    assert sales[0]["SalesItemLineDetail"]["ClassRef"]["value"] == design
+    assert "ClassRef" not in sales[1]["SalesItemLineDetail"]
