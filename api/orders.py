@@ -13,6 +13,7 @@ from rest_framework import serializers
 from accounts.models import Company
 from api.errors import Conflict
 from api.models import ApiAuditEntry, ApiKey, ApiOrder
+from customers.models import Customer
 from invoicing import dimensions, services
 from invoicing.forms import OrderForm, OrderLineForm, orderable_customers
 from invoicing.models import MAX_AMOUNT, Order, Product
@@ -24,7 +25,12 @@ HEADER_FIELDS = {
     "new_customer_name": "customer.name",
     "new_customer_email": "customer.email",
     "paid_at_checkout": "form",
+    "new_customer_parent": "customer.parent",
+    "new_customer_bill_with_parent": "customer.bill_with_parent",
+    "qbo_class": "qbo_class_id",
+    "department": "qbo_department_id",
 }
+LINE_FIELDS = {"line_class": "qbo_class_id"}
 
 
 def _text(value) -> str:
@@ -33,23 +39,39 @@ def _text(value) -> str:
     return format(value, "f") if hasattr(value, "as_tuple") else str(value)
 
 
-def _header_form(company: Company, data: dict) -> OrderForm:
-    customer = data["customer"]
+def _customer_data(company: Company, customer: dict) -> dict:
     name = customer.get("name", "")
     existing = customer.get("id")
     if name and existing is None:
         # A returning customer sent by name: the one QuickBooks already has by that name.
         match = orderable_customers(company).filter(display_name__iexact=name.strip()).first()
         existing, name = (match.pk, "") if match else (None, name)
-    form_data = {
+    data = {
         "customer": _text(existing),
         "customer_search": "",
         "new_customer_name": name,
         "new_customer_email": customer.get("email", "") if name else "",
+    }
+    if customer.get("parent") is not None:
+        # The form takes the parent by its name; an id of another company's customer (or
+        # none) is refused as that form refuses an unknown name.
+        parent = Customer.objects.filter(company=company, pk=customer["parent"]).first()
+        data["new_customer_parent"] = parent.full_name if parent else f"#{customer['parent']}"
+    if customer.get("bill_with_parent"):
+        data["new_customer_bill_with_parent"] = "on"
+    return data
+
+
+def _header_form(company: Company, data: dict) -> OrderForm:
+    form_data = {
+        **_customer_data(company, data["customer"]),
         "order_date": data["order_date"].isoformat(),
         "due_date": data["due_date"].isoformat() if data.get("due_date") else "",
         "memo": data["memo"],
         "currency": data["currency"],
+        "exchange_rate": _text(data.get("exchange_rate")),
+        "qbo_class": data["qbo_class_id"],
+        "department": data["qbo_department_id"],
         "form_token": str(uuid.uuid4()),
     }
     if data.get("form") == Order.QboForm.SALES_RECEIPT:
@@ -61,7 +83,69 @@ def _header_form(company: Company, data: dict) -> OrderForm:
     return OrderForm(form_data, company=company)
 
 
-def _line_forms(company: Company, lines: list[dict]) -> list[OrderLineForm]:
+def _tracking_errors(form: OrderForm, data: dict) -> tuple[dict, dict]:
+    """What the order asks to track that this company's QuickBooks doesn't (the form would
+    quietly leave it out); the custom fields put in the form's slots, with their paths."""
+    errors: dict = {}
+    dims = form.dimensions
+
+    def untracked(what: str) -> str:
+        if not dims.home_currency:  # no answer from QuickBooks: nothing is known
+            return f"QuickBooks couldn't be asked just now whether this company tracks {what}."
+        return f"This company's QuickBooks doesn't track {what}."
+
+    asked = {
+        "qbo_class_id": ("qbo_class", "classes per invoice"),
+        "qbo_department_id": ("department", "locations"),
+    }
+    for key, (field, what) in asked.items():
+        if data[key] and field not in form.fields:
+            if key == "qbo_class_id" and dims.class_mode == "line":
+                message = "This company's QuickBooks takes a class per line (lines[].qbo_class_id)."
+            else:
+                message = untracked(what)
+            errors[key] = [serializers.ErrorDetail(message, code="not_tracked")]
+    if any(line["qbo_class_id"] for line in data["lines"]) and dims.class_mode != "line":
+        message = untracked("classes per line")
+        errors["lines"] = [serializers.ErrorDetail(message, code="not_tracked")]
+    # Without the currency field the single-currency rule refuses a rate; with a free-text
+    # one (QuickBooks not asked) nothing would, and the rate would be dropped.
+    rate_dropped = "exchange_rate" not in form.fields and "currency" in form.fields
+    if data.get("exchange_rate") is not None and rate_dropped:
+        message = "QuickBooks couldn't be asked which currencies this company takes."
+        errors["exchange_rate"] = [serializers.ErrorDetail(message, code="not_tracked")]
+    slot_errors, paths = _custom_field_slots(form, data.get("custom_fields") or [])
+    return {**errors, **slot_errors}, paths
+
+
+def _custom_field_slots(form: OrderForm, fields: list[dict]) -> tuple[dict, dict]:
+    """Put each custom field's value in the form's slot for it (by name or DefinitionId)."""
+    by_name = {name.casefold(): slot for slot, name in form.dimensions.custom_fields}
+    slots = {slot for slot, _ in form.dimensions.custom_fields}
+    errors: dict = {}
+    paths: dict = {}
+    seen: set[str] = set()
+    for n, field in enumerate(fields):
+        if "name" in field:
+            slot, where = by_name.get(field["name"].strip().casefold()), f"custom_fields[{n}].name"
+        else:
+            slot = field["definition_id"] if field["definition_id"] in slots else None
+            where = f"custom_fields[{n}].definition_id"
+        if slot is None:
+            names = ", ".join(f"“{name}”" for _, name in form.dimensions.custom_fields) or "none"
+            message = f"Not one of this company's QuickBooks custom fields (it has {names})."
+        elif slot in seen:
+            message = "This custom field is given twice."
+        else:
+            seen.add(slot)
+            form.data[f"custom_field_{slot}"] = field["value"]
+            paths[f"custom_field_{slot}"] = f"custom_fields[{n}].value"
+            continue
+        errors[where] = [serializers.ErrorDetail(message, code="invalid")]
+    return errors, paths
+
+
+def _line_forms(company: Company, lines: list[dict], dims=None) -> list[OrderLineForm]:
     products = Product.objects.filter(company=company, active=True)
     # As the page's lines: each takes its product's tax code and class (the header's read).
     dims = dimensions.for_company(company)
@@ -72,6 +156,7 @@ def _line_forms(company: Company, lines: list[dict]) -> list[OrderLineForm]:
             "description": line["description"],
             "quantity": _text(line["quantity"]),
             "unit_price": _text(line.get("unit_price")),
+            "line_class": line.get("qbo_class_id", ""),
         }
         if line["taxable"]:
             form_data["taxable"] = "on"
@@ -95,8 +180,12 @@ def _errors(form, field_names: dict, prefix: str = "") -> dict:
 
 def validated_order(company: Company, data: dict) -> tuple[OrderForm, list[OrderLineForm]]:
     """The order's forms, all valid; or a ValidationError naming every bad field."""
-    header, lines = _header_form(company, data), _line_forms(company, data["lines"])
-    errors = _errors(header, HEADER_FIELDS) if not header.is_valid() else {}
+    header = _header_form(company, data)
+    # Before the form is validated: this fills its custom-field slots.
+    tracking_errors, paths = _tracking_errors(header, data)
+    errors = _errors(header, {**HEADER_FIELDS, **paths}) if not header.is_valid() else {}
+    errors.update(tracking_errors)
+    lines = _line_forms(company, data["lines"], header.dimensions)
     errors.update(_line_errors(lines, errors))
     if errors:
         # Keys are already paths ("lines[1].quantity"): api.errors.flatten keeps them.
@@ -108,7 +197,8 @@ def _line_errors(lines: list[OrderLineForm], errors_so_far: dict) -> dict:
     errors: dict = {}
     for n, form in enumerate(lines):
         if not form.is_valid():
-            errors.update(_errors(form, {}, f"lines[{n}]."))
+            paths = {name: f"lines[{n}].{path}" for name, path in LINE_FIELDS.items()}
+            errors.update(_errors(form, paths, f"lines[{n}]."))
     if not errors and not errors_so_far and sum(f.new_line().amount for f in lines) > MAX_AMOUNT:
         errors["lines"] = ["The order's total is more than an invoice can hold."]
     return errors
@@ -116,6 +206,10 @@ def _line_errors(lines: list[OrderLineForm], errors_so_far: dict) -> dict:
 
 def validated_lines(company: Company, lines: list[dict]) -> list[OrderLineForm]:
     """New lines for an order (an edit), all valid, with the new-order form's rules."""
+    if classed := [n for n, line in enumerate(lines) if line.get("qbo_class_id")]:
+        # The page's edit keeps each line's class too: it can't be changed by an edit.
+        message = "An edit keeps the lines' classes: leave qbo_class_id out."
+        raise serializers.ValidationError({f"lines[{classed[0]}].qbo_class_id": [message]})
     forms = _line_forms(company, lines)
     if errors := _line_errors(forms, {}):
         raise serializers.ValidationError(errors)

@@ -19,15 +19,40 @@ class CustomerRefInput(serializers.Serializer):
     id = serializers.IntegerField(required=False, min_value=1)
     name = serializers.CharField(required=False, max_length=500)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    parent = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="A new customer made a sub-customer (job) of this customer (its id).",
+    )
+    bill_with_parent = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data):
         if ("id" in data) == ("name" in data):
             raise serializers.ValidationError(
                 "Give the customer's id, or a name for a new customer (not both).", code="invalid"
             )
-        if "id" in data and "email" in data:
+        for name in ("email", "parent"):
+            if "id" in data and name in data:
+                raise serializers.ValidationError(
+                    {name: f"A {name} goes with a new customer's name, not an id."},
+                    code="invalid",
+                )
+        return data
+
+
+class CustomFieldInput(serializers.Serializer):
+    """A sales-form custom field's value, the field named as QuickBooks names it or by its
+    DefinitionId ("1" to "3")."""
+
+    name = serializers.CharField(required=False, max_length=100)
+    definition_id = serializers.CharField(required=False, max_length=8)
+    value = serializers.CharField(allow_blank=True, max_length=100)
+
+    def validate(self, data):
+        if ("name" in data) == ("definition_id" in data):
             raise serializers.ValidationError(
-                {"email": "An email goes with a new customer's name, not an id."}, code="invalid"
+                "Name the custom field by its name or its definition_id (one of them).",
+                code="invalid",
             )
         return data
 
@@ -42,6 +67,13 @@ class OrderLineInput(serializers.Serializer):
     )
     unit_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     taxable = serializers.BooleanField(required=False, default=True)
+    qbo_class_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="The line's QuickBooks class, where the company assigns one per line.",
+    )
 
 
 class OrderInput(serializers.Serializer):
@@ -56,6 +88,30 @@ class OrderInput(serializers.Serializer):
     memo = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
     # Empty: the customer's currency, else the company's home currency (as on the order form).
     currency = serializers.CharField(required=False, max_length=3, allow_blank=True, default="")
+    exchange_rate = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=7,
+        required=False,
+        allow_null=True,
+        help_text="Home-currency units per unit of a foreign currency; empty: QuickBooks' rate.",
+    )
+    qbo_class_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="The invoice's QuickBooks class (an active Class id).",
+    )
+    qbo_department_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="The invoice's QuickBooks location (an active Department id).",
+    )
+    custom_fields = serializers.ListField(
+        child=CustomFieldInput(), required=False, max_length=3, default=list
+    )
     lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
     form = serializers.ChoiceField(
         choices=Order.QboForm.choices,
@@ -158,7 +214,7 @@ class OrderLineOutput(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["position", "product", "description", "quantity", "unit_price", "amount"]
-        fields += ["taxable"]
+        fields += ["taxable", "qbo_class_id", "qbo_class_name"]
 
 
 class OrderError(serializers.Serializer):
@@ -208,6 +264,15 @@ class OrderCustomer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()
+    full_name = serializers.CharField(help_text='"Parent:Job" for a sub-customer.')
+    parent = serializers.IntegerField(
+        allow_null=True, help_text="The parent a new customer was asked to be made a job of."
+    )
+
+
+class OrderCustomField(serializers.Serializer):
+    definition_id = serializers.CharField()
+    value = serializers.CharField()
 
 
 class OrderOutput(serializers.ModelSerializer):
@@ -218,6 +283,8 @@ class OrderOutput(serializers.ModelSerializer):
     error = serializers.SerializerMethodField()
     cancelled = serializers.SerializerMethodField()
     money = serializers.SerializerMethodField()
+    custom_fields = serializers.SerializerMethodField()
+    home_total = serializers.SerializerMethodField()
     writes = WriteOutput(many=True, read_only=True)
     form = serializers.CharField(
         source="qbo_form",
@@ -236,8 +303,15 @@ class OrderOutput(serializers.ModelSerializer):
             "due_date",
             "memo",
             "currency",
+            "exchange_rate",
             "subtotal",
             "total",
+            "home_total",
+            "qbo_class_id",
+            "qbo_class_name",
+            "qbo_department_id",
+            "qbo_department_name",
+            "custom_fields",
             "lines",
             "push_status",
             "payment_status",
@@ -267,8 +341,37 @@ class OrderOutput(serializers.ModelSerializer):
         """The customer: its id once it exists in QuickBooks (else null), name and email."""
         if order.customer_id:
             c = order.customer
-            return {"id": c.pk, "name": c.display_name, "email": c.email}
-        return {"id": None, "name": order.new_customer_name, "email": order.new_customer_email}
+            return {
+                "id": c.pk,
+                "name": c.display_name,
+                "email": c.email,
+                "full_name": c.full_name,
+                "parent": order.new_customer_parent_id,
+            }
+        parent = order.new_customer_parent
+        return {
+            "id": None,
+            "name": order.new_customer_name,
+            "email": order.new_customer_email,
+            "full_name": f"{parent.full_name}:{order.new_customer_name}"
+            if parent
+            else order.new_customer_name,
+            "parent": parent.pk if parent else None,
+        }
+
+    @extend_schema_field(OrderCustomField(many=True))
+    def get_custom_fields(self, order: Order) -> list[dict]:
+        """The invoice's custom fields that have a value, by DefinitionId."""
+        return [
+            {"definition_id": str(slot), "value": value}
+            for slot, value in order.custom_field_values
+        ]
+
+    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    def get_home_total(self, order: Order) -> str | None:
+        """The total in the home currency at the order's exchange rate (null without one)."""
+        amount = order.home_total
+        return None if amount is None else format(amount, "f")
 
     @extend_schema_field(OrderInvoice(allow_null=True))
     def get_invoice(self, order: Order) -> dict | None:

@@ -92,7 +92,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView):
     model = Order
 
     def scoped(self, queryset):
-        return queryset.select_related("customer", "api_link").prefetch_related("lines", "writes")
+        return queryset.select_related(
+            "customer", "new_customer_parent", "api_link"
+        ).prefetch_related("lines", "writes")
 
     def filter_queryset(self, queryset):
         if self.action != "list":

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db.models import Q
 
 from customers.models import Customer
 from customers.services import ADDRESS_PARTS, DETAIL_FIELDS
@@ -78,8 +79,62 @@ class CustomerForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in DETAIL_FIELDS}
 
 
+# QuickBooks nests sub-customers at most four levels below the top (the sandbox's rule).
+JOB_DEPTH = 4
+
+
+class ParentCustomerField(forms.CharField):
+    """A parent customer, typed by name ("Parent" or "Parent:Job"), among `customers` (the
+    company's mirror): it must be active in QuickBooks and leave room for one more level."""
+
+    def __init__(self, *, customers=None, **kwargs):
+        kwargs.setdefault("max_length", Customer._meta.get_field("fully_qualified_name").max_length)
+        super().__init__(required=False, **kwargs)
+        self.customers = customers if customers is not None else Customer.objects.none()
+
+    def clean(self, value) -> Customer | None:
+        text = " ".join(super().clean(value).split())
+        if not text:
+            return None
+        named = Q(fully_qualified_name__iexact=text) | Q(display_name__iexact=text)
+        parent = self.customers.filter(named).order_by("-active", "deleted_in_qbo", "pk").first()
+        if parent is None:
+            raise forms.ValidationError(f"No customer named “{text}” in QuickBooks.")
+        if parent.deleted_in_qbo or not parent.active:
+            raise forms.ValidationError(
+                f"“{parent.full_name}” is inactive in QuickBooks: it can't have new sub-customers."
+            )
+        if parent.full_name.count(":") >= JOB_DEPTH:
+            raise forms.ValidationError(
+                f"QuickBooks nests sub-customers at most {JOB_DEPTH} levels deep."
+            )
+        return parent
+
+
+def add_parent_fields(form: forms.Form, company, prefix: str = "") -> None:
+    """The parent customer and "bill with parent" fields, scoped to `company`'s customers."""
+    form.fields[f"{prefix}parent"] = ParentCustomerField(
+        label="Sub-customer of",
+        customers=Customer.objects.filter(company=company),
+        help_text="Optional: a customer's name, to make this one a sub-customer (job) of it.",
+    )
+    form.fields[f"{prefix}bill_with_parent"] = forms.BooleanField(
+        label="Bill with parent", required=False
+    )
+
+
 class NewCustomerForm(CustomerForm):
     form_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_parent_fields(self, company)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("bill_with_parent") and not data.get("parent"):
+            self.add_error("bill_with_parent", "Only a sub-customer can be billed with a parent.")
+        return data
 
 
 class EditCustomerForm(CustomerForm):

@@ -65,6 +65,11 @@ class Customer(models.Model):
         """What pickers and lists show: "Parent:Job" for a sub-customer."""
         return self.fully_qualified_name or self.display_name
 
+    @property
+    def bill_with_parent(self) -> bool:
+        """QuickBooks' BillWithParent for a sub-customer (kept in its JSON)."""
+        return bool(self.parent_qbo_id and (self.raw or {}).get("BillWithParent"))
+
 
 class CustomerWrite(models.Model):
     """A customer created in QuickBooks from a qbsync page, kept from before the first attempt:

@@ -28,11 +28,14 @@ def find_customer(qb: QBOClient, *, email: str, name: str) -> dict | None:
     return None
 
 
-def create_customer(qb: QBOClient, *, name: str, email: str, request_id: str) -> dict:
+def create_customer(
+    qb: QBOClient, *, name: str, email: str, request_id: str, job: dict | None = None
+) -> dict:
     """A new QBO customer, or the one of that name if QBO says it exists. `request_id` names
-    the write it serves; each candidate name gets its own id derived from it."""
+    the write it serves; each candidate name gets its own id derived from it. `job`: the
+    fields that make it a sub-customer (job_fields)."""
     for candidate in (name, f"{name} (customer)"):
-        body: dict = {"DisplayName": candidate}
+        body: dict = {"DisplayName": candidate, **(job or {})}
         if email:
             body["PrimaryEmailAddr"] = {"Address": email}
         try:
@@ -52,12 +55,24 @@ def create_customer(qb: QBOClient, *, name: str, email: str, request_id: str) ->
 
 
 def find_or_create_customer(
-    qb: QBOClient, company_id: int, *, name: str, email: str, request_id: str
+    qb: QBOClient,
+    company_id: int,
+    *,
+    name: str,
+    email: str,
+    request_id: str,
+    parent: Customer | None = None,
+    bill_with_parent: bool = False,
 ) -> Customer:
-    """The mirrored customer for a name and email, found in QBO or created there once."""
-    data = find_customer(qb, email=email, name=name) or create_customer(
-        qb, name=name, email=email, request_id=request_id
-    )
+    """The mirrored customer for a name and email, found in QBO or created there once. A
+    sub-customer (a `parent` given) is found by its name only: a job often shares its
+    parent's email, and the email would find the parent."""
+    if parent is None:
+        found = find_customer(qb, email=email, name=name)
+    else:
+        found = find_customer(qb, email="", name=name)
+    job = job_fields(parent, bill_with_parent=bill_with_parent)
+    data = found or create_customer(qb, name=name, email=email, request_id=request_id, job=job)
     upsert_customers(company_id, [data])
     return Customer.objects.get(company_id=company_id, qbo_id=str(data["Id"]))
 
@@ -128,14 +143,35 @@ def record_create(company_id: int, form_token, user) -> CustomerWrite:
     return write
 
 
-def create_with_details(qb: QBOClient, write: CustomerWrite, details: dict) -> Customer:
+def job_fields(parent: Customer | None, *, bill_with_parent: bool = False) -> dict:
+    """What makes a new customer a sub-customer (job) of `parent` (Intuit's Customer page:
+    "Set Job to true and set ParentRef to reference parent customer object")."""
+    if parent is None:
+        return {}
+    return {
+        "Job": True,
+        "ParentRef": {"value": parent.qbo_id},
+        "BillWithParent": bool(bill_with_parent),
+    }
+
+
+def create_with_details(
+    qb: QBOClient,
+    write: CustomerWrite,
+    details: dict,
+    *,
+    parent: Customer | None = None,
+    bill_with_parent: bool = False,
+) -> Customer:
     """Create the customer in QBO once and mirror it. The requestid derives from the form's
     token and what is sent: a retry of the same form sends the same one (QBO answers it
     with its first answer), a corrected form a new one. After an ambiguous failure the
     customer is looked up by its name before anyone tries again."""
     if write.status == CustomerWrite.Status.DONE and write.customer is not None:
         return write.customer
-    body = customer_body(details)
+    if parent is not None and parent.company_id != write.company_id:
+        raise ValueError("The parent customer belongs to another company")
+    body = {**customer_body(details), **job_fields(parent, bill_with_parent=bill_with_parent)}
     request_id = derived_request_id("customer-page", write.form_token, _payload_key(body))
     try:
         # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#create-a-customer

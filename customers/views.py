@@ -78,8 +78,12 @@ def customer_detail(request, pk: int):
     # The apps built on customers point at them (Order.customer, Payment.customer): their
     # rows are read through those relations, so this app needn't import them.
     recent_orders = list(customer.orders.all()[: RECENT + 1])
+    parent = customer.parent_qbo_id and (
+        Customer.objects.filter(company=request.company, qbo_id=customer.parent_qbo_id).first()
+    )
     context = {
         "customer": customer,
+        "parent": parent or None,
         "orders": recent_orders[:RECENT],
         "more_orders": len(recent_orders) > RECENT,
         "payments": customer.payments.prefetch_related("applications__order")[:RECENT],
@@ -114,6 +118,7 @@ def customer_default_class(request, pk: int):
 # --- New and edited customers, written to QuickBooks --------------------------------------
 
 DUPLICATE_NAME = "6240"
+OBJECT_NOT_FOUND = "610"
 
 
 def _quickbooks_error(form, exc: QuickBooksError) -> None:
@@ -124,6 +129,9 @@ def _quickbooks_error(form, exc: QuickBooksError) -> None:
         )
     elif isinstance(exc, ReconnectNeeded):
         form.add_error(None, "QuickBooks isn't connected. Reconnect it, then submit again.")
+    elif isinstance(exc, Rejected) and exc.code == OBJECT_NOT_FOUND and _has_parent(form):
+        # The mirror thought the parent active; QuickBooks knows better (made inactive since).
+        form.add_error("parent", "QuickBooks says this customer is inactive or gone.")
     elif isinstance(exc, Rejected) and exc.code == DUPLICATE_NAME:
         form.add_error(
             "display_name",
@@ -136,21 +144,32 @@ def _quickbooks_error(form, exc: QuickBooksError) -> None:
         form.add_error(None, "QuickBooks is busy or unreachable right now. Submit again shortly.")
 
 
+def _has_parent(form) -> bool:
+    return bool(getattr(form, "cleaned_data", {}).get("parent"))
+
+
 @company_required
 @require_http_methods(["GET", "POST"])
 def customer_create(request):
-    form = NewCustomerForm(request.POST if request.method == "POST" else None)
+    form = NewCustomerForm(
+        request.POST if request.method == "POST" else None, company=request.company
+    )
     if form.is_bound and form.is_valid():
-        write = services.record_create(
-            request.company.pk, form.cleaned_data["form_token"], request.user
-        )
+        data = form.cleaned_data
+        write = services.record_create(request.company.pk, data["form_token"], request.user)
         try:
             with open_client(request.company) as qb:
-                customer = services.create_with_details(qb, write, form.details())
+                customer = services.create_with_details(
+                    qb,
+                    write,
+                    form.details(),
+                    parent=data["parent"],
+                    bill_with_parent=data["bill_with_parent"],
+                )
         except (QuickBooksError, services.NotConfirmed) as exc:
             _quickbooks_error(form, exc)
         else:
-            messages.success(request, f"Customer “{customer.display_name}” is in QuickBooks.")
+            messages.success(request, f"Customer “{customer.full_name}” is in QuickBooks.")
             return redirect("customers:customer_detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "customer": None})
 

@@ -10,6 +10,8 @@ ORDER_FIELDS = [
     "customer",
     "new_customer_name",
     "new_customer_email",
+    "new_customer_parent",
+    "new_customer_bill_with_parent",
     "order_date",
     "due_date",
     "memo",

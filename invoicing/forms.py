@@ -20,6 +20,7 @@ from accounts.inputs import (
     PlainDecimalField,
     column_field,
 )
+from customers.forms import add_parent_fields
 from customers.models import Customer
 from invoicing import currency_forms, default_forms, dimensions, receipt_forms, tracking_forms
 from invoicing.edits import OrderChanges, order_header
@@ -280,6 +281,7 @@ class OrderForm(ChargesMixin, forms.Form):
         self.sends_tax = us and settings and settings.tax_mode == settings.TaxMode.OURS
         if not self.sends_tax:
             del self.fields["tax"]
+        add_parent_fields(self, company, prefix="new_customer_")
         dims = dimensions.for_company(company)
         tracking_forms.add_order_fields(self, dims)
         currency_forms.add_fields(self, dims)
@@ -309,6 +311,7 @@ class OrderForm(ChargesMixin, forms.Form):
                 "pick it under Customer.",
             )
         data["customer"] = customer
+        self._clean_parent(data, customer)
         self._clean_discount(data)
         currency = data.get("currency")
         currency_forms.clean(self, data, customer)
@@ -324,6 +327,17 @@ class OrderForm(ChargesMixin, forms.Form):
         receipt_forms.clean(self, data)
         return data
 
+    def _clean_parent(self, data: dict, customer: Customer | None) -> None:
+        parent, billed = data.get("new_customer_parent"), data.get("new_customer_bill_with_parent")
+        if customer and parent:
+            self.add_error(
+                "new_customer_parent", "A parent goes with a new customer, not an existing one."
+            )
+        elif billed and not parent:
+            self.add_error(
+                "new_customer_bill_with_parent", "Only a sub-customer can be billed with a parent."
+            )
+
     def create_order_arguments(self) -> dict:
         """The cleaned header as keyword arguments for services.create_order."""
         data = self.cleaned_data
@@ -332,6 +346,8 @@ class OrderForm(ChargesMixin, forms.Form):
             "customer": data["customer"],
             "new_customer_name": data["new_customer_name"] if new else "",
             "new_customer_email": data["new_customer_email"] if new else "",
+            "new_customer_parent": data.get("new_customer_parent") if new else None,
+            "new_customer_bill_with_parent": bool(data.get("new_customer_bill_with_parent")),
             "order_date": data["order_date"],
             "due_date": data["due_date"],
             "memo": data["memo"],

@@ -166,6 +166,16 @@ class Order(models.Model):
     )
     new_customer_name = models.CharField(max_length=500, blank=True)
     new_customer_email = models.EmailField(blank=True)
+    # A new customer made as a sub-customer (job) of this one (QBO Job, ParentRef).
+    new_customer_parent = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="new customer's parent",
+    )
+    new_customer_bill_with_parent = models.BooleanField(default=False)
     order_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     memo = models.CharField("message on invoice", max_length=1000, blank=True)
@@ -333,6 +343,28 @@ class Order(models.Model):
         if self.qbo_tax is None:
             return None if self.qbo_total is None else self.total
         return self.total + self.qbo_tax
+
+    @property
+    def custom_field_values(self) -> list[tuple[int, str]]:
+        """The invoice's custom fields that have a value, as (DefinitionId, value)."""
+        values = (self.custom_field_1, self.custom_field_2, self.custom_field_3)
+        return [(slot, value) for slot, value in enumerate(values, 1) if value]
+
+    @property
+    def exchange_rate_shown(self) -> str:
+        """The rate as typed (1.25, not 1.2500000); empty without one."""
+        if self.exchange_rate is None:
+            return ""
+        return format(self.exchange_rate.normalize(), "f")
+
+    @property
+    def home_total(self) -> Decimal | None:
+        """The total in the home currency at the order's own rate, as QuickBooks works out
+        HomeTotalAmt (TotalAmt times ExchangeRate, to the cent); None without a rate."""
+        if self.exchange_rate is None:
+            return None
+        total = self.expected_qbo_total if self.expected_qbo_total is not None else self.total
+        return (total * self.exchange_rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     @property
     def total_differs_in_qbo(self) -> bool:

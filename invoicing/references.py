@@ -100,14 +100,21 @@ def ensure_customer(ctx: PushContext, order: Order) -> str:
         return customer.qbo_id
     name = clean_name(order.new_customer_name)
     email = order.new_customer_email.strip()
-    known = ctx.customers_by_key.get((name.lower(), email.lower()))
+    key = (name.lower(), email.lower(), order.new_customer_parent_id)
+    known = ctx.customers_by_key.get(key)
     if known:
         order.customer = Customer.objects.get(pk=known)
     else:
         order.customer = find_or_create_customer(
-            ctx.qb, ctx.company_id, name=name, email=email, request_id=order.request_id
+            ctx.qb,
+            ctx.company_id,
+            name=name,
+            email=email,
+            request_id=order.request_id,
+            parent=order.new_customer_parent,
+            bill_with_parent=order.new_customer_bill_with_parent,
         )
-        ctx.customers_by_key[(name.lower(), email.lower())] = order.customer.pk
+        ctx.customers_by_key[key] = order.customer.pk
     Order.objects.filter(pk=order.pk).update(customer=order.customer)
     return order.customer.qbo_id
 

@@ -171,6 +171,8 @@ def create_order(
     customer: Customer | None = None,
     new_customer_name: str = "",
     new_customer_email: str = "",
+    new_customer_parent: Customer | None = None,
+    new_customer_bill_with_parent: bool = False,
     order_date: date,
     due_date: date | None = None,
     memo: str = "",
@@ -195,6 +197,10 @@ def create_order(
         raise ValueError("An order needs exactly one of customer or new_customer_name")
     if customer is not None and customer.company_id != company.id:
         raise ValueError("The customer belongs to another company")
+    if new_customer_parent is not None and (
+        customer is not None or new_customer_parent.company_id != company.id
+    ):
+        raise ValueError("A new customer's parent is one of the company's customers")
     if any(line.product and line.product.company_id != company.id for line in lines):
         raise ValueError("A product belongs to another company")
     if not lines:
@@ -231,6 +237,10 @@ def create_order(
             customer=customer,
             new_customer_name=new_customer_name,
             new_customer_email=new_customer_email,
+            new_customer_parent=new_customer_parent,
+            new_customer_bill_with_parent=bool(
+                new_customer_parent and new_customer_bill_with_parent
+            ),
             order_date=order_date,
             due_date=due_date,
             memo=memo,

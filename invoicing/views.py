@@ -185,6 +185,8 @@ def _detail_context(request, order: Order) -> dict:
         "can_manage": request.membership.can_manage,
         "is_owner": request.membership.role == request.membership.Role.OWNER,
         "money": settlements.money(order),
+        # Only a rate makes a home-currency figure: the order page shows it beside the total.
+        "home_currency": services.home_currency(order.company) if order.exchange_rate else "",
         **_push_status_context(request, order),
     }
 

@@ -20,7 +20,13 @@ def test_creates_an_order_for_a_new_customer(
     order = Order.objects.get(company=company)
     assert body["id"] == order.pk and body["number"] == order.number == "1001"
     assert body["external_id"] == "web-1001"
-    assert body["customer"] == {"id": None, "name": "Walk-in Buyer", "email": "buyer@example.test"}
+    assert body["customer"] == {
+        "id": None,
+        "name": "Walk-in Buyer",
+        "email": "buyer@example.test",
+        "full_name": "Walk-in Buyer",
+        "parent": None,
+    }
     assert body["push_status"] == "pending" and body["invoice"] is None
     assert body["total"] == "80.00" and body["lines"][0]["amount"] == "80.00"
     assert order.memo == "Thanks" and order.created_by is None

@@ -153,3 +153,24 @@ def test_without_a_rate_quickbooks_uses_its_own(client, user, company, qbo):
     assert order.push_status == "synced" and order.exchange_rate is None
     # The sandbox's table rate for EUR in a USD company (qbo_sandbox README "Multicurrency").
     assert Decimal(str(the_invoice(qbo, realm, order)["ExchangeRate"])) == Decimal("1.08")
+
+
+def test_the_order_page_shows_the_rate_and_the_home_currency_total(client, user, company, qbo):
+    connected(client, user, qbo, multicurrency=True, currencies=["EUR"])
+    euro = euro_customer(company)
+    made = client.post(
+        "/orders/new/", order_post(LINE, customer=str(euro.pk), exchange_rate="1.25")
+    )
+    page = client.get(made["Location"]).content.decode()
+    assert "1.25 USD per EUR" in page
+    # 100.00 EUR at 1.25: the total in the home currency, beside the EUR total.
+    assert 'id="order-home-total">125.00 USD' in page
+    assert "Total in USD" in page
+
+
+def test_without_a_rate_the_order_page_shows_no_home_total(client, user, company, qbo):
+    connected(client, user, qbo, multicurrency=True, currencies=["EUR"])
+    euro = euro_customer(company)
+    made = client.post("/orders/new/", order_post(LINE, customer=str(euro.pk)))
+    page = client.get(made["Location"]).content.decode()
+    assert "order-home-total" not in page and "Exchange rate" not in page

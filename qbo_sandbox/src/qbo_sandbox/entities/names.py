@@ -12,6 +12,7 @@ from qbo_sandbox.entities.base import (
     active_name,
     base_name,
     boolean_of,
+    bumped,
     check_name_characters,
     ref_value,
     resolve_ref,
@@ -54,7 +55,7 @@ def display_name_from(data: dict) -> str:
 class NameType(EntityType):
     kind = "name"
     label = ""
-    read_only = frozenset({"FullyQualifiedName", "Balance", "BalanceWithJobs", "Level", "Job"})
+    read_only = frozenset({"FullyQualifiedName", "Balance", "BalanceWithJobs", "Level"})
 
     def build(
         self, work: UnitOfWork, data: dict, existing: dict | None, options: frozenset
@@ -135,20 +136,69 @@ class CustomerType(NameType):
                 obj[key] = resolve_ref(work, obj, key, entity)
         if "DefaultTaxCodeRef" in obj:
             obj["DefaultTaxCodeRef"] = {"value": str(obj["DefaultTaxCodeRef"].get("value", ""))}
-        parent = resolve_ref(work, obj, "ParentRef", "Customer")
+        return self.place(work, obj, existing)
+
+    def place(self, work: UnitOfWork, obj: dict, existing: dict | None) -> dict:
+        """Put the customer in the Customer:Job tree (Intuit's Customer page: "set Job to true
+        and set ParentRef to reference parent customer object"; ParentRef is "required for the
+        create operation if this object is a sub-customer or Job"; BillWithParent is "valid
+        only if this entity is a Job or sub Customer"; Level is read-only, 0 at the top).
+        ParentRef must name an active customer (610 otherwise, as for any reference)."""
+        job = boolean_of(obj, "Job", False)
+        parent = resolve_ref(work, obj, "ParentRef", "Customer", required=job)
         if parent is None:
-            obj.pop("ParentRef", None)
-            return obj
-        if existing is not None and parent["value"] == existing["Id"]:
-            raise errors.business_rule("A customer cannot be its own parent.")
+            top = {k: v for k, v in obj.items() if k not in ("ParentRef", "Level")}
+            return {**top, "Job": False, "BillWithParent": False}
+        own_id = existing["Id"] if existing else None
         parent_obj = work.get("Customer", parent["value"]) or {}
+        if own_id is not None and _ancestor(work, parent_obj, own_id):
+            raise errors.business_rule("A customer cannot be its own parent or sub-customer.")
+        level = int(parent_obj.get("Level", 0)) + 1
+        if level > JOB_DEPTH:
+            # Sub-customers nest like item categories (QBO-TRANSACTIONS.md, Sub-items). [U]
+            raise errors.business_rule(f"Sub-customers nest at most {JOB_DEPTH} levels deep.")
+        qualified = f"{parent_obj.get('FullyQualifiedName')}:{obj['DisplayName']}"
         return {
             **obj,
-            "ParentRef": parent,
+            "ParentRef": {"value": parent["value"], "name": parent_obj.get("FullyQualifiedName")},
             "Job": True,
-            "Level": int(parent_obj.get("Level", 0)) + 1,
-            "FullyQualifiedName": f"{parent_obj.get('FullyQualifiedName')}:{obj['DisplayName']}",
+            "BillWithParent": boolean_of(obj, "BillWithParent", False),
+            "Level": level,
+            "FullyQualifiedName": qualified,
         }
+
+    def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
+        """Renaming or moving a customer renames its jobs (their FullyQualifiedName)."""
+        if old is None or new is None:
+            return
+        if old.get("FullyQualifiedName") == new.get("FullyQualifiedName"):
+            return
+        for child in list(work.values("Customer")):
+            if ref_value(child.get("ParentRef")) != new["Id"]:
+                continue
+            changes = {
+                "FullyQualifiedName": f"{new['FullyQualifiedName']}:{child['DisplayName']}",
+                "ParentRef": {"value": new["Id"], "name": new["FullyQualifiedName"]},
+                "Level": int(new.get("Level", 0)) + 1,
+            }
+            moved = bumped(child, changes, work.now)
+            work.put("Customer", moved, "Update")
+            self.after_write(work, child, moved)
+
+
+JOB_DEPTH = 4
+
+
+def _ancestor(work: UnitOfWork, customer: dict, own_id: str) -> bool:
+    """Whether `own_id` is `customer` or one of its parents (a loop in the tree)."""
+    for _ in range(JOB_DEPTH + 2):
+        if not customer:
+            return False
+        if customer.get("Id") == own_id:
+            return True
+        parent_id = ref_value(customer.get("ParentRef"))
+        customer = work.get("Customer", parent_id) if parent_id else None
+    return False
 
 
 class VendorType(NameType):
