@@ -33,6 +33,12 @@ COLUMNS = {
     ("OrderForm", "new_customer_name"): (Order, "new_customer_name"),
     ("OrderForm", "new_customer_email"): (Order, "new_customer_email"),
     ("OrderForm", "memo"): (Order, "memo"),
+    ("OrderEditForm", "memo"): (Order, "memo"),
+    ("OrderEditForm", "ship_country"): (Order, "ship_country"),
+    ("OrderEditForm", "ship_postal_code"): (Order, "ship_postal_code"),
+    ("OrderEditForm", "ship_region"): (Order, "ship_region"),
+    ("OrderEditForm", "ship_city"): (Order, "ship_city"),
+    ("OrderEditForm", "ship_line1"): (Order, "ship_line1"),
     ("OrderForm", "currency"): (Order, "currency"),
     ("OrderLineForm", "description"): (OrderLine, "description"),
     **{("OrderForm", name): (Order, name) for name in SHIP_TO},
@@ -49,6 +55,7 @@ COLUMNS = {
 QUICKBOOKS_LIMITS = {
     ("PaymentForm", "reference"): 21,  # Payment.PaymentRefNum
     ("CreditForm", "reason"): 4000,  # the credit memo line's Description
+    ("OrderEditForm", "bill_email"): 100,  # QBO's BillEmail.Address limit
 }
 # Only ever hashed, never stored as typed.
 PASSWORDS = {"password", "password1", "password2", "old_password", "new_password1", "new_password2"}

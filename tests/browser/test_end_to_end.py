@@ -94,7 +94,7 @@ def test_connect_order_paid_disconnect_and_admin(
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page.get_by_text(f"Connected to QuickBooks company {qbo_name}.")).to_be_visible()
     # The settings page follows the first import by itself (customers, invoices, payments, items).
-    expect(page.locator("#sync-status").get_by_text("Up to date")).to_have_count(4, timeout=SLOW)
+    expect(page.locator("#sync-status").get_by_text("Up to date")).to_have_count(7, timeout=SLOW)
     shots(page, "connected")
 
     # Customers arrive (the worker runs the first import) and the dashboard says so.

@@ -67,6 +67,7 @@ def test_connect_sync_and_disconnect_are_announced(
         "Payment",
         "CreditMemo",
         "RefundReceipt",
+        "SalesReceipt",  # orders paid at checkout
     }
 
     client.post("/settings/quickbooks/disconnect/")
