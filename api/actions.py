@@ -12,6 +12,7 @@ refund. Deleting an invoice is for owners only on the page, so a key can't.
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -97,8 +98,28 @@ def _form_errors(form, names: dict[str, str]) -> serializers.ValidationError:
     return serializers.ValidationError(found)
 
 
+def _kept(order: Order, lines: list) -> list:
+    """An edit keeps each line's class and tax code (the API can't send them): a line still
+    on its product takes the saved line's in the same place, not the product's defaults."""
+    saved = list(order.lines.order_by("position", "pk"))
+    kept = []
+    for n, line in enumerate(lines):
+        old = saved[n] if n < len(saved) else None
+        if old is not None and old.product_id == (line.product.pk if line.product else None):
+            line = replace(
+                line,
+                class_id=old.qbo_class_id,
+                class_name=old.qbo_class_name,
+                tax_code_id=old.qbo_tax_code_id,
+                tax_code_name=old.qbo_tax_code_name,
+            )
+        kept.append(line)
+    return kept
+
+
 def edit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
     lines = [form.new_line() for form in validated_lines(order.company, data["lines"])]
+    lines = _kept(order, lines)
     _act(
         api_key,
         order,

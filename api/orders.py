@@ -148,7 +148,7 @@ def _custom_field_slots(form: OrderForm, fields: list[dict]) -> tuple[dict, dict
 def _line_forms(company: Company, lines: list[dict], dims=None) -> list[OrderLineForm]:
     products = Product.objects.filter(company=company, active=True)
     # As the page's lines: each takes its product's tax code and class (the header's read).
-    dims = dimensions.for_company(company)
+    dims = dims if dims is not None else dimensions.for_company(company)
     forms = []
     for line in lines:
         form_data = {

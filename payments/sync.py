@@ -129,24 +129,28 @@ def apply_changes(company_id: int, objects: list[dict]) -> int:
     deleted = [str(o["Id"]) for o in objects if o.get("status") == "Deleted"]
     live = [o for o in objects if o.get("status") != "Deleted"]
     if deleted:
-        with transaction.atomic():
-            gone = PaymentApplication.objects.filter(
-                payment__company_id=company_id, payment__qbo_id__in=deleted
-            )
-            touched = set(gone.exclude(order=None).values_list("order_id", flat=True))
-            gone.delete()
-            Payment.objects.filter(company_id=company_id, qbo_id__in=deleted).update(
-                deleted_in_qbo=True, synced_at=timezone.now()
-            )
-            money.refresh_orders(company_id, touched)
+        _forget(company_id, Payment.objects.filter(company_id=company_id, qbo_id__in=deleted))
     return upsert_payments(company_id, live) + len(deleted)
+
+
+def _forget(company_id: int, payments) -> int:
+    """Payments gone from QBO: flagged, their applications dropped, their orders' money
+    counted again (a CDC tombstone and a full import's unseen rows alike)."""
+    with transaction.atomic():
+        gone = PaymentApplication.objects.filter(payment__in=payments)
+        touched = set(gone.exclude(order=None).values_list("order_id", flat=True))
+        gone.delete()
+        count = payments.update(deleted_in_qbo=True, synced_at=timezone.now())
+        money.refresh_orders(company_id, touched)
+    return count
 
 
 def mark_missing_deleted(company_id: int, seen: set[str], since: datetime) -> int:
     """After a full import: payments it didn't touch are gone from QBO."""
-    return Payment.objects.filter(
-        company_id=company_id, deleted_in_qbo=False, synced_at__lt=since
-    ).update(deleted_in_qbo=True)
+    return _forget(
+        company_id,
+        Payment.objects.filter(company_id=company_id, deleted_in_qbo=False, synced_at__lt=since),
+    )
 
 
 def link_customers(sender, *, company_id: int, entity: str, **kwargs) -> None:

@@ -193,3 +193,27 @@ def test_a_class_per_line_where_quickbooks_classes_each_line(client, user, api, 
     sales = [line for line in invoice["Line"] if line["DetailType"] == "SalesItemLineDetail"]
     assert sales[0]["SalesItemLineDetail"]["ClassRef"]["value"] == design
     assert "ClassRef" not in sales[1]["SalesItemLineDetail"]
+
+
+@pytest.mark.django_db
+def test_an_api_edit_keeps_each_lines_own_class_and_tax_code(company):
+    """The API can't send a line's class or tax code on an edit: a line still on its product
+    keeps the saved line's, not its product's defaults (which would change QuickBooks' Line)."""
+    from decimal import Decimal as D
+
+    from api.actions import _kept
+    from invoicing.models import Product
+    from invoicing.services import NewLine
+    from tests.invoicing.support import make_order
+
+    widget = Product.objects.create(
+        company=company, name="Widget", unit_price=D("10.00"), qbo_class_id="7"
+    )
+    order = make_order(company)
+    order.lines.update(product=widget, qbo_class_id="3", qbo_class_name="East", qbo_tax_code_id="5")
+    edited = NewLine(widget, "Widget", D("3"), D("10.00"), True, class_id="7", tax_code_id="")
+    other = NewLine(None, "Delivery", D("1"), D("5.00"), False, class_id="7")
+    kept = _kept(order, [edited, other])
+    assert (kept[0].class_id, kept[0].class_name, kept[0].tax_code_id) == ("3", "East", "5")
+    assert kept[0].quantity == D("3")
+    assert kept[1].class_id == "7"  # a new line takes its defaults

@@ -227,3 +227,25 @@ def test_a_marker_of_another_company_links_nothing(company):
     assert marked_order(company.pk, f"x [qbsync:{company.pk}:42:w7] y") == 42
     assert marked_order(company.pk, f"[qbsync:{company.pk + 1}:42:w7]") is None
     assert marked_order(company.pk, f"[qbsync:{company.pk}:42]") is None  # an invoice's marker
+
+
+def test_a_payment_a_full_import_no_longer_sees_takes_its_money_off_the_order(
+    client, connected, qbo, company
+):
+    from qbo.models import SyncCursor
+    from qbo.sync import full_import
+
+    order = synced_order(company, line("Consulting", "1", "100.00"))
+    sync.sync_company(company.pk)
+    payment = pay_in_quickbooks(company, order, "30.00")
+    sync.sync_company(company.pk)
+    order.refresh_from_db()
+    assert settlements.money(order).received == Decimal("30.00")
+    with open_client(company) as qb:
+        live = qb.read("Payment", payment["Id"])
+        qb.delete("Payment", live["Id"], live["SyncToken"], request_id=str(uuid.uuid4()))
+        # The daily reconcile's path: a full import, which never sees the deleted payment.
+        full_import(qb, SyncCursor.objects.get(company=company, entity="Payment"))
+    order.refresh_from_db()
+    assert settlements.money(order).received == 0
+    assert not PaymentApplication.objects.filter(order=order).exists()
