@@ -1,6 +1,6 @@
 """Benchmark: the first import of 100,000 customers from the sandbox, over HTTP, into PostgreSQL.
 
-Ours (qbo.sync.full_import: pages of 1,000, one bulk upsert a page through qbo.bulk) side by
+Ours (qbo.sync.full_import: pages of 1,000, one upsert a page mapped in SQL by qbo.rowmap) side by
 side with a naive loop (python-quickbooks objects page by page, then `update_or_create` per
 row) over the same sandbox company: wall time, rows/s end to end and with the HTTP wait taken
 out (ingest), QBO calls, database statements per page, peak memory.

@@ -1,4 +1,4 @@
-"""QBO Customer JSON ⇄ the customers mirror. Bulk, idempotent upserts (qbo.bulk: one a page)."""
+"""QBO Customer JSON ⇄ the customers mirror. Bulk, idempotent upserts (qbo.rowmap: one a page)."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -6,8 +6,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from customers.models import Customer
-from qbo import bulk
-from qbo.qbojson import decimal, latest_by_id, parse_time, ref_value
+from qbo import rowmap
+from qbo.qbojson import latest_by_id
+from qbo.rowmap import Const, Flag, Moment, Number, Text, Whole
 
 UPDATED_FIELDS = [
     "display_name",
@@ -41,60 +42,54 @@ UPDATED_FIELDS = [
 ]
 
 
+# A QBO Customer's mirrored columns, declared once: run in PostgreSQL for a page (qbo.rowmap,
+# the import's hot path) and in Python for a single write or SQLite.
+CUSTOMER = rowmap.RowMap(
+    Customer,
+    {
+        "qbo_id": Text("Id", 32),
+        "display_name": Text("DisplayName", 500),
+        "company_name": Text("CompanyName", 500),
+        "given_name": Text("GivenName", 100),
+        "family_name": Text("FamilyName", 100),
+        "email": Text("PrimaryEmailAddr.Address", 254),
+        "phone": Text("PrimaryPhone.FreeFormNumber", 40),
+        "bill_line1": Text("BillAddr.Line1", 500),
+        "bill_city": Text("BillAddr.City", 255),
+        "bill_region": Text("BillAddr.CountrySubDivisionCode", 255),
+        "bill_postal_code": Text("BillAddr.PostalCode", 30),
+        "bill_country": Text("BillAddr.Country", 255),
+        "fully_qualified_name": Text("FullyQualifiedName", 1000),  # a job's "Parent:Job"
+        "parent_qbo_id": Text("ParentRef.value", 32),
+        "ship_line1": Text("ShipAddr.Line1", 500),
+        "ship_city": Text("ShipAddr.City", 255),
+        "ship_region": Text("ShipAddr.CountrySubDivisionCode", 255),
+        "ship_postal_code": Text("ShipAddr.PostalCode", 30),
+        "ship_country": Text("ShipAddr.Country", 255),
+        "balance": Number("Balance"),
+        "currency": Text("CurrencyRef.value", 3),
+        "active": Flag("Active", default=True),
+        "deleted_in_qbo": Const(False),
+        "merged_into_qbo_id": Const(""),
+        "sync_token": Text("SyncToken", 20),
+        "qbo_created_at": Moment("MetaData.CreateTime"),
+        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
+        "raw": Whole(),  # as parsed: its Decimals are written digit for digit
+    },
+    unique=["company", "qbo_id"],
+    update=UPDATED_FIELDS,
+)
+
+
 def customer_fields(data: dict) -> dict:
     """The mirrored columns of one QBO Customer object."""
-    bill = data.get("BillAddr") or {}
-    meta = data.get("MetaData") or {}
-    return {
-        "qbo_id": str(data["Id"]),
-        "display_name": (data.get("DisplayName") or "")[:500],
-        "company_name": (data.get("CompanyName") or "")[:500],
-        "given_name": (data.get("GivenName") or "")[:100],
-        "family_name": (data.get("FamilyName") or "")[:100],
-        "email": ((data.get("PrimaryEmailAddr") or {}).get("Address") or "")[:254],
-        "phone": ((data.get("PrimaryPhone") or {}).get("FreeFormNumber") or "")[:40],
-        "bill_line1": (bill.get("Line1") or "")[:500],
-        "bill_city": (bill.get("City") or "")[:255],
-        "bill_region": (bill.get("CountrySubDivisionCode") or "")[:255],
-        "bill_postal_code": (bill.get("PostalCode") or "")[:30],
-        "bill_country": (bill.get("Country") or "")[:255],
-        **_hierarchy_and_shipping(data),
-        "balance": decimal(data.get("Balance")),
-        "currency": ref_value(data.get("CurrencyRef"))[:3],
-        "active": bool(data.get("Active", True)),
-        "deleted_in_qbo": False,
-        "merged_into_qbo_id": "",
-        "sync_token": str(data.get("SyncToken", ""))[:20],
-        "qbo_created_at": parse_time(meta.get("CreateTime")),
-        "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
-        "raw": data,  # as parsed: qbo.bulk writes its Decimals exactly
-    }
-
-
-def _hierarchy_and_shipping(data: dict) -> dict:
-    """A sub-customer's "Parent:Job" name and parent, and the shipping address."""
-    ship = data.get("ShipAddr") or {}
-    return {
-        "fully_qualified_name": (data.get("FullyQualifiedName") or "")[:1000],
-        "parent_qbo_id": ref_value(data.get("ParentRef"))[:32],
-        "ship_line1": (ship.get("Line1") or "")[:500],
-        "ship_city": (ship.get("City") or "")[:255],
-        "ship_region": (ship.get("CountrySubDivisionCode") or "")[:255],
-        "ship_postal_code": (ship.get("PostalCode") or "")[:30],
-        "ship_country": (ship.get("Country") or "")[:255],
-    }
+    return CUSTOMER.row(data)
 
 
 def upsert_customers(company_id: int, objects: Iterable[dict]) -> int:
-    """Insert or update mirror rows for QBO customers, in one statement (qbo.bulk)."""
-    now = timezone.now()
-    rows = [
-        {"company_id": company_id, "synced_at": now, **customer_fields(data)}
-        for data in latest_by_id(list(objects))
-    ]
-    return bulk.upsert(
-        Customer, rows, unique_fields=["company", "qbo_id"], update_fields=UPDATED_FIELDS
-    )
+    """Insert or update mirror rows for QBO customers, in one statement (qbo.rowmap)."""
+    fixed = {"company_id": company_id, "synced_at": timezone.now()}
+    return CUSTOMER.upsert(latest_by_id(list(objects)), fixed=fixed)
 
 
 def mark_customers_deleted(company_id: int, qbo_ids: Iterable[str]) -> int:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from qbo.qbojson import plain
 
 
-def _encode(value):
+def encode(value):
     """What json.dumps can't write itself; PostgreSQL parses each into its column's type."""
     if isinstance(value, Decimal):  # as a JSON number, digit for digit
         return orjson.Fragment(str(value))
@@ -66,7 +66,8 @@ def _plan(model: type[models.Model], vendor_key: str, unique: tuple, updates: tu
     return sql, fields, known
 
 
-def _defaults(fields, now) -> dict:
+def defaults(fields, now) -> dict:
+    """Each field's value when a row leaves it out (as Django's save would give it)."""
     defaults = {}
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -107,13 +108,13 @@ def upsert(
     sql, fields, known = _plan(
         model, alias, tuple(unique_fields), tuple(update_fields), tuple(returning)
     )
-    defaults = _defaults(fields, timezone.now())
+    base = defaults(fields, timezone.now())
     page = []
     for row in rows:
-        if not row.keys() <= defaults.keys():
+        if not row.keys() <= base.keys():
             row = _by_attname(row, known)
-        page.append({**defaults, **row})
-    document = orjson.dumps(page, default=_encode).decode()
+        page.append({**base, **row})
+    document = orjson.dumps(page, default=encode).decode()
     with connection.cursor() as cursor:
         if then:  # a data-modifying CTE: both in one round trip, one snapshot
             cursor.execute(f"WITH written AS ({sql}) {then}", [document, *then_params])

@@ -12,7 +12,10 @@ from qbo.models import QBOCall, SyncCursor
 pytestmark = pytest.mark.django_db
 
 
-def test_first_connect_imports_every_customer_with_progress(client, connected, qbo, company):
+def test_first_connect_imports_every_customer_with_progress(
+    client, connected, qbo, company, settings
+):
+    settings.QBO_IMPORT_PROGRESS_SECONDS = 0  # after every page (default: at most once a second)
     qbo.control.seed_customers(connected.realm_id, 2500)
     expected = len(qbo.state.companies[connected.realm_id].rows("Customer"))
     progress = []
@@ -37,6 +40,30 @@ def test_first_connect_imports_every_customer_with_progress(client, connected, q
     assert (cursor.state, cursor.import_percent) == ("idle", 100)
     page = client.get("/settings/quickbooks/")
     assert b"Up to date" in page.content
+
+
+def test_a_long_imports_progress_is_saved_at_most_as_often_as_configured(
+    connected, qbo, company, settings
+):
+    """Two statements a page at full speed: the progress isn't a third on every page."""
+    settings.QBO_IMPORT_PROGRESS_SECONDS = 3600
+    qbo.control.seed_customers(connected.realm_id, 2500)
+    expected = len(qbo.state.companies[connected.realm_id].rows("Customer"))
+    saves = []
+
+    def record(sender, instance, update_fields=None, **kwargs):
+        if instance.entity == "Customer" and update_fields and "import_done" in update_fields:
+            saves.append((instance.state, instance.import_done, instance.import_total))
+
+    post_save.connect(record, sender=SyncCursor)
+    try:
+        sync.sync_company(company.pk)
+    finally:
+        post_save.disconnect(record, sender=SyncCursor)
+
+    # The start (0 of all), then once after the last of the three pages, not after each.
+    assert saves == [("importing", 0, expected), ("importing", expected, expected)]
+    assert Customer.objects.filter(company=company).count() == expected
 
 
 def test_a_small_companys_first_import_is_one_query_per_entity(connected, qbo, company):
