@@ -10,9 +10,10 @@ A mirror declares its columns as paths into QBO's object (`Text("PrimaryEmailAdd
   QBO objects goes to the server as it came (one JSON document, each object once) and no
   Python runs per row. This is the import's hot path (docs/scaling.md, "Ingest").
 
-Both readings mean the same thing for every JSON value, including odd ones (a missing key, a
-null, a number where text was expected); tests/qbo/test_rowmap.py holds them to each other
-over Intuit's sample payloads and over hand-made odd objects.
+Both readings mean the same for what QBO sends and for odd values (a missing key, a null, a
+number or boolean where text was expected); tests/qbo/test_rowmap.py holds them to each
+other over Intuit's sample payloads and hand-made odd objects. Known to differ: a number in
+exponent notation read as text (Python "1E+2", PostgreSQL "100"), which QBO doesn't send.
 """
 
 from __future__ import annotations
