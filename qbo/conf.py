@@ -45,7 +45,7 @@ _DEFAULTS: dict[str, Any] = {
     "SYNC_INTERVAL_MINUTES": 15,
     "SYNC_LOCK_SECONDS": lambda: getattr(settings, "CELERY_TASK_TIME_LIMIT", 300) + 30,
     # A long first import saves its progress (the settings page's bar) at most this often.
-    "IMPORT_PROGRESS_SECONDS": 1.0,
+    "IMPORT_PROGRESS_SECONDS": 5.0,
     # Writes: retry backoff (exponential with full jitter, capped) and, after a timeout or a
     # dropped connection, how long until Intuit can no longer commit the request (it ends
     # requests at 120 s) before a write is looked up and retried.

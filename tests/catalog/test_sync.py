@@ -32,7 +32,7 @@ def sparse_update(company, obj: dict, **fields) -> dict:
 
 
 def test_three_thousand_items_import_with_progress(client, connected, qbo, company, settings):
-    settings.QBO_IMPORT_PROGRESS_SECONDS = 0  # after every page (default: at most once a second)
+    settings.QBO_IMPORT_PROGRESS_SECONDS = 0  # after every page (default: at most every 5 s)
     seed_items(qbo, connected.realm_id, 3000)
     expected = len(qbo.state.companies[connected.realm_id].rows("Item"))
     assert expected > 3000  # the seeded ones and the sample company's own

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_first_connect_imports_every_customer_with_progress(
     client, connected, qbo, company, settings
 ):
-    settings.QBO_IMPORT_PROGRESS_SECONDS = 0  # after every page (default: at most once a second)
+    settings.QBO_IMPORT_PROGRESS_SECONDS = 0  # after every page (default: at most every 5 s)
     qbo.control.seed_customers(connected.realm_id, 2500)
     expected = len(qbo.state.companies[connected.realm_id].rows("Customer"))
     progress = []
