@@ -64,7 +64,7 @@ def full_import(qb: QBOClient, cursor: SyncCursor) -> int:
     rows = 0
     # Two statements a page: the call log's row and the page's upsert; the progress is saved
     # at most every 5 s (IMPORT_PROGRESS_SECONDS; a page takes 0.1 to 1.5 s with QBO latency)
-    # after the last page.
+    # and after the last page.
     # Receivers of entity_synced hear once, after the last page (not once a page: each would
     # add its own statements to every page of a 100,000-row import).
     pages = qb.query_pages(entity.name, _where(entity), order_by="Id", first=first)
