@@ -38,27 +38,35 @@ def encode(value):
     raise TypeError(f"cannot send {type(value).__name__} to the database in bulk")
 
 
+def written_fields(model: type[models.Model]) -> list[models.Field]:
+    """The columns an upsert writes: every concrete field but an auto id and generated ones."""
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
+    return [f for f in fields if not getattr(f, "generated", False)]
+
+
+def on_conflict(model: type[models.Model], quote, unique: Sequence[str], updates: Sequence[str]):
+    """``ON CONFLICT (<unique>) DO UPDATE SET <each update from EXCLUDED>`` (or DO NOTHING)."""
+    column = {name: quote(model._meta.get_field(name).column) for name in (*unique, *updates)}
+    assignments = ", ".join(f"{column[n]} = EXCLUDED.{column[n]}" for n in updates)
+    return f"ON CONFLICT ({', '.join(column[n] for n in unique)}) DO " + (
+        f"UPDATE SET {assignments}" if assignments else "NOTHING"
+    )
+
+
 @cache
 def _plan(model: type[models.Model], vendor_key: str, unique: tuple, updates: tuple, ret: tuple):
     """The statement for a model and a set of columns (built once per process)."""
     connection = connections[vendor_key]
     quote = connection.ops.quote_name
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.auto_created)]
-    fields = [f for f in fields if not getattr(f, "generated", False)]
+    fields = written_fields(model)
     record = ", ".join(f"{quote(f.attname)} {f.db_type(connection)}" for f in fields)
     columns = ", ".join(quote(f.column) for f in fields)
     selected = ", ".join(quote(f.attname) for f in fields)
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
-    assignments = ", ".join(
-        f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}"
-        for name in updates
-    )
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names are quoted
         f"SELECT {selected} FROM jsonb_to_recordset(%s::jsonb) AS r({record}) "
-        f"ON CONFLICT ({conflict}) DO "
-        + (f"UPDATE SET {assignments}" if assignments else "NOTHING")
+        + on_conflict(model, quote, unique, updates)
     )
     if ret:
         sql += " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in ret)

@@ -166,16 +166,13 @@ class Whole(Column):
 
 
 class Const(Column):
-    """The same value for every object (sent as a parameter)."""
+    """The same value for every object (RowMap sends it as a parameter)."""
 
     def __init__(self, value: Any) -> None:
         self.constant = value
 
     def value(self, obj: dict) -> Any:
         return self.constant
-
-    def sql(self) -> str:
-        return "%s"
 
 
 class RowMap:
@@ -198,8 +195,7 @@ class RowMap:
 
     @cached_property
     def _fields(self) -> list[models.Field]:
-        fields = [f for f in self.model._meta.concrete_fields if not f.auto_created]
-        return [f for f in fields if not getattr(f, "generated", False)]
+        return bulk.written_fields(self.model)
 
     @cache  # noqa: B019 - one per mirror and database, for the life of the process
     def _plan(self, alias: str) -> tuple[str, list[tuple[str, Any]]]:
@@ -219,15 +215,10 @@ class RowMap:
             else:  # given per call (`fixed=`), or its default; not from QBO
                 sources.append(("fixed or default", field.attname))
         columns = ", ".join(quote(f.column) for f in self._fields)
-        conflict = ", ".join(quote(meta.get_field(name).column) for name in self.unique)
-        assignments = ", ".join(
-            f"{quote(meta.get_field(n).column)} = EXCLUDED.{quote(meta.get_field(n).column)}"
-            for n in self.update
-        )
         sql = (
             f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names are quoted
             f"SELECT {', '.join(selected)} FROM jsonb_array_elements(%s::jsonb) AS o "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}"
+            + bulk.on_conflict(self.model, quote, self.unique, self.update)
         )
         return sql, sources
 
