@@ -1,4 +1,4 @@
-"""QBO Item JSON ⇄ the items mirror. Bulk, idempotent upserts (qbo.bulk: one statement per
+"""QBO Item JSON ⇄ the items mirror. Bulk, idempotent upserts (qbo.rowmap: one statement per
 page), and the products linked to an item follow its name (the link is the item's id, so a
 rename keeps it)."""
 
@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from catalog.models import Item
 from invoicing.models import Product
-from qbo import bulk
-from qbo.qbojson import decimal, latest_by_id, parse_time, ref_value
+from qbo import bulk, rowmap
+from qbo.qbojson import latest_by_id
+from qbo.rowmap import Choice, Const, Either, Flag, Moment, Number, Text, When, Whole
 
 UPDATED_FIELDS = [
     "name",
@@ -33,37 +34,34 @@ UPDATED_FIELDS = [
     "raw",
     "synced_at",
 ]
-TYPES = set(Item.Type.values)
-
-
-def item_fields(data: dict) -> dict:
-    """The mirrored columns of one QBO Item object."""
-    meta = data.get("MetaData") or {}
-    income = data.get("IncomeAccountRef") or {}
-    name = (data.get("Name") or "")[:100]
-    kind = str(data.get("Type") or Item.Type.SERVICE)
-    tracked = bool(data.get("TrackQtyOnHand", False))
-    return {
-        "qbo_id": str(data["Id"]),
-        "name": name,
-        "fully_qualified_name": (data.get("FullyQualifiedName") or name)[:1000],
-        "sku": (data.get("Sku") or "")[:100],
-        "type": kind if kind in TYPES else Item.Type.OTHER,
-        "parent_qbo_id": ref_value(data.get("ParentRef"))[:32],
-        "active": bool(data.get("Active", True)),
-        "deleted_in_qbo": False,
-        "unit_price": decimal(data.get("UnitPrice")),
-        "description": data.get("Description") or "",
-        "taxable": bool(data.get("Taxable", False)),
-        "track_qty_on_hand": tracked,
-        "qty_on_hand": decimal(data.get("QtyOnHand")) if tracked else None,
-        "income_account_id": ref_value(income)[:32],
-        "income_account_name": (income.get("name") if isinstance(income, dict) else "") or "",
-        "sync_token": str(data.get("SyncToken", ""))[:20],
-        "qbo_created_at": parse_time(meta.get("CreateTime")),
-        "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
-        "raw": data,  # as parsed: qbo.bulk writes its Decimals exactly
-    }
+# A QBO Item's mirrored columns, declared once (qbo.rowmap): in PostgreSQL for a page, in
+# Python for SQLite. An item whose Type isn't one we know is kept, as "Other".
+ITEM = rowmap.RowMap(
+    Item,
+    {
+        "qbo_id": Text("Id", 32),
+        "name": Text("Name", 100),
+        "fully_qualified_name": Either(Text("FullyQualifiedName", 1000), Text("Name", 100)),
+        "sku": Text("Sku", 100),
+        "type": Choice("Type", Item.Type.values, missing=Item.Type.SERVICE, other=Item.Type.OTHER),
+        "parent_qbo_id": Text("ParentRef.value", 32),
+        "active": Flag("Active", default=True),
+        "deleted_in_qbo": Const(False),
+        "unit_price": Number("UnitPrice"),
+        "description": Text("Description", None),
+        "taxable": Flag("Taxable", default=False),
+        "track_qty_on_hand": Flag("TrackQtyOnHand", default=False),
+        "qty_on_hand": When(Flag("TrackQtyOnHand", default=False), Number("QtyOnHand")),
+        "income_account_id": Text("IncomeAccountRef.value", 32),
+        "income_account_name": Text("IncomeAccountRef.name", 1000),
+        "sync_token": Text("SyncToken", 20),
+        "qbo_created_at": Moment("MetaData.CreateTime"),
+        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
+        "raw": Whole(),  # as parsed: its Decimals are written digit for digit
+    },
+    unique=["company", "qbo_id"],
+    update=UPDATED_FIELDS,
+)
 
 
 def _renames_sql() -> str:
@@ -82,29 +80,21 @@ def _renames_sql() -> str:
 
 
 def upsert_items(company_id: int, objects: Iterable[dict]) -> int:
-    """Insert or update mirror rows for QBO items through qbo.bulk; linked products follow
-    (on PostgreSQL in the same statement, elsewhere in two more)."""
-    now = timezone.now()
-    rows = [
-        {"company_id": company_id, "synced_at": now, **item_fields(data)}
-        for data in latest_by_id(list(objects))
-    ]
-    if not rows:
-        return 0
-    unique, updates = ["company", "qbo_id"], UPDATED_FIELDS
+    """Insert or update mirror rows for QBO items (qbo.rowmap); linked products follow (on
+    PostgreSQL in the same statement, elsewhere in two more)."""
+    objects = latest_by_id(list(objects))
+    fixed = {"company_id": company_id, "synced_at": timezone.now()}
     if bulk.one_statement(Item):
-        return bulk.upsert(
-            Item,
-            rows,
-            unique_fields=unique,
-            update_fields=updates,
+        return ITEM.upsert(
+            objects,
+            fixed=fixed,
             returning=["qbo_id", "name"],
             then=_renames_sql(),
             then_params=[company_id],
         )
-    bulk.upsert(Item, rows, unique_fields=unique, update_fields=updates)
-    follow_renames(company_id, {row["qbo_id"]: row["name"] for row in rows})
-    return len(rows)
+    written = ITEM.upsert(objects, fixed=fixed)
+    follow_renames(company_id, {str(o["Id"]): ITEM.columns["name"].value(o) for o in objects})
+    return written
 
 
 def follow_renames(company_id: int, names: dict[str, str]) -> int:

@@ -125,7 +125,11 @@ def customer_body(details: dict, *, only: set[str] | None = None) -> dict:
         if only is not None and not names & only:
             continue
         address = {qbo: details.get(f"{prefix}_{part}", "") for part, qbo in ADDRESS_PARTS.items()}
-        if only is not None or any(address.values()):
+        if only is not None:
+            # Our street line holds QuickBooks' Line1..Line5 joined (customers.sync): the
+            # others are emptied, or they would come back twice.
+            body[key] = address | {f"Line{n}": "" for n in range(2, 6)}
+        elif any(address.values()):
             body[key] = address
     return body
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from customers.models import Customer
 from qbo import rowmap
 from qbo.qbojson import latest_by_id
-from qbo.rowmap import Const, Flag, Moment, Number, Text, Whole
+from qbo.rowmap import Const, Flag, Joined, Moment, Number, Text, Whole
 
 UPDATED_FIELDS = [
     "display_name",
@@ -42,6 +42,8 @@ UPDATED_FIELDS = [
 ]
 
 
+STREET = range(1, 6)  # an address's Line1..Line5
+
 # A QBO Customer's mirrored columns, declared once: run in PostgreSQL for a page (qbo.rowmap,
 # the import's hot path) and in Python for a single write or SQLite.
 CUSTOMER = rowmap.RowMap(
@@ -54,14 +56,20 @@ CUSTOMER = rowmap.RowMap(
         "family_name": Text("FamilyName", 100),
         "email": Text("PrimaryEmailAddr.Address", 254),
         "phone": Text("PrimaryPhone.FreeFormNumber", 40),
-        "bill_line1": Text("BillAddr.Line1", 500),
+        # The street is one line here: QBO's Line1..Line5, joined (customers.services sends
+        # it back as Line1 with the others emptied).
+        "bill_line1": Joined(
+            *(f"BillAddr.Line{n}" for n in STREET), separator=", ", max_length=500
+        ),
         "bill_city": Text("BillAddr.City", 255),
         "bill_region": Text("BillAddr.CountrySubDivisionCode", 255),
         "bill_postal_code": Text("BillAddr.PostalCode", 30),
         "bill_country": Text("BillAddr.Country", 255),
         "fully_qualified_name": Text("FullyQualifiedName", 1000),  # a job's "Parent:Job"
         "parent_qbo_id": Text("ParentRef.value", 32),
-        "ship_line1": Text("ShipAddr.Line1", 500),
+        "ship_line1": Joined(
+            *(f"ShipAddr.Line{n}" for n in STREET), separator=", ", max_length=500
+        ),
         "ship_city": Text("ShipAddr.City", 255),
         "ship_region": Text("ShipAddr.CountrySubDivisionCode", 255),
         "ship_postal_code": Text("ShipAddr.PostalCode", 30),

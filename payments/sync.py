@@ -11,8 +11,9 @@ from customers.models import Customer
 from invoicing.models import Order
 from payments import money
 from payments.models import CreditMemo, Payment, PaymentApplication, RefundReceipt
-from qbo import bulk
-from qbo.qbojson import decimal, latest_by_id, parse_time, ref_value
+from qbo import bulk, rowmap
+from qbo.qbojson import decimal, latest_by_id
+from qbo.rowmap import Const, Day, Lookup, Moment, Number, Text, Whole
 
 UPDATED_FIELDS = [
     "customer",
@@ -32,24 +33,30 @@ UPDATED_FIELDS = [
 ]
 
 
-def payment_fields(data: dict) -> dict:
-    meta = data.get("MetaData") or {}
-    customer_ref = data.get("CustomerRef") or {}
-    return {
-        "qbo_id": str(data["Id"]),
-        "customer_qbo_id": ref_value(customer_ref)[:32],
-        "customer_name": str(customer_ref.get("name") or "")[:500],
-        "txn_date": data.get("TxnDate") or None,
-        "total_amount": decimal(data.get("TotalAmt")),
-        "unapplied_amount": decimal(data.get("UnappliedAmt")),
-        "currency": ref_value(data.get("CurrencyRef"))[:3],
-        "reference_number": str(data.get("PaymentRefNum") or "")[:100],
-        "deleted_in_qbo": False,
-        "sync_token": str(data.get("SyncToken", ""))[:20],
-        "qbo_created_at": parse_time(meta.get("CreateTime")),
-        "qbo_updated_at": parse_time(meta.get("LastUpdatedTime")),
-        "raw": data,  # as parsed: qbo.bulk writes its Decimals exactly
-    }
+# A QBO Payment's mirrored columns, declared once (qbo.rowmap): in PostgreSQL for a page, in
+# Python for SQLite. Its customer is our mirror's row, where it is already mirrored
+# (link_customers fills it in when the customer comes later).
+PAYMENT = rowmap.RowMap(
+    Payment,
+    {
+        "qbo_id": Text("Id", 32),
+        "customer": Lookup(Customer, "qbo_id", Text("CustomerRef.value", 32), scope="company"),
+        "customer_qbo_id": Text("CustomerRef.value", 32),
+        "customer_name": Text("CustomerRef.name", 500),
+        "txn_date": Day("TxnDate"),
+        "total_amount": Number("TotalAmt"),
+        "unapplied_amount": Number("UnappliedAmt"),
+        "currency": Text("CurrencyRef.value", 3),
+        "reference_number": Text("PaymentRefNum", 100),
+        "deleted_in_qbo": Const(False),
+        "sync_token": Text("SyncToken", 20),
+        "qbo_created_at": Moment("MetaData.CreateTime"),
+        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
+        "raw": Whole(),  # as parsed: its Decimals are written digit for digit
+    },
+    unique=["company", "qbo_id"],
+    update=UPDATED_FIELDS,
+)
 
 
 def applications(data: dict) -> list[tuple[str, Decimal, Decimal]]:
@@ -57,47 +64,92 @@ def applications(data: dict) -> list[tuple[str, Decimal, Decimal]]:
 
     A payment's CreditMemo lines pay its invoice lines (QBO-TRANSACTIONS.md §5: TotalAmt =
     Σ invoice lines - Σ credit-memo lines). QBO doesn't say which invoice a memo's credit
-    went to when a payment links several, so the credit fills its invoice lines in order."""
+    went to when a payment links several, so the credit fills its invoice lines in order.
+    (_APPLICATIONS_SQL is the same reading in PostgreSQL, for a page.)"""
     invoices, credit = [], Decimal(0)
     for line in data.get("Line") or []:
+        if not isinstance(line, dict):
+            continue
         for linked in (line.get("LinkedTxn") or [])[:1]:  # one LinkedTxn a line (§4)
-            if linked.get("TxnType") == "Invoice":
-                invoices.append((str(linked.get("TxnId")), decimal(line.get("Amount"))))
+            if linked.get("TxnType") == "Invoice" and linked.get("TxnId") is not None:
+                invoices.append((str(linked["TxnId"])[:32], decimal(line.get("Amount"))))
             elif linked.get("TxnType") == "CreditMemo":
                 credit += decimal(line.get("Amount"))
     result = []
     for invoice, amount in invoices:
-        used = min(credit, amount)
+        used = max(min(credit, amount), Decimal(0))
         credit -= used
         result.append((invoice, amount, used))
     return result
 
 
+def _applications_sql() -> str:
+    """After the page's payments are written (``written``: id, qbo_id, raw): their old
+    applications deleted and new ones inserted, each with its order, in the same statement;
+    it selects the orders whose money changed. The credit a payment's CreditMemo lines bring
+    fills its invoice lines in order: line i takes min(amount, credit left after lines < i)."""
+    application, order = PaymentApplication._meta, Order._meta
+    return f"""
+    , gone AS (
+        DELETE FROM "{application.db_table}" AS a USING written AS w
+        WHERE a.payment_id = w.id RETURNING a.order_id
+    ), linked AS (
+        SELECT w.id AS payment_id, l.n,
+               l.line #>> '{{LinkedTxn,0,TxnType}}' AS kind,
+               l.line #>> '{{LinkedTxn,0,TxnId}}' AS txn,
+               COALESCE(NULLIF(l.line ->> 'Amount', ''), '0')::numeric AS amount
+        FROM written AS w CROSS JOIN LATERAL jsonb_array_elements(
+            CASE jsonb_typeof(w.raw -> 'Line') WHEN 'array' THEN w.raw -> 'Line'
+            ELSE '[]'::jsonb END
+        ) WITH ORDINALITY AS l(line, n)
+        WHERE jsonb_typeof(l.line) = 'object'
+    ), credit AS (
+        SELECT payment_id, SUM(amount) AS total FROM linked
+        WHERE kind = 'CreditMemo' GROUP BY payment_id
+    ), invoices AS (
+        SELECT i.payment_id, left(i.txn, 32) AS txn, i.amount,
+               GREATEST(LEAST(i.amount, COALESCE(c.total, 0)
+                   - (SUM(i.amount) OVER (PARTITION BY i.payment_id ORDER BY i.n) - i.amount)
+               ), 0) AS credit
+        FROM linked AS i LEFT JOIN credit AS c USING (payment_id)
+        WHERE i.kind = 'Invoice' AND i.txn IS NOT NULL
+    ), added AS (
+        INSERT INTO "{application.db_table}" (payment_id, invoice_qbo_id, amount, credit, order_id)
+        SELECT v.payment_id, v.txn, v.amount, v.credit,
+               (SELECT o.id FROM "{order.db_table}" AS o WHERE o.company_id = %s
+                AND o.qbo_form = '{Order.QboForm.INVOICE}' AND o.qbo_invoice_id = v.txn)
+        FROM invoices AS v
+        RETURNING order_id
+    )
+    SELECT order_id FROM gone WHERE order_id IS NOT NULL
+    UNION SELECT order_id FROM added WHERE order_id IS NOT NULL
+    """  # noqa: S608 - table names from the models
+
+
 @transaction.atomic
 def upsert_payments(company_id: int, objects: list[dict]) -> int:
-    """Payments and their applications, in bulk; applications are replaced wholesale."""
+    """Payments and their applications, in bulk; applications are replaced wholesale, and
+    the orders they pay are counted again. On PostgreSQL one statement (qbo.rowmap)."""
     objects = latest_by_id(objects)
     if not objects:
         return 0
-    now = timezone.now()
-    rows = [{"company_id": company_id, "synced_at": now, **payment_fields(o)} for o in objects]
-    customers = dict(
-        Customer.objects.filter(
-            company_id=company_id, qbo_id__in={r["customer_qbo_id"] for r in rows}
-        ).values_list("qbo_id", "pk")
-    )
-    for row in rows:
-        row["customer_id"] = customers.get(row["customer_qbo_id"])
-    # The shared bulk path (qbo.bulk); it hands back each payment's pk for its applications.
-    ids = dict(
-        bulk.upsert(
-            Payment,
-            rows,
-            unique_fields=["company", "qbo_id"],
-            update_fields=UPDATED_FIELDS,
-            returning=["qbo_id", "id"],
+    fixed = {"company_id": company_id, "synced_at": timezone.now()}
+    if bulk.one_statement(Payment):
+        touched = PAYMENT.upsert(
+            objects,
+            fixed=fixed,
+            returning=["id", "qbo_id", "raw"],
+            then=_applications_sql(),
+            then_params=[company_id],
         )
-    )
+        money.refresh_orders(company_id, {order_id for (order_id,) in touched})
+        return len(objects)
+    return _upsert_in_python(company_id, objects, fixed)
+
+
+def _upsert_in_python(company_id: int, objects: list[dict], fixed: dict) -> int:
+    """upsert_payments where a page can't be one statement (SQLite): the same rows."""
+    ids = dict(PAYMENT.upsert(objects, fixed=fixed, returning=["qbo_id", "id"]))
     links = {str(o["Id"]): applications(o) for o in objects}
     orders = dict(
         Order.objects.filter(
@@ -121,7 +173,7 @@ def upsert_payments(company_id: int, objects: list[dict]) -> int:
         for invoice, amount, credit in pairs
     )
     money.refresh_orders(company_id, touched | set(orders.values()))
-    return len(rows)
+    return len(objects)
 
 
 def apply_changes(company_id: int, objects: list[dict]) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any
@@ -75,30 +76,99 @@ class _PathColumn(Column):
         return f"o #>> {_pointer(self.path)}"
 
 
-class Text(_PathColumn):
-    """A string, number or boolean as text (JSON's spelling), cut to `max_length`; "" for
-    anything else (missing, null, an object)."""
+def _as_text(found: Any) -> str:
+    """JSON's spelling of a string, number or boolean; "" for anything else."""
+    if isinstance(found, str):
+        return found
+    if isinstance(found, bool):
+        return "true" if found else "false"
+    if isinstance(found, int | Decimal):
+        return str(found)
+    if isinstance(found, float):  # (QBO sends money as numbers; parsed as Decimal here)
+        return orjson.dumps(found).decode()
+    return ""
 
-    def __init__(self, path: str, max_length: int) -> None:
+
+def _cut(sql: str, max_length: int | None) -> str:
+    return sql if max_length is None else f"left({sql}, {max_length})"
+
+
+class Text(_PathColumn):
+    """A string, number or boolean as text (JSON's spelling), cut to `max_length` (None: a
+    TextField, not cut); "" for anything else (missing, null, an object)."""
+
+    def __init__(self, path: str, max_length: int | None) -> None:
         super().__init__(path)
         self.max_length = max_length
 
     def value(self, obj: dict) -> str:
-        found = _walk(obj, self.path)
-        if isinstance(found, str):
-            return found[: self.max_length]
-        if isinstance(found, bool):
-            return "true" if found else "false"
-        if isinstance(found, int | Decimal):
-            return str(found)[: self.max_length]
-        if isinstance(found, float):  # (QBO sends money as numbers; parsed as Decimal here)
-            return orjson.dumps(found).decode()[: self.max_length]
-        return ""
+        return _as_text(_walk(obj, self.path))[: self.max_length]
 
-    def sql(self) -> str:
+    def uncut(self) -> str:
         return (
             f"CASE WHEN jsonb_typeof({self.node}) IN ('string', 'number', 'boolean') "
-            f"THEN left({self.text}, {self.max_length}) ELSE '' END"
+            f"THEN {self.text} ELSE '' END"
+        )
+
+    def sql(self) -> str:
+        return _cut(self.uncut(), self.max_length)
+
+
+class Either(Column):
+    """The first of some text columns that isn't "" (e.g. FullyQualifiedName, else Name)."""
+
+    def __init__(self, *columns: Text) -> None:
+        self.choices = columns
+
+    def value(self, obj: dict) -> str:
+        return next((found for c in self.choices if (found := c.value(obj))), "")
+
+    def sql(self) -> str:
+        firsts = ", ".join(f"NULLIF({column.sql()}, '')" for column in self.choices)
+        return f"COALESCE({firsts}, '')"
+
+
+class Joined(Column):
+    """Text columns that aren't "" joined by `separator`, cut to `max_length` (an address's
+    Line1..Line5 kept in one street column)."""
+
+    def __init__(self, *paths: str, separator: str, max_length: int) -> None:
+        self.parts = [Text(path, None) for path in paths]
+        self.separator, self.max_length = separator, max_length
+        if "'" in separator or "%" in separator:
+            raise ValueError("a separator is written into SQL: no quotes or %")
+
+    def value(self, obj: dict) -> str:
+        found = (part.value(obj) for part in self.parts)
+        return self.separator.join(text for text in found if text)[: self.max_length]
+
+    def sql(self) -> str:
+        parts = ", ".join(f"NULLIF({part.sql()}, '')" for part in self.parts)
+        return _cut(f"concat_ws('{self.separator}', {parts})", self.max_length)
+
+
+class Choice(Text):
+    """One of `choices` (a model field's values); `missing` when the text is "", `other` for
+    anything else QBO may send one day."""
+
+    def __init__(self, path: str, choices: Iterable[str], *, missing: str, other: str) -> None:
+        super().__init__(path, None)
+        self.choices, self.missing, self.other = tuple(choices), missing, other
+        if any(not _NAME.match(c) for c in (*self.choices, missing, other)):
+            raise ValueError("choices are written into SQL: letters, digits and _ only")
+
+    def value(self, obj: dict) -> str:
+        found = super().value(obj)
+        if not found:
+            return self.missing
+        return found if found in self.choices else self.other
+
+    def sql(self) -> str:
+        listed = ", ".join(f"'{choice}'" for choice in self.choices)
+        text = self.uncut()
+        return (
+            f"CASE WHEN {text} = '' THEN '{self.missing}' "
+            f"WHEN {text} IN ({listed}) THEN {text} ELSE '{self.other}' END"
         )
 
 
@@ -155,6 +225,30 @@ class Moment(_PathColumn):
         return f"NULLIF({self.text}, '')::timestamptz"
 
 
+class Day(_PathColumn):
+    """A QBO date ('2015-01-16'); None when missing, null or ""."""
+
+    def value(self, obj: dict) -> date | None:
+        found = _walk(obj, self.path)
+        return date.fromisoformat(found) if found not in (_MISSING, None, "") else None
+
+    def sql(self) -> str:
+        return f"NULLIF({self.text}, '')::date"
+
+
+class When(Column):
+    """`column` where `flag` holds, else None (e.g. a quantity only for tracked items)."""
+
+    def __init__(self, flag: Flag, column: Column) -> None:
+        self.flag, self.column = flag, column
+
+    def value(self, obj: dict) -> Any:
+        return self.column.value(obj) if self.flag.value(obj) else None
+
+    def sql(self) -> str:
+        return f"CASE WHEN {self.flag.sql()} THEN {self.column.sql()} END"
+
+
 class Whole(Column):
     """The object itself (a JSON column): what QBO sent, numbers digit for digit."""
 
@@ -175,6 +269,33 @@ class Const(Column):
         return self.constant
 
 
+class Lookup(Column):
+    """The pk of `model`'s row whose `field` is `key`'s text, among the rows with the same
+    `scope` as the one written (a payment's customer, in its company); None when none is.
+
+    In SQL a subquery per object (the key is indexed with the scope); in Python one query for
+    the page (`RowMap.rows`). `row(obj)` leaves it out: it needs the page's scope."""
+
+    def __init__(self, model: type[models.Model], field: str, key: Text, *, scope: str) -> None:
+        self.model, self.field, self.key, self.scope = model, field, key, scope
+
+    def value(self, obj: dict) -> Any:
+        raise TypeError("a Lookup is resolved for a page (RowMap.rows), not per object")
+
+    def resolve(self, keys: set[str], scope: Any) -> dict[str, Any]:
+        manager = self.model._default_manager
+        found = manager.filter(**{self.scope: scope, f"{self.field}__in": keys})
+        return dict(found.values_list(self.field, "pk"))
+
+    def sql_for(self, connection) -> str:
+        quote, meta = connection.ops.quote_name, self.model._meta
+        return (
+            f"(SELECT t.{quote(meta.pk.column)} FROM {quote(meta.db_table)} AS t "  # noqa: S608
+            f"WHERE t.{quote(meta.get_field(self.scope).column)} = %s "
+            f"AND t.{quote(meta.get_field(self.field).column)} = {self.key.sql()})"
+        )
+
+
 class RowMap:
     """A mirror's columns from QBO's objects, keyed by `unique` (e.g. company and QBO id)."""
 
@@ -190,15 +311,33 @@ class RowMap:
         self.unique, self.update = tuple(unique), tuple(update)
 
     def row(self, obj: dict) -> dict:
-        """The mapped columns of one object, in Python."""
-        return {name: column.value(obj) for name, column in self.columns.items()}
+        """The mapped columns of one object, in Python (without its lookups)."""
+        return {
+            name: column.value(obj)
+            for name, column in self.columns.items()
+            if not isinstance(column, Lookup)
+        }
+
+    def rows(self, objects: Sequence[dict], fixed: Mapping[str, Any]) -> list[dict]:
+        """A page's rows in Python, `fixed` columns and lookups included (one query each)."""
+        rows = [{**fixed, **self.row(obj)} for obj in objects]
+        for name, column in self.columns.items():
+            if isinstance(column, Lookup):
+                keys = [column.key.value(obj) for obj in objects]
+                found = column.resolve(set(keys), fixed[self._attname(column.scope)])
+                for row, key in zip(rows, keys, strict=True):
+                    row[name] = found.get(key)
+        return rows
+
+    def _attname(self, name: str) -> str:
+        return self.model._meta.get_field(name).attname
 
     @cached_property
     def _fields(self) -> list[models.Field]:
         return bulk.written_fields(self.model)
 
-    @cache  # noqa: B019 - one per mirror and database, for the life of the process
-    def _plan(self, alias: str) -> tuple[str, list[tuple[str, Any]]]:
+    @cache  # noqa: B019 - one per mirror, database and returning, for the life of the process
+    def _plan(self, alias: str, returning: tuple[str, ...]) -> tuple[str, list[tuple[str, Any]]]:
         """The statement, and where each of its parameters comes from (before the page's)."""
         connection = connections[alias]
         quote = connection.ops.quote_name
@@ -206,13 +345,16 @@ class RowMap:
         selected, sources = [], []
         for field in self._fields:
             column = self.columns.get(field.name)
-            if column is not None and not isinstance(column, Const):
+            if isinstance(column, Lookup):
+                selected.append(column.sql_for(connection))
+                sources.append(("fixed or default", self._attname(column.scope)))
+            elif column is not None and not isinstance(column, Const):
                 selected.append(column.sql())
-                continue
-            selected.append(f"%s::{field.db_type(connection)}")
-            if column is not None:
+            elif column is not None:
+                selected.append(f"%s::{field.db_type(connection)}")
                 sources.append(("constant", column.constant))
             else:  # given per call (`fixed=`), or its default; not from QBO
+                selected.append(f"%s::{field.db_type(connection)}")
                 sources.append(("fixed or default", field.attname))
         columns = ", ".join(quote(f.column) for f in self._fields)
         sql = (
@@ -220,22 +362,42 @@ class RowMap:
             f"SELECT {', '.join(selected)} FROM jsonb_array_elements(%s::jsonb) AS o "
             + bulk.on_conflict(self.model, quote, self.unique, self.update)
         )
+        if returning:
+            sql += " RETURNING " + ", ".join(quote(meta.get_field(n).column) for n in returning)
         return sql, sources
 
-    def upsert(self, objects: Iterable[dict], *, fixed: Mapping[str, Any]) -> int:
+    def upsert(
+        self,
+        objects: Iterable[dict],
+        *,
+        fixed: Mapping[str, Any],
+        returning: Sequence[str] = (),
+        then: str = "",
+        then_params: Sequence = (),
+    ) -> int | list[tuple]:
         """Write a page of QBO objects (one version per key) with `fixed` columns the same for
-        all (e.g. {"company_id": 7, "synced_at": now}). Returns the number of objects sent."""
+        all (e.g. {"company_id": 7, "synced_at": now}). Returns the number of objects sent,
+        or with `returning` those fields of each row written (in no particular order).
+
+        `then` (PostgreSQL only: `bulk.one_statement`) is a statement over the rows just
+        written, seen as ``written`` (the `returning` columns), sent in the same statement;
+        if it selects rows, they are returned."""
         objects = list(objects)
         if not objects:
-            return 0
+            return [] if returning and not then else 0
         alias = router.db_for_write(self.model)
         connection = connections[alias]
         if connection.vendor != "postgresql":
-            rows = [{**fixed, **self.row(obj)} for obj in objects]
+            if then:
+                raise ValueError("then= needs PostgreSQL (see bulk.one_statement)")
             return bulk.upsert(
-                self.model, rows, unique_fields=self.unique, update_fields=self.update
+                self.model,
+                self.rows(objects, fixed),
+                unique_fields=self.unique,
+                update_fields=self.update,
+                returning=returning,
             )
-        sql, sources = self._plan(alias)
+        sql, sources = self._plan(alias, tuple(returning))
         defaults = bulk.defaults(self._fields, timezone.now())
         params = [
             value if kind == "constant" else fixed.get(value, defaults[value])
@@ -244,5 +406,8 @@ class RowMap:
         # The page as QBO sent it (as parsed: Decimals written digit for digit).
         document = orjson.dumps(objects, default=bulk.encode).decode()
         with connection.cursor() as cursor:
+            if then:  # a data-modifying CTE: both in one round trip, one snapshot
+                cursor.execute(f"WITH written AS ({sql}) {then}", [*params, document, *then_params])
+                return cursor.fetchall() if cursor.description else len(objects)
             cursor.execute(sql, [*params, document])
-        return len(objects)
+            return cursor.fetchall() if returning else len(objects)

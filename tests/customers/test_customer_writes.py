@@ -242,14 +242,47 @@ def test_the_sparse_body_holds_only_what_changed():
             "CountrySubDivisionCode": "",
             "PostalCode": "",
             "Country": "",
+            # (our street line holds all of QuickBooks' lines: the others are emptied)
+            **{f"Line{n}": "" for n in range(2, 6)},
         },
     }
     # A new customer: what was filled in, no empty objects.
     assert services.customer_body(details) == {
         "DisplayName": "Harbor",
         "PrimaryPhone": {"FreeFormNumber": "1"},
-        "ShipAddr": body["ShipAddr"],
+        "ShipAddr": {
+            "Line1": "",
+            "City": "Tucson",
+            "CountrySubDivisionCode": "",
+            "PostalCode": "",
+            "Country": "",
+        },
     }
+
+
+def test_an_address_of_several_lines_is_kept_whole(client, connected, qbo, company, harbor):
+    """QuickBooks' Line1..Line3 land in our street line, and an edit sends them back as one
+    line without doubling them."""
+    live = qbo.state.companies[connected.realm_id].get("Customer", harbor.qbo_id)
+    street = {"Line1": "Harbor Outfitters", "Line2": "Dock 4", "Line3": "800 Desert Way"}
+    with open_client(company) as qb:  # someone in QuickBooks
+        body = {"Id": live["Id"], "SyncToken": live["SyncToken"], "sparse": True}
+        qb.update_object(
+            "Customer", json.dumps({**body, "ShipAddr": {**live["ShipAddr"], **street}})
+        )
+    sync.sync_company(company.pk)
+    harbor.refresh_from_db()
+    assert harbor.ship_line1 == "Harbor Outfitters, Dock 4, 800 Desert Way"
+    client.post(f"/customers/{harbor.pk}/edit/", edit_post(harbor, ship_city="Tucson"))
+    live = qbo.state.companies[connected.realm_id].get("Customer", harbor.qbo_id)
+    assert live["ShipAddr"]["Line1"] == "Harbor Outfitters, Dock 4, 800 Desert Way"
+    assert not live["ShipAddr"].get("Line2") and not live["ShipAddr"].get("Line3")
+    sync.sync_company(company.pk)
+    harbor.refresh_from_db()
+    assert (harbor.ship_line1, harbor.ship_city) == (
+        street["Line1"] + ", Dock 4, 800 Desert Way",
+        "Tucson",
+    )
 
 
 def test_clearing_the_email_clears_it_in_quickbooks(client, connected, qbo, harbor):

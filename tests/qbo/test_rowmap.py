@@ -45,6 +45,7 @@ ODD = [
         "ParentRef": {"value": "58", "name": "Parent"},
         "Job": True,
         "FullyQualifiedName": "Parent:Job",
+        "ShipAddr": {"Line1": "Dock 4", "Line2": 12, "Line3": None, "Line4": "", "Line5": "Pier"},
         "MetaData": {"CreateTime": "2015-07-24T10:33:39-07:00"},
     },
     {"Id": "904", "Active": [], "Balance": -3, "DisplayName": "Ünïcödé 名前 'quoted' \\ back"},
@@ -103,6 +104,7 @@ def test_odd_values_read_as_declared(company):
     job = Customer.objects.get(company=company, qbo_id="903")
     assert (job.active, job.parent_qbo_id, job.phone) == (True, "58", "(555) 555-0100")
     assert job.qbo_created_at == datetime(2015, 7, 24, 17, 33, 39, tzinfo=UTC)
+    assert job.ship_line1 == "Dock 4, 12, Pier"  # Line1..Line5 in one street line
     named = Customer.objects.get(company=company, qbo_id="904")
     assert (named.active, named.balance) == (False, Decimal("-3"))
     assert named.display_name == "Ünïcödé 名前 'quoted' \\ back"
