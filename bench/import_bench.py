@@ -1,4 +1,5 @@
-"""Benchmark: the first import of 100,000 customers from the sandbox, over HTTP, into PostgreSQL.
+"""Benchmark: the first import of 100,000 customers (or, with --payments, of payments) from the
+sandbox, over HTTP, into PostgreSQL.
 
 Ours (qbo.sync.full_import: pages of 1,000, one upsert a page mapped in SQL by qbo.rowmap) side by
 side with a naive loop (python-quickbooks objects page by page, then `update_or_create` per
@@ -8,6 +9,12 @@ Each variant runs in its own process, so peak memory (max RSS) is its own.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qbsync_bench \\
         .venv/bin/python bench/import_bench.py [--customers 100000] [--naive-rows 5000]
+        [--payments 100000]
+
+With --payments N the sandbox holds N invoices each with its payment (and N/10 customers,
+imported first and not timed); what is timed is the payments' import with their applications
+to invoices (qbo.rowmap: one statement a page), beside the naive loop (update_or_create per
+payment, then its applications deleted and created).
 """
 
 from __future__ import annotations
@@ -36,44 +43,96 @@ class StatementCounter:
         return execute(sql, params, many, context)
 
 
-def ours(company) -> int:
+def ours(company, entity: str) -> int:
     from qbo.client import open_client
     from qbo.models import SyncCursor
     from qbo.sync import full_import
 
-    cursor, _ = SyncCursor.objects.get_or_create(company=company, entity="Customer")
+    cursor, _ = SyncCursor.objects.get_or_create(company=company, entity=entity)
     with open_client(company) as qb:
         return full_import(qb, cursor)
 
 
-def naive(company, cap: int) -> int:
-    from quickbooks.objects.customer import Customer as QBOCustomer
+def naive(company, entity: str, cap: int) -> int:
+    return naive_payments(company, cap) if entity == "Payment" else naive_customers(company, cap)
 
-    from customers.models import Customer
-    from customers.sync import customer_fields
+
+def _pages(company, qbo_class, cap: int):
+    """python-quickbooks objects, a page at a time (at most `cap` rows, whole pages)."""
     from qbo.client import open_client
-    from qbo.qbojson import plain
 
     rows, start = 0, 1
     with open_client(company) as qb:
         while True:
-            page = QBOCustomer.query(
-                "SELECT * FROM Customer WHERE Active IN (true,false) "  # noqa: S608
+            where = " WHERE Active IN (true,false)" if qbo_class.__name__ == "Customer" else ""
+            page = qbo_class.query(
+                f"SELECT * FROM {qbo_class.__name__}{where} "  # noqa: S608
                 f"STARTPOSITION {start} MAXRESULTS {PAGE}",
                 qb=qb,
             )
-            for obj in page:
-                fields = customer_fields(obj.to_dict())
-                fields["raw"] = plain(fields["raw"])  # (a JSONField can't hold Decimals)
-                qbo_id = fields.pop("qbo_id")
-                Customer.objects.update_or_create(company=company, qbo_id=qbo_id, defaults=fields)
+            yield page
             rows += len(page)
             if len(page) < PAGE or (cap and rows >= cap):
-                return rows
+                return
             start += PAGE
 
 
-def run_variant(variant: str, url: str, realm: str, cap: int = 0) -> dict:
+def naive_customers(company, cap: int) -> int:
+    from quickbooks.objects.customer import Customer as QBOCustomer
+
+    from customers.models import Customer
+    from customers.sync import customer_fields
+    from qbo.qbojson import plain
+
+    rows = 0
+    for page in _pages(company, QBOCustomer, cap):
+        for obj in page:
+            fields = customer_fields(obj.to_dict())
+            fields["raw"] = plain(fields["raw"])  # (a JSONField can't hold Decimals)
+            qbo_id = fields.pop("qbo_id")
+            Customer.objects.update_or_create(company=company, qbo_id=qbo_id, defaults=fields)
+        rows += len(page)
+    return rows
+
+
+def naive_payments(company, cap: int) -> int:
+    """The loop a first integration writes: each payment saved, then its applications."""
+    from quickbooks.objects.payment import Payment as QBOPayment
+
+    from customers.models import Customer
+    from invoicing.models import Order
+    from payments.models import Payment, PaymentApplication
+    from payments.sync import PAYMENT, applications
+    from qbo.qbojson import plain
+
+    rows = 0
+    for page in _pages(company, QBOPayment, cap):
+        for obj in page:
+            data = obj.to_dict()
+            fields = PAYMENT.row(data)
+            fields["raw"] = plain(fields["raw"])
+            fields["customer"] = Customer.objects.filter(
+                company=company, qbo_id=fields["customer_qbo_id"]
+            ).first()
+            qbo_id = fields.pop("qbo_id")
+            payment, _ = Payment.objects.update_or_create(
+                company=company, qbo_id=qbo_id, defaults=fields
+            )
+            payment.applications.all().delete()
+            for invoice, amount, credit in applications(data):
+                order = Order.objects.filter(company=company, qbo_invoice_id=invoice).first()
+                PaymentApplication.objects.create(
+                    payment=payment,
+                    invoice_qbo_id=invoice,
+                    amount=amount,
+                    credit=credit,
+                    order=order,
+                )
+        rows += len(page)
+    return rows
+
+
+def run_variant(variant: str, url: str, realm: str, cap: int = 0, entity: str = "Customer") -> dict:
     """In a child process: connect a fresh company, import, report figures as JSON."""
     setup_django(url, QBO_RATE_PER_MINUTE="100000")
     from django.db import connection
@@ -81,11 +140,14 @@ def run_variant(variant: str, url: str, realm: str, cap: int = 0) -> dict:
     from qbo.models import QBOCall, QuickBooksConnection
 
     company = connect_company(url, f"bench {variant}", realm)
+    if entity != "Customer":  # their customers first (not timed), as a first sync does
+        ours(company, "Customer")
+        QBOCall.objects.filter(company=company).delete()
     baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     counter = StatementCounter()
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
-        rows = ours(company) if variant == "ours" else naive(company, cap)
+        rows = ours(company, entity) if variant == "ours" else naive(company, entity, cap)
     elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     api_calls = QBOCall.objects.filter(company=company).exclude(operation__startswith="oauth")
@@ -112,6 +174,12 @@ def run_variant(variant: str, url: str, realm: str, cap: int = 0) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument(
+        "--payments",
+        type=int,
+        default=0,
+        help="import this many payments (with their invoices' applications) instead",
+    )
     parser.add_argument("--no-latency", action="store_true", help="the sandbox answers at once")
     parser.add_argument(
         "--naive-rows",
@@ -122,21 +190,30 @@ def main() -> None:
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--realm", help=argparse.SUPPRESS)
+    parser.add_argument("--entity", default="Customer", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
-        print(json.dumps(run_variant(args.variant, args.url, args.realm, args.naive_rows)))
+        figures = run_variant(args.variant, args.url, args.realm, args.naive_rows, args.entity)
+        print(json.dumps(figures))
         return
+    entity = "Payment" if args.payments else "Customer"
+    customers = max(args.payments // 10, 1) if args.payments else args.customers
     flags = ("--no-latency",) if args.no_latency else ()
     with sandbox_process("--requests-per-minute", "100000", *flags) as url:
         sandbox = control(url)
         realm = sandbox.create_company(name="Import Bench", seed=False)
         started = time.perf_counter()
-        sandbox.seed_customers(realm, args.customers)
-        print(f"seeded {args.customers:,} customers in {time.perf_counter() - started:.1f}s")
+        sandbox.seed_customers(realm, customers)
+        if args.payments:
+            sandbox.seed_payments(realm, args.payments)
+        seeded = f"{customers:,} customers" + (
+            f", {args.payments:,} payments" if args.payments else ""
+        )
+        print(f"seeded {seeded} in {time.perf_counter() - started:.1f}s")
         results = {}
         for variant, label in (("ours", "qbsync full_import"), ("naive", "naive per-row loop")):
             command = [sys.executable, __file__, "--variant", variant, "--url", url]
-            command += ["--realm", realm, "--naive-rows", str(args.naive_rows)]
+            command += ["--realm", realm, "--naive-rows", str(args.naive_rows), "--entity", entity]
             child = subprocess.run(
                 command,
                 capture_output=True,
@@ -158,7 +235,8 @@ def main() -> None:
         for metric in results[names[0]]
     ]
     table(
-        f"Initial import of {args.customers:,} customers (sandbox over HTTP -> PostgreSQL)",
+        f"Initial import of {args.payments or args.customers:,} {entity.lower()}s "
+        "(sandbox over HTTP -> PostgreSQL)",
         ["metric", *names],
         rows,
     )

@@ -117,7 +117,8 @@ def _applications_sql() -> str:
         INSERT INTO "{application.db_table}" (payment_id, invoice_qbo_id, amount, credit, order_id)
         SELECT v.payment_id, v.txn, v.amount, v.credit,
                (SELECT o.id FROM "{order.db_table}" AS o WHERE o.company_id = %s
-                AND o.qbo_form = '{Order.QboForm.INVOICE}' AND o.qbo_invoice_id = v.txn)
+                AND o.qbo_form = '{Order.QboForm.INVOICE}' AND o.qbo_invoice_id = v.txn
+                AND o.qbo_invoice_id <> '')  -- (so the partial unique index serves it)
         FROM invoices AS v
         RETURNING order_id
     )

@@ -407,3 +407,30 @@ def test_sparse_payment_update_keeps_its_application(qb):
     saved = change.save(qb=qb)
     assert saved.PaymentRefNum == "CHK-7" and saved.Line[0].Amount == 30
     assert Invoice.get(invoice.Id, qb=qb).Balance == 0
+
+
+def test_generated_payments_pay_their_invoices(sandbox, realm, api):
+    made = sandbox.control.seed_payments(realm, 30)
+    assert made["created"] == 30
+    first, last = int(made["first_id"]), int(made["last_id"])
+    ids = ", ".join(f"'{n}'" for n in range(first, last + 1))
+    payments = api.rows(f"select * from Payment where Id in ({ids})")["Payment"]
+    assert len(payments) == 30
+    paid = {}
+    for payment in payments:
+        (line,) = payment["Line"]
+        linked = line["LinkedTxn"][0]
+        assert linked["TxnType"] == "Invoice" and line["Amount"] == payment["TotalAmt"]
+        paid[linked["TxnId"]] = payment
+    ids = ", ".join(f"'{n}'" for n in paid)
+    invoices = api.rows(f"select * from Invoice where Id in ({ids})")["Invoice"]
+    assert len(invoices) == 30
+    part_paid = 0
+    for invoice in invoices:
+        payment = paid[invoice["Id"]]
+        assert invoice["CustomerRef"]["value"] == payment["CustomerRef"]["value"]
+        # QBO's balance rule: TotalAmt less what payments applied.
+        left = Decimal(str(invoice["TotalAmt"])) - Decimal(str(payment["TotalAmt"]))
+        assert Decimal(str(invoice["Balance"])) == left
+        part_paid += left > 0
+    assert part_paid == 10  # one in three paid in half

@@ -258,18 +258,25 @@ def insert_fixed(
 
 
 def create_many(
-    state: SandboxState, company: Company, entity: str, payloads: list[dict], *, source: str
+    state: SandboxState,
+    company: Company,
+    entity: str,
+    payloads: list[dict],
+    *,
+    source: str,
+    options: frozenset = frozenset(),
 ) -> list[str]:
-    """Create many plain objects in one commit (generated customers): same rules, one lock."""
+    """Create many objects in one commit (generated data): the same rules, one lock; their
+    effects on other objects (balances, links) are staged once for all (after_create_many)."""
     etype = _type(entity)
-    ids: list[str] = []
+    created: list[dict] = []
     with company.lock:
         work = state.begin(company, source)
         for payload in payloads:
-            built = etype.build(work, _input(etype, payload), None, frozenset())
+            built = etype.build(work, _input(etype, payload), None, options)
             obj = stamp_new(built, company.next_id(etype.name), work.now)
             work.put(etype.name, obj, "Create")
-            etype.after_write(work, None, obj)
-            ids.append(obj["Id"])
+            created.append(obj)
+        etype.after_create_many(work, created)
         state.commit(work)
-    return ids
+    return [obj["Id"] for obj in created]

@@ -57,6 +57,10 @@ def create_company(
         for row in rows:
             body = {k: v for k, v in row.items() if k != "Id"}
             mutations.insert_fixed(state, company, entity, body, ident=row["Id"])
+    # Every QBO company has the standard terms (its Preferences' DefaultTerms is Net 30, Id 3):
+    # an invoice's due date follows them even in a company with nothing else in it.
+    for term, days in TERMS:
+        mutations.create(state, company, "Term", {"Name": term, "DueDays": days}, source=SOURCE)
     if features:
         apply_features(state, company, features, source=SOURCE)
     if seed:
@@ -275,8 +279,8 @@ class _Seeder:
         for name, account_type, subtype in ACCOUNTS:
             account = {"Name": name, "AccountType": account_type, "AccountSubType": subtype}
             self.add("Account", name, account)
-        for name, days in TERMS:
-            self.add("Term", name, {"Name": name, "DueDays": days})
+        for term in self.company.rows("Term"):  # (every company has them: create_company)
+            self.ids[("Term", term["Name"])] = term["Id"]
         for name, kind in PAYMENT_METHODS:
             self.add("PaymentMethod", name, {"Name": name, "Type": kind})
         for row in ITEMS:
@@ -521,4 +525,63 @@ def seed_items(
             if fold(payload["Name"]) not in company.names["Item"]:
                 batch.append(payload)
         ids.extend(mutations.create_many(state, company, "Item", batch, source=source))
+    return ids
+
+
+UNCHECKED_NUMBERS = frozenset({"allowduplicatedocnum"})  # (numbered in order: none repeats)
+
+
+def seed_payments(
+    state: SandboxState, company: Company, count: int, *, source: str = "control"
+) -> list[str]:
+    """Add `count` generated invoices, each with a payment (in batches of 5,000): two in
+    three paid in full, the rest in part; customers in turn from the company's own (one is
+    generated when it has none). Returns the payments' Ids."""
+    customers = [row["Id"] for row in company.rows("Customer") if row.get("Active", True)]
+    if not customers:
+        customers = seed_customers(state, company, 1, source=source)
+    item = next((row for row in company.rows("Item") if row.get("Type") == "Service"), None)
+    item_id = item["Id"] if item else seed_items(state, company, 1, source=source)[0]
+    country = (company.get("CompanyInfo", "1") or {}).get("Country", "US")
+    code = standard_code(country)
+    # Numbered after the company's last invoice, given (one scan here, not one an invoice).
+    numbers = [
+        int(n) for inv in company.rows("Invoice") if (n := inv.get("DocNumber", "")).isdigit()
+    ]
+    doc_number = max(numbers, default=1000)
+    ids: list[str] = []
+    number = company.counters["Payment"]
+    while len(ids) < count:
+        invoices, amounts = [], []
+        for _ in range(min(5000, count - len(ids))):
+            number += 1
+            price = Decimal(10 + number % 490) + Decimal(number % 100) / 100
+            detail = {"ItemRef": {"value": item_id}, "Qty": 1, "UnitPrice": str(price)}
+            if code is not None:  # outside the US every line needs a real tax code
+                detail["TaxCodeRef"] = {"value": code}
+            customer = {"value": customers[number % len(customers)]}
+            line = {"DetailType": "SalesItemLineDetail", "Amount": str(price)}
+            doc_number += 1
+            invoices.append(
+                {
+                    "CustomerRef": customer,
+                    "DocNumber": str(doc_number),
+                    "Line": [line | {"SalesItemLineDetail": detail}],
+                }
+            )
+            amounts.append(price if number % 3 else money(price / 2))
+        invoice_ids = mutations.create_many(
+            state, company, "Invoice", invoices, source=source, options=UNCHECKED_NUMBERS
+        )
+        payments = [
+            {
+                "CustomerRef": invoice["CustomerRef"],
+                "TotalAmt": str(amount),
+                "Line": [
+                    {"Amount": str(amount), "LinkedTxn": [{"TxnId": txn, "TxnType": "Invoice"}]}
+                ],
+            }
+            for invoice, txn, amount in zip(invoices, invoice_ids, amounts, strict=True)
+        ]
+        ids.extend(mutations.create_many(state, company, "Payment", payments, source=source))
     return ids

@@ -67,6 +67,10 @@ class ControlClient:
         body = {"count": n, "inactive_every": inactive_every}
         return self._call("POST", f"/companies/{realm}/items", body)
 
+    def seed_payments(self, realm: str, n: int) -> dict:
+        """Add n generated invoices, each with a payment (two in three paid in full)."""
+        return self._call("POST", f"/companies/{realm}/payments", {"count": n})
+
     def set_features(self, realm: str, **features: object) -> dict:
         """Turn company features on/off (README "Company features"); answers the
         Preferences and currencies afterwards."""

@@ -30,6 +30,7 @@ RULES = [
     Rule(f"{C}/companies", endpoint="control.companies", methods=["GET", "POST"]),
     Rule(f"{C}/companies/<realm>/customers", endpoint="control.customers", methods=["POST"]),
     Rule(f"{C}/companies/<realm>/items", endpoint="control.items", methods=["POST"]),
+    Rule(f"{C}/companies/<realm>/payments", endpoint="control.payments", methods=["POST"]),
     Rule(f"{C}/companies/<realm>/features", endpoint="control.features", methods=["GET", "POST"]),
     Rule(f"{C}/companies/<realm>/changes", endpoint="control.changes", methods=["GET"]),
     Rule(f"{C}/companies/<realm>/tokens/<action>", endpoint="control.tokens", methods=["POST"]),
@@ -164,6 +165,19 @@ def customers(app: SandboxApp, request: Request, realm: str) -> dict:
     if count < 0:
         raise ControlError("count must be >= 0")
     ids = seed.seed_customers(app.state, company_of(app, realm), count)
+    return {
+        "created": len(ids),
+        "first_id": ids[0] if ids else None,
+        "last_id": ids[-1] if ids else None,
+    }
+
+
+def payments(app: SandboxApp, request: Request, realm: str) -> dict:
+    """Add generated invoices, each with its payment: {"count": N}."""
+    count = int(request_json(request).get("count", 0))
+    if count < 0:
+        raise ControlError("count must be >= 0")
+    ids = seed.seed_payments(app.state, company_of(app, realm), count)
     return {
         "created": len(ids),
         "first_id": ids[0] if ids else None,
@@ -314,6 +328,7 @@ HANDLERS = {
         "companies": companies,
         "customers": customers,
         "items": items,
+        "payments": payments,
         "features": company_features,
         "changes": changes,
         "tokens": tokens,

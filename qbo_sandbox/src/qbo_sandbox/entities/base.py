@@ -38,6 +38,12 @@ class EntityType:
     def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
         """Side effects on other objects (balances, links, stock), staged in the same unit."""
 
+    def after_create_many(self, work: UnitOfWork, created: list[dict]) -> None:
+        """after_write for objects created together (mutations.create_many): the same effects;
+        entities whose effects scan the company do it once for all of them."""
+        for obj in created:
+            self.after_write(work, None, obj)
+
     def on_delete(self, work: UnitOfWork, obj: dict) -> None:
         """Staged before the object disappears (e.g. unlink payments)."""
 

@@ -127,6 +127,12 @@ class SalesFormType(EntityType):
         if self.stock_sign:
             _move_stock(work, old, new, self.stock_sign)
 
+    def after_create_many(self, work: UnitOfWork, created: list[dict]) -> None:
+        refresh_customers(work, [_customer_id(obj) for obj in created])
+        if self.stock_sign:
+            for obj in created:
+                _move_stock(work, None, obj, self.stock_sign)
+
     def void(self, work: UnitOfWork, obj: dict) -> dict:
         # A voided invoice keeps its lines with Amount 0 (and Qty 0, UnitPrice dropped, as in
         # Intuit's void example), TotalAmt/Balance/TotalTax 0, no links, "Voided" prepended to
@@ -228,6 +234,11 @@ class InvoiceType(SalesFormType):
     def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
         super().after_write(work, old, new)
         link_estimates(work, old, new)
+
+    def after_create_many(self, work: UnitOfWork, created: list[dict]) -> None:
+        super().after_create_many(work, created)
+        for obj in created:
+            link_estimates(work, None, obj)
 
     def on_delete(self, work: UnitOfWork, obj: dict) -> None:
         unlink_invoice(work, obj["Id"])

@@ -71,25 +71,32 @@ def applied_to(
 def refresh_linked(work: UnitOfWork, kind: str, txn_id: str) -> None:
     """Recompute an invoice's Balance (a credit memo's Balance and RemainingCredit) and its
     Payment links; bump it if anything changed."""
-    txn = work.get(kind, txn_id)
-    if txn is None or txn.get("_voided"):
-        return
-    paid_by: list[str] = []
-    applied = Decimal(0)
+    refresh_linked_many(work, kind, [txn_id])
+
+
+def refresh_linked_many(work: UnitOfWork, kind: str, txn_ids: Iterable[str]) -> None:
+    """refresh_linked for several of one kind, in one pass over the payments (in order)."""
+    txn_ids = list(dict.fromkeys(txn_ids))
+    paid_by: dict[str, list[str]] = {ident: [] for ident in txn_ids}
+    applied = dict.fromkeys(txn_ids, Decimal(0))
     for payment in work.values("Payment"):
         for link_kind, ident, amount in payment_links(payment):
-            if link_kind == kind and ident == txn_id:
-                applied += amount
-                if payment["Id"] not in paid_by:
-                    paid_by.append(payment["Id"])
-    others = [link for link in txn.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
-    linked = others + [{"TxnId": ident, "TxnType": "Payment"} for ident in paid_by]
-    balance = money(txn["TotalAmt"] - applied)
-    if balance != txn["Balance"] or linked != txn.get("LinkedTxn", []):
-        changes = {"Balance": balance, "LinkedTxn": linked}
-        if kind == "CreditMemo":
-            changes["RemainingCredit"] = balance
-        work.put(kind, bumped(txn, changes, work.now), "Update")
+            if link_kind == kind and ident in applied:
+                applied[ident] += amount
+                if payment["Id"] not in paid_by[ident]:
+                    paid_by[ident].append(payment["Id"])
+    for txn_id in txn_ids:
+        txn = work.get(kind, txn_id)
+        if txn is None or txn.get("_voided"):
+            continue
+        others = [link for link in txn.get("LinkedTxn", []) if link.get("TxnType") != "Payment"]
+        linked = others + [{"TxnId": ident, "TxnType": "Payment"} for ident in paid_by[txn_id]]
+        balance = money(txn["TotalAmt"] - applied[txn_id])
+        if balance != txn["Balance"] or linked != txn.get("LinkedTxn", []):
+            changes = {"Balance": balance, "LinkedTxn": linked}
+            if kind == "CreditMemo":
+                changes["RemainingCredit"] = balance
+            work.put(kind, bumped(txn, changes, work.now), "Update")
 
 
 def refresh_invoice(work: UnitOfWork, invoice_id: str) -> None:
@@ -129,11 +136,10 @@ def reassign_transactions(work: UnitOfWork, from_id: str, to_ref: dict) -> None:
 
 def refresh_customers(work: UnitOfWork, customer_ids: Iterable[str | None]) -> None:
     """Recompute Balance (and parents' BalanceWithJobs); a silent write, as QBO derives it."""
-    for customer_id in {ident for ident in customer_ids if ident}:
+    wanted = {ident for ident in customer_ids if ident}
+    balances = _open_balances(work, {i for i in wanted if work.get("Customer", i) is not None})
+    for customer_id, balance in balances.items():
         customer = work.get("Customer", customer_id)
-        if customer is None:
-            continue
-        balance = _open_balance(work, customer_id)
         jobs = customer.get("BalanceWithJobs", Decimal(0)) - customer.get("Balance", Decimal(0))
         if balance != customer.get("Balance"):
             updated = {**customer, "Balance": balance, "BalanceWithJobs": money(balance + jobs)}
@@ -141,32 +147,27 @@ def refresh_customers(work: UnitOfWork, customer_ids: Iterable[str | None]) -> N
             refresh_parents(work, updated)
 
 
-def _open_balance(work: UnitOfWork, customer_id: str) -> Decimal:
-    owed = sum(
-        (
-            inv["Balance"]
-            for inv in work.values("Invoice")
-            if ref_value(inv.get("CustomerRef")) == customer_id
-        ),
-        Decimal(0),
-    )
-    credit = sum(
-        (
-            pay.get("UnappliedAmt", Decimal(0))
-            for pay in work.values("Payment")
-            if ref_value(pay.get("CustomerRef")) == customer_id
-        ),
-        Decimal(0),
-    )
-    credit += sum(
-        (
-            memo.get("RemainingCredit", Decimal(0))
-            for memo in work.values("CreditMemo")
-            if ref_value(memo.get("CustomerRef")) == customer_id
-        ),
-        Decimal(0),
-    )
-    return money(owed - credit)
+# What each kind of transaction adds to its customer's balance.
+_OPEN = (
+    ("Invoice", "Balance", 1),
+    ("Payment", "UnappliedAmt", -1),
+    ("CreditMemo", "RemainingCredit", -1),
+)
+
+
+def _open_balances(work: UnitOfWork, customer_ids: set[str]) -> dict[str, Decimal]:
+    """Open invoice balances less unapplied payments and credit left, for these customers,
+    in one pass over each kind of transaction."""
+    totals = dict.fromkeys(customer_ids, Decimal(0))
+    if not totals:
+        return {}
+    for entity, key, sign in _OPEN:
+        for txn in work.values(entity):
+            ident = ref_value(txn.get("CustomerRef"))
+            if ident in totals:
+                amount = txn[key] if entity == "Invoice" else txn.get(key, Decimal(0))
+                totals[ident] += amount if sign > 0 else -amount
+    return {ident: money(total) for ident, total in totals.items()}
 
 
 def refresh_parents(work: UnitOfWork, customer: dict) -> None:

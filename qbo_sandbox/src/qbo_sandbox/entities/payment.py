@@ -25,7 +25,7 @@ from qbo_sandbox.entities.ledger import (
     net_applied,
     payment_links,
     refresh_customers,
-    refresh_linked,
+    refresh_linked_many,
 )
 
 _NAME_VALUE = "{http://schema.intuit.com/finance/v3}NameValue"
@@ -162,10 +162,17 @@ class PaymentType(EntityType):
         return txn
 
     def after_write(self, work: UnitOfWork, old: dict | None, new: dict | None) -> None:
-        linked = {(kind, ident) for p in (old, new) if p for kind, ident, _ in payment_links(p)}
-        for kind, ident in sorted(linked, key=lambda key: (key[0] != "Invoice", int(key[1]))):
-            refresh_linked(work, kind, ident)
-        refresh_customers(work, [ref_value(p.get("CustomerRef")) for p in (old, new) if p])
+        self._refresh(work, [p for p in (old, new) if p])
+
+    def after_create_many(self, work: UnitOfWork, created: list[dict]) -> None:
+        self._refresh(work, created)
+
+    def _refresh(self, work: UnitOfWork, payments: list[dict]) -> None:
+        """What the payments link is counted again (invoices first), then their customers."""
+        linked = {(kind, ident) for p in payments for kind, ident, _ in payment_links(p)}
+        for kind in ("Invoice", "CreditMemo"):
+            refresh_linked_many(work, kind, sorted((i for k, i in linked if k == kind), key=int))
+        refresh_customers(work, [ref_value(p.get("CustomerRef")) for p in payments])
 
     def void(self, work: UnitOfWork, obj: dict) -> dict:
         lines = [{**line, "Amount": Decimal(0)} for line in obj.get("Line", [])]
