@@ -249,7 +249,7 @@ def send(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = ""
 
 
 def _money_form(
-    form_class, order: Order, data: dict, extra: dict | None = None, names=None, **kwargs
+    form_class, order: Order, data: dict, extra: dict | None = None, names: dict | None = None
 ):
     """The page's form for the money, with its choices from the company's QuickBooks."""
     form_data = {
@@ -274,7 +274,9 @@ def _money_form(
             raise QuickBooksUnavailable(
                 f"QuickBooks couldn't list the payment methods and accounts: {error.text}"
             ) from None
-    form = form_class(form_data, choices=choices, **kwargs)
+    # The Credit form offers the order's lines.
+    lines = {"order": order} if form_class is CreditForm else {}
+    form = form_class(form_data, choices=choices, **lines)
     if not form.is_valid():
         raise _form_errors(form, {"on": "date", **(names or {})})
     return {**form.cleaned_data, "form_token": form_data["form_token"]}
@@ -327,7 +329,7 @@ def _credit_lines(order: Order, lines: list[dict]) -> tuple[dict, dict]:
 
 def credit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
     extra, names = _credit_lines(order, data["lines"]) if "lines" in data else ({}, {})
-    got = _money_form(CreditForm, order, data, extra, order=order, names=names)
+    got = _money_form(CreditForm, order, data, extra, names)
     _act(
         api_key,
         order,
