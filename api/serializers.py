@@ -215,7 +215,8 @@ class EditInput(serializers.Serializer):
     memo = serializers.CharField(
         required=False, allow_blank=True, max_length=1000, help_text="The message on the invoice."
     )
-    bill_email = serializers.EmailField(required=False, allow_blank=True, max_length=100)
+    # The form's limit (QuickBooks' 100) says so in the form's words: this one is the column's.
+    bill_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     ship_to = ShipToInput(
         required=False, help_text="Empty: the customer's address, as on a new order."
     )
