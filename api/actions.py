@@ -189,15 +189,17 @@ def _edit_changes(order: Order, data: dict, lines: list[NewLine]) -> OrderChange
     amount = data.get("discount_percent") is None and "discount_amount" in data
     discount = "discount_amount" if amount else "discount_percent"
     names = {**EDIT_FIELDS, "discount_kind": discount, "discount_value": discount}
-    if not form.is_valid() or not form.check_totals(lines):
-        raise _form_errors(form, names)
+    valid = form.is_valid() and form.check_totals(lines)
+    errors = {} if valid else _form_errors(form, names).detail
     if "tax" in data and "tax" not in form.fields:
+        # The form has no tax field here, and would quietly drop it.
         message = (
             "This order holds no tax of its own: QuickBooks works the tax out "
             "(Invoicing settings → Sales tax)."
         )
-        error = serializers.ErrorDetail(message, code="not_tracked")
-        raise serializers.ValidationError({"tax": [error]})
+        errors["tax"] = [serializers.ErrorDetail(message, code="not_tracked")]
+    if errors:
+        raise serializers.ValidationError(errors)
     return form.changes()
 
 
