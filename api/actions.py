@@ -22,10 +22,13 @@ from rest_framework import exceptions, serializers, status
 from api.errors import Conflict
 from api.models import ApiKey
 from api.orders import record, validated_lines
+from api.serializers import EDIT_CHARGES, EDIT_HEADER
 from invoicing import lifecycle, settlements
-from invoicing.credit_forms import CreditForm
-from invoicing.forms import PaymentForm, RefundForm, SendInvoiceForm
+from invoicing.credit_forms import LINES, CreditForm
+from invoicing.edits import OrderChanges
+from invoicing.forms import OrderEditForm, PaymentForm, RefundForm, SendInvoiceForm
 from invoicing.models import Order
+from invoicing.services import SHIP_PARTS, NewLine
 from invoicing.writes import default_email
 from qbo.errors import QuickBooksError, ReconnectNeeded
 
@@ -53,6 +56,10 @@ REFUSALS = [
     ("The amount must be more than zero", "invalid", "amount"),
     ("Choose the account", "required", "account"),
     ("An order needs at least one line", "min_length", "lines"),
+    ("The due date can't be before", "invalid", "due_date"),
+    ("Shipping, tax and discount can't be negative", "invalid", None),
+    ("QuickBooks keeps the invoice's", "kept_by_quickbooks", None),
+    ("A line chosen is not one of this order's", "line_gone", "lines"),
 ]
 
 
@@ -65,23 +72,31 @@ class QuickBooksUnavailable(exceptions.APIException):
     default_code = "quickbooks_unavailable"
 
 
-def refusal(refused: lifecycle.Refused) -> Conflict:
-    """The service's refusal as a 409 with a stable code (and the field it is about)."""
+def refusal(refused: lifecycle.Refused, about: str | None = None) -> Conflict:
+    """The service's refusal as a 409 with a stable code (and the field it is about: `about`
+    for an amount the request gave as lines)."""
     message = str(refused)
     for start, code, field in REFUSALS:
         if message.startswith(start):
-            return Conflict(message, code, field=field)
+            return Conflict(message, code, field=about if about and field == "amount" else field)
     return Conflict(message, "refused", field=None)
 
 
-def _act(api_key: ApiKey, order: Order, action: str, idempotency_key: str, service: Callable):
+def _act(
+    api_key: ApiKey,
+    order: Order,
+    action: str,
+    idempotency_key: str,
+    service: Callable,
+    about: str | None = None,
+):
     """Run the service and note the key in the order's history, in one transaction."""
     try:
         with transaction.atomic():
             service()
             record(api_key, order, action, idempotency_key)
     except lifecycle.Refused as refused:
-        raise refusal(refused) from None
+        raise refusal(refused, about) from None
     except ValueError as exc:  # the service's own guards: the checks before should have said so
         raise serializers.ValidationError(str(exc)) from None
 
@@ -98,34 +113,111 @@ def _form_errors(form, names: dict[str, str]) -> serializers.ValidationError:
     return serializers.ValidationError(found)
 
 
-def _kept(order: Order, lines: list) -> list:
-    """An edit keeps each line's class and tax code (the API can't send them): a line still
-    on its product takes the saved line's in the same place, not the product's defaults."""
+def _kept(order: Order, lines: list, given: list[dict]) -> list:
+    """A line's class and tax code left out of an edit stay as they are (as the edit page's
+    lines start from them): a line still on its product takes the saved line's in the same
+    place, not the product's defaults."""
     saved = list(order.lines.order_by("position", "pk"))
     kept = []
     for n, line in enumerate(lines):
         old = saved[n] if n < len(saved) else None
         if old is not None and old.product_id == (line.product.pk if line.product else None):
-            line = replace(
-                line,
-                class_id=old.qbo_class_id,
-                class_name=old.qbo_class_name,
-                tax_code_id=old.qbo_tax_code_id,
-                tax_code_name=old.qbo_tax_code_name,
-            )
+            if "qbo_class_id" not in given[n]:
+                line = replace(line, class_id=old.qbo_class_id, class_name=old.qbo_class_name)
+            if "qbo_tax_code_id" not in given[n]:
+                line = replace(
+                    line, tax_code_id=old.qbo_tax_code_id, tax_code_name=old.qbo_tax_code_name
+                )
         kept.append(line)
     return kept
 
 
+def _saved_lines(order: Order) -> list[NewLine]:
+    """The order's lines as they are, for an edit of its header or charges alone."""
+    return [
+        NewLine(
+            product=line.product,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            taxable=line.taxable,
+            qbo_item_id=line.qbo_item_id,
+            class_id=line.qbo_class_id,
+            class_name=line.qbo_class_name,
+            tax_code_id=line.qbo_tax_code_id,
+            tax_code_name=line.qbo_tax_code_name,
+        )
+        for line in order.lines.select_related("product").order_by("position", "pk")
+    ]
+
+
+# Where an OrderEditForm field's errors are reported in the JSON body.
+EDIT_FIELDS = {f"ship_{part}": f"ship_to.{part}" for part in SHIP_PARTS}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else format(value, "f")
+
+
+def _edit_form(order: Order, data: dict) -> OrderEditForm:
+    """The order page's edit form, given only what the API sends: a field left out of the
+    post stays as the order holds it (the form fills it in)."""
+    form_data = {}
+    for name in ("order_date", "due_date", "shipping", "tax"):
+        if name in data:
+            form_data[name] = _text(data[name])
+    for name in ("memo", "bill_email"):
+        if name in data:
+            form_data[name] = data[name]
+    if "ship_to" in data:
+        form_data |= {f"ship_{part}": data["ship_to"][part] for part in SHIP_PARTS}
+    if "discount_percent" in data or "discount_amount" in data:
+        percent, amount = data.get("discount_percent"), data.get("discount_amount")
+        kind = "percent" if percent is not None else "amount" if amount is not None else ""
+        form_data["discount_kind"] = kind
+        form_data["discount_value"] = _text(percent if percent is not None else amount)
+    return OrderEditForm(form_data, order=order)
+
+
+def _edit_changes(order: Order, data: dict, lines: list[NewLine]) -> OrderChanges:
+    """The header and charges the edit asks for, checked by the page's form (its limits and
+    words), or a 400 naming each field."""
+    form = _edit_form(order, data)
+    # The discount's errors go to the field it was given as.
+    amount = data.get("discount_percent") is None and "discount_amount" in data
+    discount = "discount_amount" if amount else "discount_percent"
+    names = {**EDIT_FIELDS, "discount_kind": discount, "discount_value": discount}
+    valid = form.is_valid() and form.check_totals(lines)
+    errors = {} if valid else _form_errors(form, names).detail
+    if "tax" in data and "tax" not in form.fields:
+        # The form has no tax field here, and would quietly drop it.
+        message = (
+            "This order holds no tax of its own: QuickBooks works the tax out "
+            "(Invoicing settings → Sales tax)."
+        )
+        errors["tax"] = [serializers.ErrorDetail(message, code="not_tracked")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return form.changes()
+
+
 def edit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
-    lines = [form.new_line() for form in validated_lines(order.company, data["lines"])]
-    lines = _kept(order, lines)
+    if "lines" in data:
+        forms = validated_lines(order.company, data["lines"])
+        lines = _kept(order, [form.new_line() for form in forms], data["lines"])
+    else:
+        lines = _saved_lines(order)
+    # Lines alone: the header and charges stay as they are (the service keeps them).
+    asked = any(name in data for name in (*EDIT_HEADER, *EDIT_CHARGES))
+    changes = _edit_changes(order, data, lines) if asked else None
     _act(
         api_key,
         order,
         "edited",
         idempotency_key,
-        lambda: lifecycle.edit_order(order, lines=lines, by=None),
+        lambda: lifecycle.edit_order(order, lines=lines, by=None, changes=changes),
     )
 
 
@@ -158,12 +250,15 @@ def send(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = ""
     )
 
 
-def _money_form(form_class, order: Order, data: dict):
+def _money_form(
+    form_class, order: Order, data: dict, extra: dict | None = None, names: dict | None = None
+):
     """The page's form for the money, with its choices from the company's QuickBooks."""
     form_data = {
         "form_token": str(uuid.uuid4()),
-        "amount": format(data["amount"], "f"),
+        "amount": format(data["amount"], "f") if "amount" in data else "",
         "on": (data.get("date") or timezone.localdate()).isoformat(),
+        **(extra or {}),
     }
     for name in ("method", "account", "reference", "reason"):
         if name in data:
@@ -181,9 +276,11 @@ def _money_form(form_class, order: Order, data: dict):
             raise QuickBooksUnavailable(
                 f"QuickBooks couldn't list the payment methods and accounts: {error.text}"
             ) from None
-    form = form_class(form_data, choices=choices)
+    # The Credit form offers the order's lines.
+    lines = {"order": order} if form_class is CreditForm else {}
+    form = form_class(form_data, choices=choices, **lines)
     if not form.is_valid():
-        raise _form_errors(form, {"on": "date"})
+        raise _form_errors(form, {"on": "date", **(names or {})})
     return {**form.cleaned_data, "form_token": form_data["form_token"]}
 
 
@@ -207,8 +304,34 @@ def payment(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str =
     )
 
 
+def _credit_lines(order: Order, lines: list[dict]) -> tuple[dict, dict]:
+    """The Credit page's choices for the lines asked (its form fields), and where each
+    field's errors go; a line not of this order is a 400 naming it."""
+    mine = set(order.lines.values_list("pk", flat=True))
+    form_data, names, errors, seen = {"what": LINES}, {}, {}, set()
+    for n, chosen in enumerate(lines):
+        pk = chosen["line"]
+        if pk not in mine:
+            message = "Not one of this order's lines (its lines[].id)."
+            errors[f"lines[{n}].line"] = [serializers.ErrorDetail(message, code="invalid_choice")]
+            continue
+        if pk in seen:
+            message = "This line is given twice."
+            errors[f"lines[{n}].line"] = [serializers.ErrorDetail(message, code="invalid")]
+            continue
+        seen.add(pk)
+        form_data[f"line_{pk}"] = "on"
+        if "quantity" in chosen:
+            form_data[f"quantity_{pk}"] = format(chosen["quantity"], "f")
+        names |= {f"line_{pk}": f"lines[{n}].line", f"quantity_{pk}": f"lines[{n}].quantity"}
+    if errors:
+        raise serializers.ValidationError(errors)
+    return form_data, names
+
+
 def credit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
-    got = _money_form(CreditForm, order, data)
+    extra, names = _credit_lines(order, data["lines"]) if "lines" in data else ({}, {})
+    got = _money_form(CreditForm, order, data, extra, names)
     _act(
         api_key,
         order,
@@ -219,9 +342,11 @@ def credit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = 
             amount=got["amount"],
             reason=got["reason"],
             on=got["on"],
+            lines=got["lines"],
             form_token=got["form_token"],
             by=None,
         ),
+        about="lines" if got["lines"] else None,
     )
 
 

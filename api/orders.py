@@ -17,6 +17,7 @@ from customers.models import Customer
 from invoicing import dimensions, services
 from invoicing.forms import OrderForm, OrderLineForm, orderable_customers
 from invoicing.models import MAX_AMOUNT, Order, Product
+from qbo.models import QuickBooksConnection
 
 # Where an OrderForm field's errors are reported in the JSON body.
 HEADER_FIELDS = {
@@ -30,7 +31,7 @@ HEADER_FIELDS = {
     "qbo_class": "qbo_class_id",
     "department": "qbo_department_id",
 }
-LINE_FIELDS = {"line_class": "qbo_class_id"}
+LINE_FIELDS = {"line_class": "qbo_class_id", "line_tax_code": "qbo_tax_code_id"}
 
 
 def _text(value) -> str:
@@ -83,7 +84,7 @@ def _header_form(company: Company, data: dict) -> OrderForm:
     return OrderForm(form_data, company=company)
 
 
-def _tracking_errors(form: OrderForm, data: dict) -> tuple[dict, dict]:
+def _tracking_errors(company: Company, form: OrderForm, data: dict) -> tuple[dict, dict]:
     """What the order asks to track that this company's QuickBooks doesn't (the form would
     quietly leave it out); the custom fields put in the form's slots, with their paths."""
     errors: dict = {}
@@ -105,9 +106,7 @@ def _tracking_errors(form: OrderForm, data: dict) -> tuple[dict, dict]:
             else:
                 message = untracked(what)
             errors[key] = [serializers.ErrorDetail(message, code="not_tracked")]
-    if any(line["qbo_class_id"] for line in data["lines"]) and dims.class_mode != "line":
-        message = untracked("classes per line")
-        errors["lines"] = [serializers.ErrorDetail(message, code="not_tracked")]
+    errors.update(line_tracking_errors(company, dims, data["lines"]))
     # Without the currency field the single-currency rule refuses a rate; with a free-text
     # one (QuickBooks not asked) nothing would, and the rate would be dropped.
     rate_dropped = "exchange_rate" not in form.fields and "currency" in form.fields
@@ -116,6 +115,40 @@ def _tracking_errors(form: OrderForm, data: dict) -> tuple[dict, dict]:
         errors["exchange_rate"] = [serializers.ErrorDetail(message, code="not_tracked")]
     slot_errors, paths = _custom_field_slots(form, data.get("custom_fields") or [])
     return {**errors, **slot_errors}, paths
+
+
+def _is_us(company: Company) -> bool:
+    conn = QuickBooksConnection.objects.filter(company=company).only("country").first()
+    return ((conn.country if conn else "") or "US").upper() == "US"
+
+
+def line_tracking_errors(company: Company, dims, lines: list[dict]) -> dict:
+    """A class or tax code asked of a line where this company's QuickBooks takes none (the
+    line form would have no field for it, and quietly drop it)."""
+    errors: dict = {}
+    known = bool(dims.home_currency)  # else QuickBooks couldn't be asked
+    if any(line.get("qbo_class_id") for line in lines) and dims.class_mode != "line":
+        if known:
+            message = "This company's QuickBooks doesn't track classes per line."
+        else:
+            message = "QuickBooks couldn't be asked just now whether this company tracks classes."
+        errors["lines"] = [serializers.ErrorDetail(message, code="not_tracked")]
+    if dims.tax_codes:
+        return errors
+    if not known:
+        message = "QuickBooks couldn't be asked just now for this company's tax codes."
+    elif _is_us(company):
+        message = (
+            "A US company's lines take no tax code: QuickBooks taxes a line by `taxable` "
+            "(TAX or NON)."
+        )
+    else:
+        message = "This company's QuickBooks lists no active tax codes."
+    for n, line in enumerate(lines):
+        if line.get("qbo_tax_code_id"):
+            path = f"lines[{n}].qbo_tax_code_id"
+            errors[path] = [serializers.ErrorDetail(message, code="not_tracked")]
+    return errors
 
 
 def _custom_field_slots(form: OrderForm, fields: list[dict]) -> tuple[dict, dict]:
@@ -157,6 +190,7 @@ def _line_forms(company: Company, lines: list[dict], dims=None) -> list[OrderLin
             "quantity": _text(line["quantity"]),
             "unit_price": _text(line.get("unit_price")),
             "line_class": line.get("qbo_class_id", ""),
+            "line_tax_code": line.get("qbo_tax_code_id", ""),
         }
         if line["taxable"]:
             form_data["taxable"] = "on"
@@ -182,7 +216,7 @@ def validated_order(company: Company, data: dict) -> tuple[OrderForm, list[Order
     """The order's forms, all valid; or a ValidationError naming every bad field."""
     header = _header_form(company, data)
     # Before the form is validated: this fills its custom-field slots.
-    tracking_errors, paths = _tracking_errors(header, data)
+    tracking_errors, paths = _tracking_errors(company, header, data)
     errors = _errors(header, {**HEADER_FIELDS, **paths}) if not header.is_valid() else {}
     errors.update(tracking_errors)
     lines = _line_forms(company, data["lines"], header.dimensions)
@@ -205,13 +239,13 @@ def _line_errors(lines: list[OrderLineForm], errors_so_far: dict) -> dict:
 
 
 def validated_lines(company: Company, lines: list[dict]) -> list[OrderLineForm]:
-    """New lines for an order (an edit), all valid, with the new-order form's rules."""
-    if classed := [n for n, line in enumerate(lines) if line.get("qbo_class_id")]:
-        # The page's edit keeps each line's class too: it can't be changed by an edit.
-        message = "An edit keeps the lines' classes: leave qbo_class_id out."
-        raise serializers.ValidationError({f"lines[{classed[0]}].qbo_class_id": [message]})
-    forms = _line_forms(company, lines)
-    if errors := _line_errors(forms, {}):
+    """New lines for an order (an edit), all valid, with the new-order form's rules (a class
+    and tax code per line as the edit page's lines take them)."""
+    dims = dimensions.for_company(company)
+    errors = line_tracking_errors(company, dims, lines)
+    forms = _line_forms(company, lines, dims)
+    errors.update(_line_errors(forms, errors))
+    if errors:
         raise serializers.ValidationError(errors)
     return forms
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from customers.models import Customer
 from invoicing import settlements
 from invoicing.models import Order, OrderLine, OrderWrite, Product
+from invoicing.services import SHIP_PARTS
 from invoicing.writes import BLOCKING
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -72,7 +73,36 @@ class OrderLineInput(serializers.Serializer):
         allow_blank=True,
         max_length=32,
         default="",
-        help_text="The line's QuickBooks class, where the company assigns one per line.",
+        help_text="The line's QuickBooks class (an active Class id), where the company assigns "
+        "one per line; empty: its product's default class.",
+    )
+    qbo_tax_code_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        default="",
+        help_text="The line's QuickBooks tax code (an active TaxCode id), for a company outside "
+        "the US; empty: its product's, else Invoicing settings' code. A US company's lines take "
+        "none (`taxable` says TAX or NON).",
+    )
+
+
+class EditLineInput(OrderLineInput):
+    """A line of an edit: a class or tax code left out stays the saved line's in the same
+    place (when it still sells the same product); empty: the product's default."""
+
+    qbo_class_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="The line's QuickBooks class; left out: the saved line's; empty: the product's.",
+    )
+    qbo_tax_code_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="The line's QuickBooks tax code (outside the US); left out: the saved line's; "
+        "empty: the product's, else Invoicing settings'.",
     )
 
 
@@ -146,8 +176,82 @@ class OrderInput(serializers.Serializer):
         return data
 
 
+class ShipToInput(serializers.Serializer):
+    """The ship-to address (QuickBooks' ShipAddr), whole: a part left out is empty."""
+
+    line1 = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    city = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    region = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        default="",
+        help_text="The state or region (CountrySubDivisionCode).",
+    )
+    postal_code = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
+    country = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+
+# What an edit may change beside the lines (the order page's edit form); left out, it stays.
+EDIT_HEADER = ("order_date", "due_date", "memo", "bill_email", "ship_to")
+EDIT_CHARGES = ("discount_percent", "discount_amount", "shipping", "tax")
+
+
 class EditInput(serializers.Serializer):
-    lines = serializers.ListField(child=OrderLineInput(), min_length=1, max_length=200)
+    """What the order page's edit changes: its lines, header and charges. A field left out
+    stays as it is; at least one is given."""
+
+    lines = serializers.ListField(
+        child=EditLineInput(),
+        required=False,
+        min_length=1,
+        max_length=200,
+        help_text="All the order's lines, replacing them (left out: the lines stay).",
+    )
+    order_date = serializers.DateField(required=False)
+    due_date = serializers.DateField(
+        required=False, allow_null=True, help_text="null: none (QuickBooks' terms set it)."
+    )
+    memo = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="The message on the invoice."
+    )
+    # The form's limit (QuickBooks' 100) says so in the form's words: this one is the column's.
+    bill_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    ship_to = ShipToInput(
+        required=False, help_text="Empty: the customer's address, as on a new order."
+    )
+    discount_percent = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        allow_null=True,
+        help_text="A discount of this percent of the lines (at most 100); null: no discount.",
+    )
+    discount_amount = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        allow_null=True,
+        help_text="A discount of this amount; null: no discount. Give one of the two.",
+    )
+    shipping = serializers.DecimalField(**MONEY, required=False)
+    tax = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        help_text="The sales tax charged, where the order holds its own (a US company sending "
+        "its tax, Invoicing settings); elsewhere refused (not_tracked).",
+    )
+
+    def validate(self, data):
+        if not data:
+            raise serializers.ValidationError(
+                "Nothing to change: give the lines, or a header or charge field.",
+                code="required",
+            )
+        if data.get("discount_percent") is not None and data.get("discount_amount") is not None:
+            raise serializers.ValidationError(
+                {"discount_amount": "Give a discount_percent or a discount_amount, not both."},
+                code="invalid",
+            )
+        return data
 
 
 class CancelInput(serializers.Serializer):
@@ -180,10 +284,37 @@ class PaymentInput(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, max_length=21, default="")
 
 
+class CreditLineInput(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, help_text="The order line's id (lines[].id).")
+    quantity = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="How much of the line to credit, at its unit price (left out: all of it).",
+    )
+
+
 class CreditInput(serializers.Serializer):
-    amount = serializers.DecimalField(**POSITIVE)
+    """A sum of money, or chosen lines of the order (as the order's Credit page)."""
+
+    amount = serializers.DecimalField(**POSITIVE, required=False)
+    lines = serializers.ListField(
+        child=CreditLineInput(),
+        required=False,
+        min_length=1,
+        max_length=200,
+        help_text="The order's lines to credit; the credit memo carries them, worth their sum.",
+    )
     date = serializers.DateField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+    def validate(self, data):
+        if ("amount" in data) == ("lines" in data):
+            raise serializers.ValidationError(
+                {"amount": "Give the amount to credit, or the lines (one of them)."},
+                code="required",
+            )
+        return data
 
 
 class RefundInput(serializers.Serializer):
@@ -213,8 +344,9 @@ class SearchFilter(serializers.Serializer):
 class OrderLineOutput(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
-        fields = ["position", "product", "description", "quantity", "unit_price", "amount"]
-        fields += ["taxable", "qbo_class_id", "qbo_class_name"]
+        fields = ["id", "position", "product", "description", "quantity", "unit_price"]
+        fields += ["amount", "taxable", "qbo_class_id", "qbo_class_name"]
+        fields += ["qbo_tax_code_id", "qbo_tax_code_name"]
 
 
 class OrderError(serializers.Serializer):
@@ -275,8 +407,17 @@ class OrderCustomField(serializers.Serializer):
     value = serializers.CharField()
 
 
+class OrderShipTo(serializers.Serializer):
+    line1 = serializers.CharField()
+    city = serializers.CharField()
+    region = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+
+
 class OrderOutput(serializers.ModelSerializer):
     external_id = serializers.SerializerMethodField()
+    ship_to = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
     lines = OrderLineOutput(many=True, read_only=True)
     invoice = serializers.SerializerMethodField()
@@ -304,7 +445,12 @@ class OrderOutput(serializers.ModelSerializer):
             "memo",
             "currency",
             "exchange_rate",
+            "ship_to",
             "subtotal",
+            "discount_percent",
+            "discount",
+            "shipping",
+            "tax",
             "total",
             "home_total",
             "qbo_class_id",
@@ -335,6 +481,11 @@ class OrderOutput(serializers.ModelSerializer):
     def get_external_id(self, order: Order) -> str | None:
         link = getattr(order, "api_link", None)
         return link.external_id if link else None
+
+    @extend_schema_field(OrderShipTo)
+    def get_ship_to(self, order: Order) -> dict:
+        """Where the goods go (QuickBooks' ShipAddr); empty parts are empty strings."""
+        return {part: getattr(order, f"ship_{part}") for part in SHIP_PARTS}
 
     @extend_schema_field(OrderCustomer)
     def get_customer(self, order: Order) -> dict:

@@ -179,9 +179,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView):
     @extend_schema(request=EditInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def edit(self, request, pk=None):
-        """Replace the order's lines (as on create). A synced invoice is updated in QuickBooks;
-        refused (409) if cancelled, being sent, changed in QuickBooks (conflict_pending), or
-        if the new total is below what was paid (total_below_paid)."""
+        """Edit what the order page's edit does: the lines (all of them, as on create, each
+        with its class and tax code), the header (order_date, due_date, memo, bill_email,
+        ship_to) and the charges (discount_percent or discount_amount, shipping, tax); what
+        is left out stays. The page's limits and words (400). A synced invoice is updated in
+        QuickBooks; refused (409) if cancelled, being sent, changed in QuickBooks
+        (conflict_pending), or if the new total is below what was paid (total_below_paid)."""
         return self._lifecycle(request, EditInput, actions.edit)
 
     @extend_schema(request=CancelInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
@@ -206,7 +209,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView):
     @extend_schema(request=CreditInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def credits(self, request, pk=None):
-        """Credit the invoice: a credit memo applied to it, at most the open balance."""
+        """Credit the invoice: a credit memo applied to it, at most the open balance; for an
+        `amount`, or for chosen `lines` (the order's lines[].id, each with a quantity, all
+        of it when left out) as the order's Credit page."""
         return self._lifecycle(request, CreditInput, actions.credit)
 
     @extend_schema(request=RefundInput, parameters=[IDEMPOTENCY_KEY], responses=ACTION_RESPONSES)

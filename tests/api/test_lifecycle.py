@@ -252,7 +252,20 @@ def test_unknown_account_or_method_is_a_field_error(api, connected, qbo, sandbox
 
 # (action, body, code, field): the shape and types are checked before anything else.
 BAD = [
-    ("edit", {}, "required", "lines"),
+    ("edit", {}, "required", None),
+    ("edit", {"order_date": "soon"}, "invalid", "order_date"),
+    ("edit", {"memo": ["a"]}, "invalid", "memo"),
+    ("edit", {"bill_email": "not an address"}, "invalid", "bill_email"),
+    ("edit", {"ship_to": "the warehouse"}, "invalid", "ship_to"),
+    ("edit", {"ship_to": {"postal_code": "9" * 31}}, "max_length", "ship_to.postal_code"),
+    ("edit", {"discount_percent": "5", "discount_amount": "1"}, "invalid", "discount_amount"),
+    ("edit", {"shipping": "free"}, "invalid", "shipping"),
+    (
+        "edit",
+        {"lines": [{**LINE, "qbo_tax_code_id": ["2"]}]},
+        "invalid",
+        "lines[0].qbo_tax_code_id",
+    ),
     ("edit", {"lines": []}, "min_length", "lines"),
     ("edit", {"lines": "two widgets"}, "not_a_list", "lines"),
     ("edit", {"lines": [{**LINE, "quantity": "lots"}]}, "invalid", "lines[0].quantity"),
@@ -277,6 +290,11 @@ BAD = [
     ("payments", {"amount": "5", "method": {"id": 1}}, "invalid", "method"),
     ("payments", {"amount": "5", "reference": "x" * 22}, "max_length", "reference"),
     ("credits", {"amount": [5]}, "invalid", "amount"),
+    ("credits", {}, "required", "amount"),
+    ("credits", {"amount": "1", "lines": [{"line": 1}]}, "required", "amount"),
+    ("credits", {"lines": []}, "min_length", "lines"),
+    ("credits", {"lines": [{"line": "first"}]}, "invalid", "lines[0].line"),
+    ("credits", {"lines": [{"line": 1, "quantity": "a few"}]}, "invalid", "lines[0].quantity"),
     ("credits", {"amount": "-1"}, "min_value", "amount"),
     ("refunds", {"amount": "5"}, "required", "account"),
     ("refunds", {"account": "35"}, "required", "amount"),

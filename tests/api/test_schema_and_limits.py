@@ -25,6 +25,34 @@ def test_the_openapi_schema_validates(tmp_path):
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in create["parameters"])
     assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
 
+    # The edit takes what the order page's edit does; lines a tax code and class each.
+    parts = schema["components"]["schemas"]
+    edit = schema["paths"]["/api/v1/orders/{id}/edit/"]["post"]["requestBody"]
+    assert edit["content"]["application/json"]["schema"]["$ref"].endswith("/EditInputRequest")
+    assert set(parts["EditInputRequest"]["properties"]) == {
+        "lines",
+        "order_date",
+        "due_date",
+        "memo",
+        "bill_email",
+        "ship_to",
+        "discount_percent",
+        "discount_amount",
+        "shipping",
+        "tax",
+    }
+    assert not parts["EditInputRequest"].get("required")  # anything left out stays
+    assert {"qbo_class_id", "qbo_tax_code_id"} <= set(parts["EditLineInputRequest"]["properties"])
+    assert {"qbo_class_id", "qbo_tax_code_id"} <= set(parts["OrderLineInputRequest"]["properties"])
+    assert {"amount", "lines"} <= set(parts["CreditInputRequest"]["properties"])
+    assert parts["CreditLineInputRequest"]["required"] == ["line"]
+    assert {"id", "qbo_tax_code_id", "qbo_tax_code_name"} <= set(
+        parts["OrderLineOutput"]["properties"]
+    )
+    assert {"ship_to", "discount_percent", "discount", "shipping", "tax"} <= set(
+        parts["OrderOutput"]["properties"]
+    )
+
 
 def test_the_docs_page_and_schema_are_served(client):
     assert client.get("/api/v1/schema/").status_code == 200

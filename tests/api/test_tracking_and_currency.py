@@ -197,8 +197,9 @@ def test_a_class_per_line_where_quickbooks_classes_each_line(client, user, api, 
 
 @pytest.mark.django_db
 def test_an_api_edit_keeps_each_lines_own_class_and_tax_code(company):
-    """The API can't send a line's class or tax code on an edit: a line still on its product
-    keeps the saved line's, not its product's defaults (which would change QuickBooks' Line)."""
+    """A line's class or tax code left out of an edit: a line still on its product keeps the
+    saved line's, not its product's defaults (which would change QuickBooks' Line); one given
+    is the line's."""
     from decimal import Decimal as D
 
     from api.actions import _kept
@@ -213,7 +214,12 @@ def test_an_api_edit_keeps_each_lines_own_class_and_tax_code(company):
     order.lines.update(product=widget, qbo_class_id="3", qbo_class_name="East", qbo_tax_code_id="5")
     edited = NewLine(widget, "Widget", D("3"), D("10.00"), True, class_id="7", tax_code_id="")
     other = NewLine(None, "Delivery", D("1"), D("5.00"), False, class_id="7")
-    kept = _kept(order, [edited, other])
+    kept = _kept(order, [edited, other], [{}, {}])
     assert (kept[0].class_id, kept[0].class_name, kept[0].tax_code_id) == ("3", "East", "5")
     assert kept[0].quantity == D("3")
     assert kept[1].class_id == "7"  # a new line takes its defaults
+    # Given (even empty: the product's default), the line's own choice stands.
+    [given] = _kept(order, [edited], [{"qbo_class_id": "7", "qbo_tax_code_id": ""}])
+    assert (given.class_id, given.tax_code_id) == ("7", "")
+    [half] = _kept(order, [edited], [{"qbo_tax_code_id": ""}])
+    assert (half.class_id, half.class_name, half.tax_code_id) == ("3", "East", "")
