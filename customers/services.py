@@ -29,15 +29,24 @@ def find_customer(qb: QBOClient, *, email: str, name: str) -> dict | None:
 
 
 def create_customer(
-    qb: QBOClient, *, name: str, email: str, request_id: str, job: dict | None = None
+    qb: QBOClient,
+    *,
+    name: str,
+    email: str,
+    request_id: str,
+    job: dict | None = None,
+    currency: str = "",
 ) -> dict:
     """A new QBO customer, or the one of that name if QBO says it exists. `request_id` names
     the write it serves; each candidate name gets its own id derived from it. `job`: the
-    fields that make it a sub-customer (job_fields)."""
+    fields that make it a sub-customer (job_fields), whose currency is its parent's;
+    `currency`: another than the company's home currency (multicurrency), else left out."""
     for candidate in (name, f"{name} (customer)"):
         body: dict = {"DisplayName": candidate, **(job or {})}
         if email:
             body["PrimaryEmailAddr"] = {"Address": email}
+        if currency and not job:
+            body["CurrencyRef"] = {"value": currency}
         try:
             # Reference: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#create-a-customer
             request = derived_request_id(request_id, "customer", candidate)
@@ -63,16 +72,20 @@ def find_or_create_customer(
     request_id: str,
     parent: Customer | None = None,
     bill_with_parent: bool = False,
+    currency: str = "",
 ) -> Customer:
-    """The mirrored customer for a name and email, found in QBO or created there once. A
-    sub-customer (a `parent` given) is found by its name only: a job often shares its
-    parent's email, and the email would find the parent."""
+    """The mirrored customer for a name and email, found in QBO or created there once (in
+    `currency` when given; a job in its parent's). A sub-customer (a `parent` given) is
+    found by its name only: a job often shares its parent's email, and the email would find
+    the parent."""
     if parent is None:
         found = find_customer(qb, email=email, name=name)
     else:
         found = find_customer(qb, email="", name=name)
     job = job_fields(parent, bill_with_parent=bill_with_parent)
-    data = found or create_customer(qb, name=name, email=email, request_id=request_id, job=job)
+    data = found or create_customer(
+        qb, name=name, email=email, request_id=request_id, job=job, currency=currency
+    )
     upsert_customers(company_id, [data])
     return Customer.objects.get(company_id=company_id, qbo_id=str(data["Id"]))
 

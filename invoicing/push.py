@@ -301,6 +301,13 @@ def preflight(ctx: references.PushContext, order: Order) -> None:
             f'QuickBooks invoices "{customer.display_name}" in {customer.currency} only, '
             f"and the order is in {order.currency}."
         )
+    parent = None if order.customer_id else order.new_customer_parent
+    parent_currency = (parent.currency or ctx.home_currency) if parent else ""
+    if parent_currency and order.currency != parent_currency:
+        raise Rejected(
+            f'A sub-customer of "{parent.display_name}" is invoiced in its parent\'s currency, '
+            f"{parent_currency}, and the order is in {order.currency}."
+        )
     home = ctx.home_currency
     if home and order.currency != home and not ctx.multicurrency:
         raise Rejected(

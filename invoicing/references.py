@@ -100,7 +100,7 @@ def ensure_customer(ctx: PushContext, order: Order) -> str:
         return customer.qbo_id
     name = clean_name(order.new_customer_name)
     email = order.new_customer_email.strip()
-    key = (name.lower(), email.lower(), order.new_customer_parent_id)
+    key = (name.lower(), email.lower(), order.new_customer_parent_id, order.currency)
     known = ctx.customers_by_key.get(key)
     if known:
         order.customer = Customer.objects.get(pk=known)
@@ -113,6 +113,9 @@ def ensure_customer(ctx: PushContext, order: Order) -> str:
             request_id=order.request_id,
             parent=order.new_customer_parent,
             bill_with_parent=order.new_customer_bill_with_parent,
+            # A new customer is invoiced in the order's currency (QBO: in its home one unless
+            # told); a job takes its parent's (push.preflight checks they agree).
+            currency=order.currency if order.currency != ctx.home_currency else "",
         )
         ctx.customers_by_key[key] = order.customer.pk
     Order.objects.filter(pk=order.pk).update(customer=order.customer)

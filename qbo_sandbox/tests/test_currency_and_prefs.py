@@ -209,3 +209,20 @@ def test_exchange_rates_are_read_from_the_table(multi):
     assert cad["Rate"] == 0.74 and len(cad["AsOfDate"]) == 10
     assert _fault(multi.get("exchangerate"))["code"] == "2020"
     assert _fault(multi.get("exchangerate", sourcecurrencycode="XYZ"))["code"] == "610"
+
+
+def test_a_sub_customer_takes_its_parents_currency(multi):
+    parent = _ok(
+        multi.post("customer", {"DisplayName": "Lyon SARL", "CurrencyRef": {"value": "EUR"}}),
+        "Customer",
+    )
+    job = {"DisplayName": "Lyon SARL depot", "Job": True, "ParentRef": {"value": parent["Id"]}}
+    made = _ok(multi.post("customer", job), "Customer")
+    assert made["CurrencyRef"] == {"value": "EUR", "name": "Euro"}
+    # Another currency than the parent's is refused, naming both.
+    other = {**job, "DisplayName": "Lyon SARL office", "CurrencyRef": {"value": "CAD"}}
+    fault = _fault(multi.post("customer", other))
+    assert fault["code"] == "6000" and "EUR" in fault["Detail"] and "CAD" in fault["Detail"]
+    # A top-level customer still takes the currency it is given.
+    top = {"DisplayName": "Quebec Inc", "CurrencyRef": {"value": "CAD"}}
+    assert _ok(multi.post("customer", top), "Customer")["CurrencyRef"]["value"] == "CAD"

@@ -174,3 +174,53 @@ def test_without_a_rate_the_order_page_shows_no_home_total(client, user, company
     made = client.post("/orders/new/", order_post(LINE, customer=str(euro.pk)))
     page = client.get(made["Location"]).content.decode()
     assert "order-home-total" not in page and "Exchange rate" not in page
+
+
+def test_a_new_customer_is_made_in_the_orders_currency(client, user, company, qbo):
+    """QuickBooks would make a customer named on the order in its home currency, and then
+    refuse a EUR invoice for it: the customer is made in EUR."""
+    realm = connected(client, user, qbo, multicurrency=True, currencies=["EUR"])
+    made = client.post(
+        "/orders/new/", order_post(LINE, new_customer_name="Paris SA", currency="EUR")
+    )
+    assert made.status_code == 302, made.content.decode()[:2000]
+    drains.drain(company.pk)
+    order = Order.objects.get()
+    assert order.push_status == "synced", order.last_error
+    customer = qbo.state.companies[realm].get("Customer", order.customer.qbo_id)
+    assert customer["CurrencyRef"]["value"] == "EUR"
+    assert the_invoice(qbo, realm, order)["CurrencyRef"]["value"] == "EUR"
+    assert order.customer.currency == "EUR"
+
+
+def test_a_new_job_in_another_currency_than_its_parent_is_refused_before_the_push(
+    client, user, company, qbo
+):
+    realm = connected(client, user, qbo, multicurrency=True, currencies=["EUR"])
+    euro = euro_customer(company)
+    post = order_post(LINE, new_customer_name="Euro GmbH depot", currency="USD")
+    made = client.post("/orders/new/", {**post, "new_customer_parent": euro.display_name})
+    assert made.status_code == 302, made.context["form"].errors
+    drains.drain(company.pk)
+    order = Order.objects.get()
+    assert order.push_status == "failed"
+    assert order.last_error == (
+        'A sub-customer of "Euro GmbH" is invoiced in its parent\'s currency, EUR, '
+        "and the order is in USD."
+    )
+    names = [c["DisplayName"] for c in qbo.state.companies[realm].rows("Customer")]
+    assert "Euro GmbH depot" not in names  # nothing was written
+    # In the parent's currency it goes through, and the job is in EUR.
+    again = client.post(
+        "/orders/new/",
+        {
+            **order_post(LINE, new_customer_name="Euro GmbH depot", currency="EUR"),
+            "new_customer_parent": euro.display_name,
+        },
+    )
+    assert again.status_code == 302, again.context["form"].errors
+    drains.drain(company.pk)
+    job_order = Order.objects.exclude(pk=order.pk).get()
+    assert job_order.push_status == "synced", job_order.last_error
+    job = qbo.state.companies[realm].get("Customer", job_order.customer.qbo_id)
+    assert (job["CurrencyRef"]["value"], job["ParentRef"]["value"]) == ("EUR", euro.qbo_id)

@@ -121,7 +121,18 @@ class CustomerType(NameType):
             codes = sorted(work.values("TaxCode"), key=lambda code: int(code["Id"]))
             if prefs.get("UsingSalesTax") and codes:
                 data = {**data, "DefaultTaxCodeRef": {"value": codes[0]["Id"]}}
-        if not ref_value(data.get("CurrencyRef")):
+        parent = _parent_of(work, data)
+        if parent is not None:
+            # A sub-customer is invoiced in its parent's currency: not sent, it takes it;
+            # another is refused (QBO's customer form has no currency for a sub-customer) [U].
+            theirs = ref_value(parent.get("CurrencyRef")) or home_currency(work)
+            sent = (ref_value(data.get("CurrencyRef")) or "").upper()
+            if sent and sent != theirs:
+                raise errors.business_rule(
+                    f"A sub-customer uses its parent's currency ({theirs}), not {sent}."
+                )
+            data = {**data, "CurrencyRef": {"value": theirs}}
+        elif not ref_value(data.get("CurrencyRef")):
             # Not sent: the customer keeps its currency (a new one gets the home currency).
             kept = (existing or {}).get("CurrencyRef") or {"value": home_currency(work)}
             data = {**data, "CurrencyRef": kept}
@@ -230,3 +241,12 @@ class EmployeeType(NameType):
         obj.pop("CurrencyRef", None)
         obj.pop("FullyQualifiedName", None)
         return obj
+
+
+def _parent_of(work: UnitOfWork, data: dict) -> dict | None:
+    """The parent a customer's request names as a job (Job true and a ParentRef), if it
+    exists (place() refuses a missing or inactive one)."""
+    if not boolean_of(data, "Job", False):
+        return None
+    parent_id = ref_value(data.get("ParentRef"))
+    return work.get("Customer", parent_id) if parent_id else None
