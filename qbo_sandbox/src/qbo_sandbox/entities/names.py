@@ -124,7 +124,7 @@ class CustomerType(NameType):
         parent = _parent_of(work, data)
         if parent is not None:
             # A sub-customer is invoiced in its parent's currency: not sent, it takes it;
-            # another is refused (QBO's customer form has no currency for a sub-customer) [U].
+            # another is refused [U].
             theirs = ref_value(parent.get("CurrencyRef")) or home_currency(work)
             sent = (ref_value(data.get("CurrencyRef")) or "").upper()
             if sent and sent != theirs:
