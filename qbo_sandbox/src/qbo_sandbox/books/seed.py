@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from qbo_sandbox.books import mutations
+from qbo_sandbox.books import errors, mutations
 from qbo_sandbox.books.clock import company_date, meta_time
 from qbo_sandbox.books.features import apply_features, preferences_patch
 from qbo_sandbox.books.seed_data import (
@@ -585,3 +585,51 @@ def seed_payments(
         ]
         ids.extend(mutations.create_many(state, company, "Payment", payments, source=source))
     return ids
+
+
+def seed_bundle(
+    state: SandboxState,
+    company: Company,
+    name: str,
+    components: list[dict],
+    *,
+    description: str = "",
+    sku: str = "",
+) -> dict:
+    """A Group item (a bundle): QBO sells them but its API can't create them ("Creating them
+    via the QuickBooks Online API is not supported"), so they are made here. `components`:
+    [{"item": id, "qty": n}] of active items that are neither bundles nor categories."""
+    name = str(name or "").strip()
+    if not name:
+        raise errors.required_param("Name")
+    if company.names["Item"].get(fold(name)):
+        raise errors.duplicate_name("product or service")
+    if not components:
+        raise errors.required_param("ItemGroupDetail.ItemGroupLine")
+    lines = []
+    for part in components:
+        item = company.get("Item", str(part.get("item", "")))
+        if item is None or item.get("Active") is False:
+            raise errors.object_not_found("Item", str(part.get("item", "")))
+        if item.get("Type") in ("Group", "Category"):
+            raise errors.business_rule("Bundles cannot contain bundles or categories.")
+        qty = Decimal(str(part.get("qty", 1)))
+        if qty <= 0:
+            raise errors.business_rule("A bundle's quantities must be more than zero.")
+        lines.append({"ItemRef": {"value": item["Id"], "name": item["Name"]}, "Qty": qty})
+    bundle = {
+        "Name": name,
+        "FullyQualifiedName": name,
+        "Type": "Group",
+        "Active": True,
+        "Taxable": False,
+        "PrintGroupedItems": False,
+        "ItemGroupDetail": {"ItemGroupLine": lines},
+        "domain": "QBO",
+        "sparse": False,
+    }
+    if description:
+        bundle["Description"] = description
+    if sku:
+        bundle["Sku"] = sku
+    return mutations.insert_fixed(state, company, "Item", bundle, source="control")

@@ -71,6 +71,13 @@ class ControlClient:
         """Add n generated invoices, each with a payment (two in three paid in full)."""
         return self._call("POST", f"/companies/{realm}/payments", {"count": n})
 
+    def add_bundle(
+        self, realm: str, name: str, components: list[dict], *, description: str = "", sku: str = ""
+    ) -> dict:
+        """A Group item (QBO's API can't create one): components [{"item": id, "qty": n}]."""
+        body = {"name": name, "components": components, "description": description, "sku": sku}
+        return self._call("POST", f"/companies/{realm}/bundles", body)["Item"]
+
     def set_features(self, realm: str, **features: object) -> dict:
         """Turn company features on/off (README "Company features"); answers the
         Preferences and currencies afterwards."""

@@ -31,6 +31,7 @@ RULES = [
     Rule(f"{C}/companies/<realm>/customers", endpoint="control.customers", methods=["POST"]),
     Rule(f"{C}/companies/<realm>/items", endpoint="control.items", methods=["POST"]),
     Rule(f"{C}/companies/<realm>/payments", endpoint="control.payments", methods=["POST"]),
+    Rule(f"{C}/companies/<realm>/bundles", endpoint="control.bundles", methods=["POST"]),
     Rule(f"{C}/companies/<realm>/features", endpoint="control.features", methods=["GET", "POST"]),
     Rule(f"{C}/companies/<realm>/changes", endpoint="control.changes", methods=["GET"]),
     Rule(f"{C}/companies/<realm>/tokens/<action>", endpoint="control.tokens", methods=["POST"]),
@@ -185,6 +186,24 @@ def payments(app: SandboxApp, request: Request, realm: str) -> dict:
     }
 
 
+def bundles(app: SandboxApp, request: Request, realm: str) -> dict:
+    """Add a bundle (a Group item, which QBO's API can't create):
+    {"name", "components": [{"item": id, "qty": n}], "description", "sku"}."""
+    body = request_json(request)
+    components = body.get("components")
+    if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
+        raise ControlError("components must be a list of {item, qty}")
+    item = seed.seed_bundle(
+        app.state,
+        company_of(app, realm),
+        str(body.get("name", "")),
+        components,
+        description=str(body.get("description", "")),
+        sku=str(body.get("sku", "")),
+    )
+    return {"Item": item}
+
+
 def changes(app: SandboxApp, request: Request, realm: str) -> dict:
     company = company_of(app, realm)
     with company.lock:
@@ -329,6 +348,7 @@ HANDLERS = {
         "customers": customers,
         "items": items,
         "payments": payments,
+        "bundles": bundles,
         "features": company_features,
         "changes": changes,
         "tokens": tokens,

@@ -29,6 +29,7 @@ from qbo_sandbox.entities.ledger import applied_to, refresh_customers, unlink_in
 SALES = "SalesItemLineDetail"
 DISCOUNT = "DiscountLineDetail"
 SUBTOTAL = "SubTotalLineDetail"
+GROUP = sales_tax.GROUP
 LINE_DETAILS = (SALES, "GroupLineDetail", "DescriptionOnly", DISCOUNT)
 SALES_DETAIL_KEYS = (
     "ItemRef",
@@ -164,7 +165,7 @@ class SalesFormType(EntityType):
         sales = [line for line in sales if line not in shipping]
         discounts = [line for line in lines if line.get("DetailType") == DISCOUNT]
         subtotal = {
-            "Amount": _sum(sales, SALES, "GroupLineDetail"),
+            "Amount": sum((line["Amount"] for line in sales_tax.item_lines(sales)), Decimal(0)),
             "DetailType": SUBTOTAL,
             SUBTOTAL: {},
         }
@@ -336,10 +337,9 @@ def build_lines(work: UnitOfWork, raw_lines: list[dict]) -> list[dict]:
     lines, sales_total = [], Decimal(0)
     for number, line in enumerate(raw, start=1):
         built = _line(work, line, sales_total)
-        if built["DetailType"] in (SALES, "GroupLineDetail") and not sales_tax.is_shipping(
-            built.get(SALES)
-        ):
-            sales_total += built["Amount"]  # a discount applies to the items, not shipping
+        for item_line in sales_tax.item_lines([built]):
+            if not sales_tax.is_shipping(item_line.get(SALES)):
+                sales_total += item_line["Amount"]  # a discount applies to the items only
         if not line.get("Id"):
             next_id += 1
         built = {
@@ -347,6 +347,12 @@ def build_lines(work: UnitOfWork, raw_lines: list[dict]) -> list[dict]:
             "LineNum": line.get("LineNum") or number,
             **built,
         }
+        if built["DetailType"] == GROUP:  # a bundle's lines are numbered after it
+            nested = []
+            for inner in built[GROUP]["Line"]:
+                next_id += 1
+                nested.append({"Id": str(next_id), "LineNum": next_id, **inner})
+            built[GROUP] = {**built[GROUP], "Line": nested}
         if built["DetailType"] == SALES:
             built["CustomExtensions"] = []  # on every recorded sales line (nango samples)
         lines.append(built)
@@ -375,11 +381,57 @@ def _line(work: UnitOfWork, line: dict, sales_total: Decimal) -> dict:
         if detail.get("PercentBased") and percent is not None:
             amount = sales_total * percent / 100
         out[DISCOUNT] = detail
+    elif detail_type == GROUP:
+        out[GROUP] = _group_detail(work, dict(line.get(GROUP) or {}))
+        amount = Decimal(0)  # QBO answers 0 for the group line: its own lines carry the money
     else:
         out[detail_type] = dict(line.get(detail_type) or {})
     if line.get("LinkedTxn"):
         out["LinkedTxn"] = line["LinkedTxn"]
     return {**out, "Amount": money(amount or Decimal(0)), "DetailType": detail_type}
+
+
+def _group_detail(work: UnitOfWork, detail: dict) -> dict:
+    """A bundle on a sales form: GroupItemRef must be a Group item (2500 otherwise [U]); its
+    lines are the ones sent, else the bundle's components times Quantity (default 1), each
+    at its item's price and tax code (quickbooks-ruby invoice_with_bundle_line_item.xml)."""
+    element = f"Line.{GROUP}.GroupItemRef"
+    ref = resolve_ref(work, detail, "GroupItemRef", "Item", required=True, element=element)
+    bundle = work.get("Item", ref["value"]) or {}
+    if bundle.get("Type") != "Group":
+        raise errors.invalid_reference(element)
+    quantity = decimal_of(detail, "Quantity", f"Line.{GROUP}.Quantity")
+    quantity = Decimal(1) if quantity is None else quantity
+    sent = [line for line in detail.get("Line") or [] if isinstance(line, dict)]
+    lines = []
+    for line in sent:
+        if line.get("DetailType") != SALES:
+            raise errors.invalid_property(f"Line.{GROUP}.Line.DetailType:{line.get('DetailType')}")
+        inner = {k: v for k, v in line.items() if k not in ("Id", "LineNum")}
+        lines.append(_line(work, inner, Decimal(0)))
+    if not sent:
+        group_lines = (bundle.get("ItemGroupDetail") or {}).get("ItemGroupLine", [])
+        lines = [_component(work, part, quantity) for part in group_lines]
+    return {"GroupItemRef": ref, "Quantity": quantity, "Line": lines}
+
+
+def _component(work: UnitOfWork, part: dict, quantity: Decimal) -> dict:
+    """One of a bundle's items as a sales line of `quantity` bundles."""
+    item = work.get("Item", ref_value(part.get("ItemRef")) or "") or {}
+    qty = Decimal(str(part.get("Qty", 1))) * quantity
+    price = Decimal(str(item.get("UnitPrice", 0) or 0))
+    detail: dict = {"ItemRef": {"value": item.get("Id", "")}, "Qty": qty, "UnitPrice": price}
+    if sales_tax.country_of(work) == "US":
+        detail["TaxCodeRef"] = {"value": "TAX" if item.get("Taxable") else "NON"}
+    elif item.get("SalesTaxCodeRef"):
+        detail["TaxCodeRef"] = {"value": ref_value(item["SalesTaxCodeRef"])}
+    amount = money(qty * price)
+    return {
+        "Amount": amount,
+        "DetailType": SALES,
+        SALES: _sales_detail(work, detail, amount),
+        "CustomExtensions": [],
+    }
 
 
 def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
@@ -400,8 +452,9 @@ def _sales_detail(work: UnitOfWork, detail: dict, amount: Decimal) -> dict:
     )
     out["ItemRef"] = item_ref
     item = work.get("Item", item_ref["value"]) or {}
-    if item.get("Type") == "Category":
-        raise errors.invalid_reference(f"Line.{SALES}.ItemRef")  # not sellable (code [U])
+    if item.get("Type") in ("Category", "Group"):
+        # Not sellable on an item line: a bundle goes on a GroupLineDetail line (code [U]).
+        raise errors.invalid_reference(f"Line.{SALES}.ItemRef")
     if item.get("IncomeAccountRef"):
         out["ItemAccountRef"] = dict(item["IncomeAccountRef"])
     out["TaxCodeRef"] = sales_tax.line_tax_code(work, detail, f"Line.{SALES}.TaxCodeRef")

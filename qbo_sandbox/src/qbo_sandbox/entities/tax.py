@@ -102,7 +102,7 @@ def standard_code(country: str) -> str | None:
     return None if country == "US" else company_codes(country)[0][0]
 
 
-def _country(work: UnitOfWork) -> str:
+def country_of(work: UnitOfWork) -> str:
     return str((work.get("CompanyInfo", "1") or {}).get("Country") or "US")
 
 
@@ -114,10 +114,25 @@ def is_shipping(detail: dict | None) -> bool:
     return ref_value((detail or {}).get("ItemRef")) == SHIPPING_ITEM_ID
 
 
+GROUP = "GroupLineDetail"
+
+
+def item_lines(lines: list[dict]) -> list[dict]:
+    """The sales item lines, a bundle's own lines in its place: a GroupLineDetail line's
+    Amount is 0 and its lines carry the money (quickbooks-ruby invoice_with_bundle_line_item)."""
+    found = []
+    for line in lines:
+        if line["DetailType"] == SALES:
+            found.append(line)
+        elif line["DetailType"] == GROUP:
+            found.extend(line[GROUP].get("Line", []))
+    return found
+
+
 def line_tax_code(work: UnitOfWork, detail: dict, element: str) -> dict:
     """A sales line's TaxCodeRef: TAX/NON (default NON) in the US; a real, required code
     elsewhere (QBO refuses a line without one: activepieces#8539, quickbooks-online-mcp#94)."""
-    country = _country(work)
+    country = country_of(work)
     if country == "US":
         return resolve_ref(work, detail, "TaxCodeRef", "TaxCode", element=element) or {
             "value": "NON"
@@ -158,9 +173,7 @@ def _ship_to_state(work: UnitOfWork, obj: dict) -> str:
 def _bases(obj: dict, country: str) -> dict[str, Decimal]:
     """Taxable amount per tax code id ("TAX" for US pseudo-taxed lines), before discount."""
     bases: dict[str, Decimal] = {}
-    for line in obj["Line"]:
-        if line["DetailType"] != SALES:
-            continue
+    for line in item_lines(obj["Line"]):
         code = ref_value(line[SALES].get("TaxCodeRef")) or "NON"
         if country == "US" and code != "TAX":
             continue
@@ -177,11 +190,7 @@ def _discounted(obj: dict, bases: dict[str, Decimal]) -> dict[str, Decimal]:
     if not discount or not boolean_of(obj, "ApplyTaxAfterDiscount", False):
         return bases
     subtotal = sum(
-        (
-            line["Amount"]
-            for line in obj["Line"]
-            if line["DetailType"] in (SALES, "GroupLineDetail") and not is_shipping(line.get(SALES))
-        ),
+        (line["Amount"] for line in item_lines(obj["Line"]) if not is_shipping(line.get(SALES))),
         Decimal(0),
     )
     if not subtotal:
@@ -255,13 +264,10 @@ def _explicit(data_tax: dict, existing: dict | None) -> Decimal | None:
 
 def apply(work: UnitOfWork, obj: dict, existing: dict | None) -> None:
     """Set TxnTaxDetail, TotalAmt (and the private computed marker) on a built sales form."""
-    country = _country(work)
+    country = country_of(work)
     sent = dict(obj.get("TxnTaxDetail") or {})
     lines = obj["Line"]
-    subtotal = sum(
-        (line["Amount"] for line in lines if line["DetailType"] in (SALES, "GroupLineDetail")),
-        Decimal(0),
-    )
+    subtotal = sum((line["Amount"] for line in item_lines(lines)), Decimal(0))
     discount = sum((line["Amount"] for line in lines if line["DetailType"] == DISCOUNT), Decimal(0))
     detail, inclusive = _detail(work, obj, sent, existing, country)
     obj["TxnTaxDetail"] = detail
