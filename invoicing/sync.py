@@ -137,12 +137,22 @@ def _plain(value) -> str:
     return format(decimal(value).normalize(), "f") if value not in (None, "") else ""
 
 
-def content_lines(lines: list[dict]) -> list[dict]:
-    """The sales lines of an invoice (or of an update we sent), in a comparable form."""
+def _item_lines(lines: list[dict]) -> list[dict]:
+    """Sales item lines, a bundle's (GroupLineDetail: its own Amount is 0) in its place."""
     found = []
     for line in lines or []:
-        if line.get("DetailType") != "SalesItemLineDetail":
-            continue
+        if line.get("DetailType") == "SalesItemLineDetail":
+            found.append(line)
+        elif line.get("DetailType") == "GroupLineDetail":
+            found += _item_lines((line.get("GroupLineDetail") or {}).get("Line") or [])
+    return found
+
+
+def content_lines(lines: list[dict]) -> list[dict]:
+    """The sales lines of an invoice (or of an update we sent), in a comparable form; a
+    bundle someone sold in QuickBooks counts as its lines."""
+    found = []
+    for line in _item_lines(lines):
         detail = line.get("SalesItemLineDetail") or {}
         if (detail.get("ItemRef") or {}).get("value") == SHIPPING_ITEM_ID:
             continue  # the form's shipping charge, not one of the order's lines
