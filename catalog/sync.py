@@ -11,7 +11,7 @@ from catalog.models import Item
 from invoicing.models import Product
 from qbo import bulk, rowmap
 from qbo.qbojson import latest_by_id
-from qbo.rowmap import Choice, Const, Either, Flag, Moment, Number, Text, When, Whole
+from qbo.rowmap import Choice, Const, Either, Flag, Number, Text, When
 
 UPDATED_FIELDS = [
     "name",
@@ -54,10 +54,7 @@ ITEM = rowmap.RowMap(
         "qty_on_hand": When(Flag("TrackQtyOnHand", default=False), Number("QtyOnHand")),
         "income_account_id": Text("IncomeAccountRef.value", 32),
         "income_account_name": Text("IncomeAccountRef.name", 1000),
-        "sync_token": Text("SyncToken", 20),
-        "qbo_created_at": Moment("MetaData.CreateTime"),
-        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
-        "raw": Whole(),  # as parsed: its Decimals are written digit for digit
+        **rowmap.qbo_metadata(),
     },
     unique=["company", "qbo_id"],
     update=UPDATED_FIELDS,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from customers.models import Customer
 from qbo import rowmap
 from qbo.qbojson import latest_by_id
-from qbo.rowmap import Const, Flag, Joined, Moment, Number, Text, Whole
+from qbo.rowmap import Const, Flag, Joined, Number, Text
 
 UPDATED_FIELDS = [
     "display_name",
@@ -79,10 +79,7 @@ CUSTOMER = rowmap.RowMap(
         "active": Flag("Active", default=True),
         "deleted_in_qbo": Const(False),
         "merged_into_qbo_id": Const(""),
-        "sync_token": Text("SyncToken", 20),
-        "qbo_created_at": Moment("MetaData.CreateTime"),
-        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
-        "raw": Whole(),  # as parsed: its Decimals are written digit for digit
+        **rowmap.qbo_metadata(),
     },
     unique=["company", "qbo_id"],
     update=UPDATED_FIELDS,

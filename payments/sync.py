@@ -13,7 +13,7 @@ from payments import money
 from payments.models import CreditMemo, Payment, PaymentApplication, RefundReceipt
 from qbo import bulk, rowmap
 from qbo.qbojson import decimal, latest_by_id
-from qbo.rowmap import Const, Day, Lookup, Moment, Number, Text, Whole
+from qbo.rowmap import Const, Day, Lookup, Number, Text
 
 UPDATED_FIELDS = [
     "customer",
@@ -49,10 +49,7 @@ PAYMENT = rowmap.RowMap(
         "currency": Text("CurrencyRef.value", 3),
         "reference_number": Text("PaymentRefNum", 100),
         "deleted_in_qbo": Const(False),
-        "sync_token": Text("SyncToken", 20),
-        "qbo_created_at": Moment("MetaData.CreateTime"),
-        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
-        "raw": Whole(),  # as parsed: its Decimals are written digit for digit
+        **rowmap.qbo_metadata(),
     },
     unique=["company", "qbo_id"],
     update=UPDATED_FIELDS,

@@ -296,6 +296,17 @@ class Lookup(Column):
         )
 
 
+def qbo_metadata() -> dict[str, Column]:
+    """The columns every mirror keeps of a QBO object: its SyncToken, QBO's own create and
+    update times, and the object itself (as parsed: its Decimals written digit for digit)."""
+    return {
+        "sync_token": Text("SyncToken", 20),
+        "qbo_created_at": Moment("MetaData.CreateTime"),
+        "qbo_updated_at": Moment("MetaData.LastUpdatedTime"),
+        "raw": Whole(),
+    }
+
+
 class RowMap:
     """A mirror's columns from QBO's objects, keyed by `unique` (e.g. company and QBO id)."""
 

@@ -136,6 +136,15 @@ def _features_of(value: object) -> dict | None:
     return value or None
 
 
+def _created(ids: list[str]) -> dict:
+    """What a seeding call answers: how many it made, and the first and last Ids."""
+    return {
+        "created": len(ids),
+        "first_id": ids[0] if ids else None,
+        "last_id": ids[-1] if ids else None,
+    }
+
+
 def items(app: SandboxApp, request: Request, realm: str) -> dict:
     """Add generated items (and their categories): {"count": N, "inactive_every": k}."""
     body = request_json(request)
@@ -143,11 +152,7 @@ def items(app: SandboxApp, request: Request, realm: str) -> dict:
     if count < 0 or inactive_every < 0:
         raise ControlError("count and inactive_every must be >= 0")
     ids = seed.seed_items(app.state, company_of(app, realm), count, inactive_every=inactive_every)
-    return {
-        "created": len(ids),
-        "first_id": ids[0] if ids else None,
-        "last_id": ids[-1] if ids else None,
-    }
+    return _created(ids)
 
 
 def company_features(app: SandboxApp, request: Request, realm: str) -> dict:
@@ -166,11 +171,7 @@ def customers(app: SandboxApp, request: Request, realm: str) -> dict:
     if count < 0:
         raise ControlError("count must be >= 0")
     ids = seed.seed_customers(app.state, company_of(app, realm), count)
-    return {
-        "created": len(ids),
-        "first_id": ids[0] if ids else None,
-        "last_id": ids[-1] if ids else None,
-    }
+    return _created(ids)
 
 
 def payments(app: SandboxApp, request: Request, realm: str) -> dict:
@@ -179,11 +180,7 @@ def payments(app: SandboxApp, request: Request, realm: str) -> dict:
     if count < 0:
         raise ControlError("count must be >= 0")
     ids = seed.seed_payments(app.state, company_of(app, realm), count)
-    return {
-        "created": len(ids),
-        "first_id": ids[0] if ids else None,
-        "last_id": ids[-1] if ids else None,
-    }
+    return _created(ids)
 
 
 def bundles(app: SandboxApp, request: Request, realm: str) -> dict:
