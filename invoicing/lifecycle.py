@@ -91,6 +91,9 @@ def line_intent(line) -> dict:
         "qbo_item_id": line.qbo_item_id,
         "tax_code_id": line.tax_code_id,
         "class_id": line.class_id,
+        # Shown beside QuickBooks' version when the edit waits for a choice.
+        "tax_code_name": line.tax_code_name,
+        "class_name": line.class_name,
     }
 
 
