@@ -7,6 +7,7 @@ holds afterwards is read from the sandbox, not from our rows.
 """
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -175,21 +176,31 @@ def test_a_version_stored_before_line_codes_were_kept_takes_the_defaults(
 def test_a_us_lines_tax_and_non_stay_as_quickbooks_holds_them(
     client, connected, qbo, sandbox_realm, company
 ):
-    order = synced_order(company, line("Consulting", "1", "100.00"))  # taxable=False: NON
+    order = synced_order(company, line("Consulting", "1", "100.00"), line("Books", "1", "10"))
+    assert [n.taxable for n in order.lines.all()] == [False, False]  # NON in QuickBooks
     change_in_quickbooks(
         company,
         order.qbo_invoice_id,
         first={"Qty": 2, "UnitPrice": 100, "TaxCodeRef": {"value": "TAX"}},
     )
-    write = in_conflict(order, [line("Consulting", "3", "100.00")])
+    write = in_conflict(order, [line("Consulting", "3", "100.00"), line("Books", "1", "10")])
     client.post(f"/orders/{order.pk}/conflicts/{write.pk}/", {"keep": "quickbooks"})
-    [kept] = order.lines.all()
-    assert (kept.quantity, kept.taxable, kept.qbo_tax_code_id) == (Decimal("2.00"), True, "")
+    kept = [(n.quantity, n.taxable, n.qbo_tax_code_id) for n in order.lines.all()]
+    assert kept == [(Decimal("2.00"), True, ""), (Decimal("1.00"), False, "")]
 
-    later = lifecycle.edit_order(order, lines=[line("Consulting", "5", "100.00")], by=None)
+    # QuickBooks' TAX and NON go back with the next edit.
+    order.refresh_from_db()
+    again = [replace(line(n.description, "5", str(n.unit_price)), taxable=n.taxable)
+             for n in order.lines.all()]  # fmt: skip
+    later = lifecycle.edit_order(order, lines=again, by=None)
     drains.drain(company.pk)
     later.refresh_from_db()
     assert later.status == "done", later.last_error
+    invoice = qbo.state.companies[sandbox_realm].get("Invoice", order.qbo_invoice_id)
+    assert [(q, tax) for q, tax, _class in codes(invoice)] == [
+        (Decimal("5"), "TAX"),
+        (Decimal("5"), "NON"),
+    ]
 
 
 def test_keeping_quickbooks_version_keeps_every_street_line_of_the_ship_to(
