@@ -74,8 +74,11 @@ def test_keeping_quickbooks_version_after_a_conflict_overwrites_nothing_of_it(
     conflict = page.locator("#conflict")
     expect(conflict).to_contain_text("Changed in QuickBooks.")
     expect(page.locator("#conflict-theirs")).to_contain_text("3 at 100 = 300 · class Retail")
-    expect(page.locator("#conflict-theirs")).to_contain_text("1 at 30 = 30 · class Design")
+    expect(page.locator("#conflict-theirs")).to_contain_text(
+        "1 at 30 = 30 · class Design · taxable"
+    )
     expect(page.locator("#conflict-ours")).to_contain_text("2 at 100.00 = 200.00 · class Design")
+    expect(page.locator("#conflict-ours")).not_to_contain_text("taxable")
     shots(page, "conflict")
     assert (
         invoice_in_qbo(qbo, sandbox_realm, order.qbo_invoice_id)["SyncToken"]
