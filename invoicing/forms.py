@@ -451,9 +451,10 @@ class OrderLineForm(forms.Form):
         if saved := self._saved_line(data["product"]):
             # No list to choose from (QuickBooks unreachable, or it listed none): the line
             # keeps the tax code and class it has rather than losing them on save.
-            if "line_tax_code" not in self.fields and saved.qbo_tax_code_id:
+            if not (dims and dims.tax_codes) and saved.qbo_tax_code_id:
                 tax_code_id, tax_code_name = saved.qbo_tax_code_id, saved.qbo_tax_code_name
-            if "line_class" not in self.fields and saved.qbo_class_id:
+            classes = dims.classes if dims and "line_class" in self.fields else []
+            if not classes and saved.qbo_class_id:
                 class_id, class_name = saved.qbo_class_id, saved.qbo_class_name
         return NewLine(
             product=data["product"],
