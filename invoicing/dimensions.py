@@ -151,5 +151,10 @@ def for_company(company) -> Dimensions:
     return found
 
 
+def cached(company_id: int) -> Dimensions | None:
+    """The company's dimensions if the cache holds them (never asks QuickBooks)."""
+    return cache.get(cache_key(company_id))
+
+
 def forget(company_id: int) -> None:
     cache.delete(cache_key(company_id))

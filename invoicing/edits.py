@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from invoicing.models import Order
 from invoicing.services import SHIP_PARTS, discount_for, order_total
-from invoicing.sync import ship_address
+from invoicing.sync import STREET_LINES, ship_address
 
-# ShipAddr's parts as the order keeps them (invoicing.sync.ship_address).
+# ShipAddr's parts as the order keeps them (invoicing.sync.ship_address); Line2..Line5 from
+# QuickBooks join Line1 (ship_to_fields).
 ADDRESS_OF = {
     "line1": "Line1",
     "city": "City",
@@ -204,15 +205,28 @@ def preview_charges(order: Order, changes: OrderChanges, discount: Decimal) -> l
     return rows
 
 
+def _cut(text: str, field: str) -> str:
+    return text[: Order._meta.get_field(field).max_length].strip()
+
+
+def ship_to_fields(ship_to: dict) -> dict:
+    """QuickBooks' ShipAddr as the order's ship_* fields: its street lines (Line1..Line5)
+    joined into the order's one street line, each part cut to what its column holds."""
+    street = ", ".join(line for key in STREET_LINES if (line := ship_to.get(key, "").strip()))
+    fields = {"ship_line1": _cut(street, "ship_line1").rstrip(",")}
+    for part, key in ADDRESS_OF.items():
+        if part != "line1":
+            fields[f"ship_{part}"] = _cut(ship_to.get(key, ""), f"ship_{part}")
+    return fields
+
+
 def from_quickbooks(order: Order, version: dict) -> tuple[OrderChanges, Decimal]:
     """QuickBooks' header and charges (a conflict's version) as an edit of the order, and
     its discount."""
     header = version.get("header")
     changes = OrderChanges.of(order)
     if header:
-        address = {
-            f"ship_{part}": header["ship_to"].get(key, "") for part, key in ADDRESS_OF.items()
-        }
+        address = ship_to_fields(header["ship_to"])
         changes = replace(
             changes,
             order_date=date.fromisoformat(header["order_date"])

@@ -407,11 +407,13 @@ class OrderLineForm(forms.Form):
         validators=[RegexValidator(r"^[0-9]+$", "Pick the item from the search again.")],
     )
 
-    def __init__(self, *args, products=None, dimensions=None, **kwargs):
+    def __init__(self, *args, products=None, dimensions=None, saved=None, **kwargs):
         super().__init__(*args, **kwargs)
         if products is not None:
             self.fields["product"].queryset = products
         self.dimensions = dimensions
+        # The edit page: the order's lines by position (a row's "position" names its line).
+        self.saved: dict[int, OrderLine] = saved or {}
         tracking_forms.add_line_field(self, dimensions)
         default_forms.add_line_fields(self, dimensions)
 
@@ -446,6 +448,14 @@ class OrderLineForm(forms.Form):
         picked = tracking_forms.line_class(self, dims)
         class_id, class_name = default_forms.line_class(picked, dims, data["product"])
         tax_code_id, tax_code_name = default_forms.line_tax_code(self, dims, data["product"])
+        if saved := self._saved_line(data["product"]):
+            # No list to choose from (QuickBooks unreachable, or it listed none): the line
+            # keeps the tax code and class it has rather than losing them on save.
+            if not (dims and dims.tax_codes) and saved.qbo_tax_code_id:
+                tax_code_id, tax_code_name = saved.qbo_tax_code_id, saved.qbo_tax_code_name
+            classes = dims.classes if dims and "line_class" in self.fields else []
+            if not classes and saved.qbo_class_id:
+                class_id, class_name = saved.qbo_class_id, saved.qbo_class_name
         return NewLine(
             product=data["product"],
             description=data["description"],
@@ -458,6 +468,19 @@ class OrderLineForm(forms.Form):
             tax_code_id=tax_code_id,
             tax_code_name=tax_code_name,
         )
+
+    def _saved_line(self, product: Product | None) -> OrderLine | None:
+        """The order's line this row shows, while it sells the same product (or none)."""
+        if self.add_prefix("position") in self.data:
+            posted = self.cleaned_data.get("position") or ""
+            # Empty: a row added on the page.
+            position = int(posted) if posted.isascii() and posted.isdigit() else None
+        else:
+            position = self.initial.get("position")  # an older page, a script: by its place
+        line = self.saved.get(position) if position else None
+        if line is None or line.product_id != (product.pk if product else None):
+            return None
+        return line
 
 
 class BaseOrderLineFormSet(forms.BaseFormSet):
@@ -504,6 +527,7 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
     """The order's lines, to be edited; digest() names exactly what a preview showed."""
 
     def __init__(self, *args, order, **kwargs):
+        saved = list(order.lines.all())
         kwargs["initial"] = [
             {
                 "product": line.product_id,
@@ -515,14 +539,24 @@ class BaseEditLinesFormSet(BaseOrderLineFormSet):
                 "item": line.qbo_item_id,
                 "line_tax_code": line.qbo_tax_code_id,
                 "line_class": line.qbo_class_id,
+                "position": line.position,
             }
-            for line in order.lines.all()
+            for line in saved
         ]
+        self.saved = {line.position: line for line in saved}
         self.dimensions = dimensions.for_company(kwargs["company"])
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "dimensions": self.dimensions}
+        kwargs = super().get_form_kwargs(index)
+        return {**kwargs, "dimensions": self.dimensions, "saved": self.saved}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Which of the order's lines the row is, whatever its place after rows are removed.
+        form.fields["position"] = forms.CharField(
+            required=False, max_length=10, widget=forms.HiddenInput
+        )
 
     def filled_forms(self) -> list[OrderLineForm]:
         # Every shown line counts, changed or not; a removed one is no longer posted.

@@ -25,6 +25,7 @@ from invoicing.sync import (
     invoice_content,
     invoice_header,
     invoice_lines,
+    line_refs,
 )
 from qbo.errors import Rejected, StaleObject
 from qbo.idempotency import derived_request_id
@@ -148,8 +149,12 @@ def apply_update(ctx: references.PushContext, write: OrderWrite) -> None:
 def conflict(write: OrderWrite, current: dict) -> None:
     """Someone changed the invoice in QuickBooks since our last sync: nothing is overwritten."""
     tax = (current.get("TxnTaxDetail") or {}).get("TotalTax")
+    content = invoice_content(current)
+    # Each line with its tax code and class, for the order to take if QuickBooks' is kept.
+    refs = line_refs(current.get("Line") or [])
     version = {
-        **invoice_content(current),
+        **content,
+        "lines": [{**line, **ref} for line, ref in zip(content["lines"], refs, strict=True)],
         "SyncToken": str(current.get("SyncToken", "")),
         "tax": "" if tax is None else str(tax),
     }

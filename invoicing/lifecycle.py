@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from invoicing import drains, services
+from invoicing import dimensions, drains, services
+from invoicing.dimensions import PSEUDO_TAX_CODES
 from invoicing.edits import (
     LineChange,
     OrderChanges,
@@ -27,6 +28,7 @@ from invoicing.edits import (
     save_changes,
 )
 from invoicing.models import MAX_AMOUNT, Order, OrderLine, OrderWrite, Product
+from invoicing.sync import LINE_REF_KEYS
 from invoicing.writes import BLOCKING, new_request_id
 
 logger = logging.getLogger(__name__)
@@ -89,6 +91,9 @@ def line_intent(line) -> dict:
         "qbo_item_id": line.qbo_item_id,
         "tax_code_id": line.tax_code_id,
         "class_id": line.class_id,
+        # Shown beside QuickBooks' version when the edit waits for a choice.
+        "tax_code_name": line.tax_code_name,
+        "class_name": line.class_name,
     }
 
 
@@ -287,17 +292,48 @@ def _replace_lines(
 # --- after a conflict -------------------------------------------------------------------------
 
 
-def _line_from_quickbooks(line: dict, products: dict) -> services.NewLine:
-    """One of QuickBooks' sales lines as ours: its product when we sell that item, else the item."""
+def _line_from_quickbooks(line: dict, products: dict, names: dict) -> services.NewLine:
+    """One of QuickBooks' sales lines as ours: its product when we sell that item, else the
+    item; its tax code and class as QuickBooks holds them (TAX/NON, a US line's, is whether
+    it is taxable). A version stored before the lines' codes were kept has none: the line
+    takes its product's taxable flag and no code or class, as before."""
     product = products.get(line["item"]) if line["item"] else None
+    taxable = product.taxable if product else True
+    tax_code, class_ = ("", ""), ("", "")
+    if code := line.get("tax_code_id") or "":
+        if code in PSEUDO_TAX_CODES:
+            taxable = code == "TAX"
+        else:
+            tax_code = (code, line.get("tax_code_name") or names["tax_codes"].get(code, ""))
+    if class_id := line.get("class_id") or "":
+        class_ = (class_id, line.get("class_name") or names["classes"].get(class_id, ""))
     return services.NewLine(
         product=product,
         description=line["description"],
         quantity=Decimal(line["quantity"] or "1"),
         unit_price=Decimal(line["unit_price"] or line["amount"] or "0"),
-        taxable=product.taxable if product else True,
+        taxable=taxable,
         qbo_item_id="" if product else line["item"],
+        tax_code_id=tax_code[0][:32],
+        tax_code_name=tax_code[1][:100],
+        class_id=class_[0][:32],
+        class_name=class_[1][:500],
     )
+
+
+def _names(order: Order, products) -> dict:
+    """Tax code and class names we know, for QuickBooks' refs that carry only an id: the
+    company's lists (when cached), its products' defaults, the order's lines."""
+    tax_codes, classes = {}, {}
+    if dims := dimensions.cached(order.company_id):
+        tax_codes.update(dims.tax_codes)
+        classes.update(dims.classes)
+    for row in [*products, *order.lines.all()]:
+        if row.qbo_tax_code_id and row.qbo_tax_code_name:
+            tax_codes.setdefault(row.qbo_tax_code_id, row.qbo_tax_code_name)
+        if row.qbo_class_id and row.qbo_class_name:
+            classes.setdefault(row.qbo_class_id, row.qbo_class_name)
+    return {"tax_codes": tax_codes, "classes": classes}
 
 
 def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
@@ -308,8 +344,10 @@ def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
         if write.status != OrderWrite.Status.CONFLICT:
             raise Refused("That change was already settled.")
         version = write.qbo_version
-        items = {p.qbo_item_id: p for p in Product.objects.filter(company_id=order.company_id)}
-        lines = [_line_from_quickbooks(line, items) for line in version["lines"]]
+        products = list(Product.objects.filter(company_id=order.company_id))
+        items = {p.qbo_item_id: p for p in products}
+        names = _names(order, products)
+        lines = [_line_from_quickbooks(line, items, names) for line in version["lines"]]
         subtotal = sum((Decimal(n["amount"]) for n in version["lines"]), Decimal(0))
         # Their header and charges too: the order becomes the invoice QuickBooks holds.
         changes, discount = from_quickbooks(order, version)
@@ -324,8 +362,14 @@ def keep_quickbooks_version(write: OrderWrite, *, by: User | None) -> None:
 
 
 def _base_of(version: dict) -> dict:
-    """A conflict's QuickBooks version as our base (its content, without token and tax)."""
-    return {k: v for k, v in version.items() if k not in ("SyncToken", "tax")}
+    """A conflict's QuickBooks version as our base (its content, without token and tax, and
+    its lines without their codes, which a 5010's comparison leaves out)."""
+    base = {k: v for k, v in version.items() if k not in ("SyncToken", "tax")}
+    if "lines" in base:
+        base["lines"] = [
+            {k: v for k, v in line.items() if k not in LINE_REF_KEYS} for line in base["lines"]
+        ]
+    return base
 
 
 def push_our_version(write: OrderWrite, *, by: User | None) -> None:

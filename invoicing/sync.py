@@ -148,23 +148,47 @@ def _item_lines(lines: list[dict]) -> list[dict]:
     return found
 
 
-def content_lines(lines: list[dict]) -> list[dict]:
-    """The sales lines of an invoice (or of an update we sent), in a comparable form; a
-    bundle someone sold in QuickBooks counts as its lines."""
-    found = []
+def _sales_lines(lines: list[dict]):
+    """(line, SalesItemLineDetail) of the order's own sales lines: not the shipping charge;
+    a bundle someone sold in QuickBooks counts as its lines."""
     for line in _item_lines(lines):
         detail = line.get("SalesItemLineDetail") or {}
         if (detail.get("ItemRef") or {}).get("value") == SHIPPING_ITEM_ID:
             continue  # the form's shipping charge, not one of the order's lines
-        found.append(
-            {
-                "item": str((detail.get("ItemRef") or {}).get("value") or ""),
-                "description": line.get("Description") or "",
-                "quantity": _plain(detail.get("Qty")),
-                "unit_price": _plain(detail.get("UnitPrice")),
-                "amount": _plain(line.get("Amount")),
-            }
-        )
+        yield line, detail
+
+
+def content_lines(lines: list[dict]) -> list[dict]:
+    """The sales lines of an invoice (or of an update we sent), in a comparable form."""
+    return [
+        {
+            "item": str((detail.get("ItemRef") or {}).get("value") or ""),
+            "description": line.get("Description") or "",
+            "quantity": _plain(detail.get("Qty")),
+            "unit_price": _plain(detail.get("UnitPrice")),
+            "amount": _plain(line.get("Amount")),
+        }
+        for line, detail in _sales_lines(lines)
+    ]
+
+
+# What line_refs adds to each of content_lines' lines (a conflict's QuickBooks version).
+LINE_REF_KEYS = ("tax_code_id", "tax_code_name", "class_id", "class_name")
+
+
+def _ref(detail: dict, key: str) -> tuple[str, str]:
+    ref = detail.get(key) or {}
+    return str(ref.get("value") or ""), str(ref.get("name") or "")
+
+
+def line_refs(lines: list[dict]) -> list[dict]:
+    """Each sales line's TaxCodeRef and ClassRef (id, and name when QBO names it), in
+    content_lines' order. Not part of the content a 5010 compares: what the order takes
+    when someone chooses QuickBooks' version of its lines."""
+    found = []
+    for _line, detail in _sales_lines(lines):
+        tax_code, class_ = _ref(detail, "TaxCodeRef"), _ref(detail, "ClassRef")
+        found.append(dict(zip(LINE_REF_KEYS, (*tax_code, *class_), strict=True)))
     return found
 
 
@@ -184,7 +208,9 @@ def content_charges(lines: list[dict]) -> dict:
     return {"discount": _plain(discount), "discount_percent": percent, "shipping": _plain(shipping)}
 
 
-ADDRESS_PARTS = ("Line1", "Line2", "Line3", "City", "CountrySubDivisionCode", "PostalCode")
+# ShipAddr's street lines: QBO's PhysicalAddress has Line1..Line5.
+STREET_LINES = ("Line1", "Line2", "Line3", "Line4", "Line5")
+ADDRESS_PARTS = (*STREET_LINES, "City", "CountrySubDivisionCode", "PostalCode")
 
 
 def invoice_header(invoice: dict) -> dict:

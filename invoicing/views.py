@@ -175,6 +175,12 @@ def order_detail(request, pk: int):
     return render(request, "invoicing/order_detail.html", _detail_context(request, order))
 
 
+def _us_version(conflict: OrderWrite | None) -> bool:
+    """QuickBooks' lines are marked TAX/NON (a US company): the lines show whether taxed."""
+    lines = (conflict.qbo_version.get("lines") or []) if conflict else []
+    return any(n.get("tax_code_id") in ("TAX", "NON") for n in lines)
+
+
 def _detail_context(request, order: Order) -> dict:
     conflict = order.writes.filter(status=OrderWrite.Status.CONFLICT).first()
     return {
@@ -182,6 +188,7 @@ def _detail_context(request, order: Order) -> dict:
         "history": lifecycle.history(order),
         "conflict": conflict,
         "conflict_fields": conflict_fields(order, conflict.qbo_version) if conflict else [],
+        "conflict_us": _us_version(conflict),
         "can_manage": request.membership.can_manage,
         "is_owner": request.membership.role == request.membership.Role.OWNER,
         "money": settlements.money(order),
