@@ -132,25 +132,6 @@ def _kept(order: Order, lines: list, given: list[dict]) -> list:
     return kept
 
 
-def _saved_lines(order: Order) -> list[NewLine]:
-    """The order's lines as they are, for an edit of its header or charges alone."""
-    return [
-        NewLine(
-            product=line.product,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            taxable=line.taxable,
-            qbo_item_id=line.qbo_item_id,
-            class_id=line.qbo_class_id,
-            class_name=line.qbo_class_name,
-            tax_code_id=line.qbo_tax_code_id,
-            tax_code_name=line.qbo_tax_code_name,
-        )
-        for line in order.lines.select_related("product").order_by("position", "pk")
-    ]
-
-
 # Where an OrderEditForm field's errors are reported in the JSON body.
 EDIT_FIELDS = {f"ship_{part}": f"ship_to.{part}" for part in SHIP_PARTS}
 
@@ -204,14 +185,14 @@ def _edit_changes(order: Order, data: dict, lines: list[NewLine]) -> OrderChange
 
 
 def edit(*, api_key: ApiKey, order: Order, data: dict, idempotency_key: str = "") -> None:
+    lines = None  # left out: the lines as they are when the service locks the order
     if "lines" in data:
         forms = validated_lines(order.company, data["lines"])
         lines = _kept(order, [form.new_line() for form in forms], data["lines"])
-    else:
-        lines = _saved_lines(order)
     # Lines alone: the header and charges stay as they are (the service keeps them).
     asked = any(name in data for name in (*EDIT_HEADER, *EDIT_CHARGES))
-    changes = _edit_changes(order, data, lines) if asked else None
+    checked = lines if lines is not None else lifecycle.current_lines(order)
+    changes = _edit_changes(order, data, checked) if asked else None
     _act(
         api_key,
         order,

@@ -151,20 +151,24 @@ def preview_edit(
 def edit_order(
     order: Order,
     *,
-    lines: Sequence[services.NewLine],
+    lines: Sequence[services.NewLine] | None,
     by: User | None,
     changes: OrderChanges | None = None,
 ) -> OrderWrite | None:
     """Replace the order's lines (and, given `changes`, its header and charges): locally
     before its first push, else as one sparse invoice update carrying the whole line set
-    and the header fields that changed (an older edit not yet sent is replaced by this one)."""
-    if not lines:
+    and the header fields that changed (an older edit not yet sent is replaced by this one).
+    `lines` None: the lines as they are once the order is locked (an edit of the header or
+    charges alone, which must not put back lines another edit just replaced)."""
+    if lines is not None and not lines:
         raise Refused("An order needs at least one line.")
-    if any(line.product and line.product.company_id != order.company_id for line in lines):
+    if any(line.product and line.product.company_id != order.company_id for line in lines or ()):
         raise ValueError("A product belongs to another company")
-    subtotal = sum((line.amount for line in lines), Decimal("0.00"))
     with transaction.atomic():
         order = _locked(order)
+        if lines is None:
+            lines = current_lines(order)
+        subtotal = sum((line.amount for line in lines), Decimal("0.00"))
         if order.is_cancelled or order.push_status == Push.CANCELLED:
             raise Refused("The order is cancelled: it can't be edited.")
         _not_mid_push(order)
@@ -204,6 +208,25 @@ def edit_order(
         _ring(order.company_id)
     logger.info("order %s revision %s queued for QuickBooks", order.pk, order.revision)
     return write
+
+
+def current_lines(order: Order) -> list[services.NewLine]:
+    """The order's lines as they are, as an edit's lines (its header or charges alone)."""
+    return [
+        services.NewLine(
+            product=line.product,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            taxable=line.taxable,
+            qbo_item_id=line.qbo_item_id,
+            class_id=line.qbo_class_id,
+            class_name=line.qbo_class_name,
+            tax_code_id=line.qbo_tax_code_id,
+            tax_code_name=line.qbo_tax_code_name,
+        )
+        for line in order.lines.select_related("product").order_by("position", "pk")
+    ]
 
 
 def _complete(order: Order, changes: OrderChanges) -> OrderChanges:

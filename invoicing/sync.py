@@ -261,7 +261,10 @@ def header_payload(header: dict) -> dict:
     if header.get("bill_email"):
         payload["BillEmail"] = {"Address": header["bill_email"]}
     if "ship_to" in header:
-        payload["ShipAddr"] = header["ship_to"]  # replaced whole, as QBO does
+        # Replaced whole, as QBO does; our one street line holds QuickBooks' Line1..Line5
+        # (edits.ship_to_fields), so the others are emptied or they would come back twice.
+        street = {f"Line{n}": "" for n in range(2, 6)}
+        payload["ShipAddr"] = {**street, **header["ship_to"]}
     return payload
 
 

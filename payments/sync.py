@@ -84,7 +84,8 @@ def _applications_sql() -> str:
     """After the page's payments are written (``written``: id, qbo_id, raw): their old
     applications deleted and new ones inserted, each with its order, in the same statement;
     it selects the orders whose money changed. The credit a payment's CreditMemo lines bring
-    fills its invoice lines in order: line i takes min(amount, credit left after lines < i)."""
+    fills its invoice lines in order: line i takes min(amount, credit left after lines < i),
+    never less than 0 (a negative line takes none and leaves the credit as it was)."""
     application, order = PaymentApplication._meta, Order._meta
     return f"""
     , gone AS (
@@ -105,9 +106,10 @@ def _applications_sql() -> str:
         WHERE kind = 'CreditMemo' GROUP BY payment_id
     ), invoices AS (
         SELECT i.payment_id, left(i.txn, 32) AS txn, i.amount,
-               GREATEST(LEAST(i.amount, COALESCE(c.total, 0)
-                   - (SUM(i.amount) OVER (PARTITION BY i.payment_id ORDER BY i.n) - i.amount)
-               ), 0) AS credit
+               GREATEST(LEAST(i.amount, COALESCE(c.total, 0) - (
+                   SUM(GREATEST(i.amount, 0)) OVER (PARTITION BY i.payment_id ORDER BY i.n)
+                   - GREATEST(i.amount, 0)
+               )), 0) AS credit
         FROM linked AS i LEFT JOIN credit AS c USING (payment_id)
         WHERE i.kind = 'Invoice' AND i.txn IS NOT NULL
     ), added AS (
@@ -154,7 +156,9 @@ def _upsert_in_python(company_id: int, objects: list[dict], fixed: dict) -> int:
             company_id=company_id,
             qbo_form=Order.QboForm.INVOICE,  # payments apply to invoices, never sales receipts
             qbo_invoice_id__in={invoice for pairs in links.values() for invoice, _, _ in pairs},
-        ).values_list("qbo_invoice_id", "pk")
+        )
+        .exclude(qbo_invoice_id="")  # (an order not pushed yet is no invoice)
+        .values_list("qbo_invoice_id", "pk")
     )
     replaced = PaymentApplication.objects.filter(payment_id__in=ids.values())
     touched = set(replaced.exclude(order=None).values_list("order_id", flat=True))

@@ -268,3 +268,22 @@ def test_keeping_the_quickbooks_version_keeps_the_item_its_lines_sell(
     client.post(f"/orders/{order.pk}/conflicts/{write.pk}/", {"keep": "quickbooks"})
     kept = order.lines.get()
     assert (kept.quantity, kept.qbo_item_id, kept.product) == (Decimal("5.00"), picked["Id"], None)
+
+
+def test_an_edit_of_the_header_alone_keeps_the_lines_as_they_are_when_it_runs(company):
+    """Lines left out (the API's header-only edit) are read once the order is locked, so an
+    edit of the lines that landed in between is not undone by an older copy of them."""
+    from dataclasses import replace as changed
+
+    from invoicing.edits import OrderChanges
+
+    order = make_order(company, total=Decimal("10.00"))
+    memo = changed(OrderChanges.of(order), memo="Leave at the door")  # prepared first
+    lifecycle.edit_order(order, lines=[line("Consulting", "3", "10.00")], by=None)  # lands
+    lifecycle.edit_order(order, lines=None, by=None, changes=memo)
+    order.refresh_from_db()
+    assert order.memo == "Leave at the door"
+    assert [(n.description, n.quantity) for n in order.lines.all()] == [
+        ("Consulting", Decimal("3.00"))
+    ]
+    assert order.total == Decimal("30.00")

@@ -114,6 +114,10 @@ def _payments() -> list[dict]:
         _payment("902", "58", [], TxnDate=None, CurrencyRef={"value": "CAD"}),
         _payment("903", "58", [{"Amount": 5}, "not a line", _line(5, "Deposit", "3")]),
         {"Id": "904"},
+        # A negative invoice line (QBO sends none) takes no credit and leaves it for the next.
+        _payment(
+            "905", "58", [_line(-5, txn="503"), _line(10, txn="504"), _line(8, "CreditMemo", "78")]
+        ),
     ]
 
 
@@ -167,7 +171,8 @@ def test_payments_read_in_the_database_as_in_python(company, other_company):
         ("501", Decimal("20.00"), Decimal("20.00"), "1001"),
         ("502", Decimal("25.00"), Decimal("10.00"), "1002"),
     ]
-    assert [a[:3] for a in credited] == applications(objects[-5])
+    assert [a[:3] for a in credited] == applications(next(o for o in objects if o["Id"] == "900"))
+    assert [a[2] for a in ours["905"]["applications"]] == [Decimal("0.00"), Decimal("8.00")]
     assert ours["901"]["customer"] is None and ours["901"]["reference_number"] == "12345"
     assert ours["902"]["txn_date"] is None and ours["902"]["currency"] == "CAD"
     assert ours["903"]["applications"] == [] and ours["904"]["total_amount"] == 0

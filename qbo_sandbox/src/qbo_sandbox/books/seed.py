@@ -552,7 +552,7 @@ def seed_payments(
     ids: list[str] = []
     number = company.counters["Payment"]
     while len(ids) < count:
-        invoices, amounts = [], []
+        invoices, paid_in_full = [], []
         for _ in range(min(5000, count - len(ids))):
             number += 1
             price = Decimal(10 + number % 490) + Decimal(number % 100) / 100
@@ -569,20 +569,23 @@ def seed_payments(
                     "Line": [line | {"SalesItemLineDetail": detail}],
                 }
             )
-            amounts.append(price if number % 3 else money(price / 2))
+            paid_in_full.append(bool(number % 3))  # else in half
         invoice_ids = mutations.create_many(
             state, company, "Invoice", invoices, source=source, options=UNCHECKED_NUMBERS
         )
-        payments = [
-            {
-                "CustomerRef": invoice["CustomerRef"],
-                "TotalAmt": str(amount),
-                "Line": [
-                    {"Amount": str(amount), "LinkedTxn": [{"TxnId": txn, "TxnType": "Invoice"}]}
-                ],
-            }
-            for invoice, txn, amount in zip(invoices, invoice_ids, amounts, strict=True)
-        ]
+        payments = []
+        for invoice, txn, whole in zip(invoices, invoice_ids, paid_in_full, strict=True):
+            # The invoice's own total (with tax, where its line is taxed), or half of it.
+            total = company.get("Invoice", txn)["TotalAmt"]
+            amount = total if whole else money(total / 2)
+            link = {"TxnId": txn, "TxnType": "Invoice"}
+            payments.append(
+                {
+                    "CustomerRef": invoice["CustomerRef"],
+                    "TotalAmt": str(amount),
+                    "Line": [{"Amount": str(amount), "LinkedTxn": [link]}],
+                }
+            )
         ids.extend(mutations.create_many(state, company, "Payment", payments, source=source))
     return ids
 

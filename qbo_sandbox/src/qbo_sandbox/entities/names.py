@@ -122,9 +122,12 @@ class CustomerType(NameType):
             if prefs.get("UsingSalesTax") and codes:
                 data = {**data, "DefaultTaxCodeRef": {"value": codes[0]["Id"]}}
         parent = _parent_of(work, data)
-        if parent is not None:
-            # A sub-customer is invoiced in its parent's currency: not sent, it takes it;
-            # another is refused [U].
+        moved = existing is None or ref_value(existing.get("ParentRef")) != ref_value(
+            data.get("ParentRef")
+        )
+        if parent is not None and moved:
+            # A new sub-customer (or one given a new parent) is invoiced in its parent's
+            # currency: not sent, it takes it; another is refused [U].
             theirs = ref_value(parent.get("CurrencyRef")) or home_currency(work)
             sent = (ref_value(data.get("CurrencyRef")) or "").upper()
             if sent and sent != theirs:
