@@ -143,3 +143,7 @@ def test_bundles_hold_only_sellable_items(sandbox, realm, api, bundle):
         sandbox.control.add_bundle(realm, "Box of boxes", [{"item": bundle["Id"], "qty": 1}])
     with pytest.raises(ControlError, match=r"6240|Duplicate|already"):
         sandbox.control.add_bundle(realm, "assorted SWEETS", [{"item": "1", "qty": 1}])
+    for qty in ("many", "NaN", 0):
+        with pytest.raises(ControlError) as refused:
+            sandbox.control.add_bundle(realm, "Odd box", [{"item": "1", "qty": qty}])
+        assert refused.value.status == 400

@@ -616,8 +616,11 @@ def seed_bundle(
             raise errors.object_not_found("Item", str(part.get("item", "")))
         if item.get("Type") in ("Group", "Category"):
             raise errors.business_rule("Bundles cannot contain bundles or categories.")
-        qty = Decimal(str(part.get("qty", 1)))
-        if qty <= 0:
+        try:
+            qty = Decimal(str(part.get("qty", 1)))
+        except ArithmeticError:  # (decimal.InvalidOperation: not a number)
+            raise errors.invalid_number("ItemGroupLine.Qty", part.get("qty")) from None
+        if not qty.is_finite() or qty <= 0:
             raise errors.business_rule("A bundle's quantities must be more than zero.")
         lines.append({"ItemRef": {"value": item["Id"], "name": item["Name"]}, "Qty": qty})
     bundle = {
